@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv and install voxbind with its test tools. The CPU build of PyTorch is installed first:
+# the package's own requirement is a range (torch>=2.4), and a bare `torch` requirement in a fresh
+# environment would pull a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q "torch==2.13.0"
+.venv/bin/python -m pip install -q -e ".[test,docs]"
+echo "voxbind is installed in .venv"

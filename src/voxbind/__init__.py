@@ -1,0 +1,26 @@
+"""voxbind: structure-based deep learning on protein–ligand complexes.
+
+Differentiable molecular grids (:class:`GridMaker`, :func:`coords_to_grid`) with a pure-PyTorch
+reference backend and a multi-core numba backend.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import BackendUnavailableError, GridInputError, NotDifferentiableError, VoxbindError
+from .grid import DensityProfile, GridMaker, coords_to_grid
+
+try:
+    __version__ = version("voxbind")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "BackendUnavailableError",
+    "DensityProfile",
+    "GridInputError",
+    "GridMaker",
+    "NotDifferentiableError",
+    "VoxbindError",
+    "coords_to_grid",
+    "__version__",
+]

@@ -1,0 +1,112 @@
+"""autograd Functions around compiled gridding kernels.
+
+``_Grid`` computes the grid; its backward is ``_GridBackward``, itself a Function whose backward (the
+double backward) is computed by kernels too, so gradients of gradients are exact. Third derivatives are
+not provided: the double backward is ``once_differentiable`` and says so when asked for more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.autograd import Function
+from torch.autograd.function import once_differentiable
+
+from ..errors import NotDifferentiableError
+from ._spec import GridGeometry
+
+
+@dataclass(frozen=True)
+class KernelCall:
+    """What a kernel call needs besides tensors."""
+
+    kernels: Any
+    geom: GridGeometry
+    per_type: bool
+    num_types: int
+
+
+def _sum_radii(partial: torch.Tensor, call: KernelCall) -> torch.Tensor:
+    """Per-group radius gradients ``(B, N, G)`` → the layout of the radii (``(B, N)`` or ``(1, T)``)."""
+    if call.per_type:
+        return partial.sum((0, 1)).reshape(1, -1)
+    return partial[..., 0]
+
+
+class _Grid(Function):
+    @staticmethod
+    def forward(ctx, rel, weights, radii, base, call: KernelCall):
+        ctx.save_for_backward(rel, weights, radii, base)
+        ctx.call = call
+        return call.kernels.forward(
+            rel, base, weights, radii, call.per_type, call.num_types, call.geom, False
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        rel, weights, radii, base = ctx.saved_tensors
+        need = tuple(ctx.needs_input_grad[:3])
+        gc, gw, gr = _GridBackward.apply(rel, weights, radii, base, grad, ctx.call, need)
+        return (gc if need[0] else None, gw if need[1] else None, gr if need[2] else None, None, None)
+
+
+class _GridBackward(Function):
+    @staticmethod
+    def forward(ctx, rel, weights, radii, base, grad, call: KernelCall, need):
+        grad = grad.contiguous()
+        ctx.save_for_backward(rel, weights, radii, base, grad)
+        ctx.call = call
+        gc, gw, gr = call.kernels.backward(
+            rel, base, weights, radii, call.per_type, call.geom, grad, bool(need[1])
+        )
+        return gc, gw, _sum_radii(gr, call)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_coords, grad_weights, grad_radii):
+        rel, weights, radii, base, grad = ctx.saved_tensors
+        call = ctx.call
+        need_c, need_w, need_r, _, need_grid = ctx.needs_input_grad[:5]
+        gc, gw, gr, g_grid = call.kernels.double_backward(
+            rel, base, weights, radii, call.per_type, call.geom, grad,
+            grad_coords.contiguous(), grad_weights.contiguous(), grad_radii.contiguous(),
+            need_c or need_r, need_w, need_grid,
+        )  # fmt: skip
+        return (
+            gc if need_c else None,
+            gw if need_w else None,
+            _sum_radii(gr, call) if need_r else None,
+            None,
+            g_grid,
+            None,
+            None,
+        )
+
+
+def kernel_grid(rel, weights, radii, base, call: KernelCall) -> torch.Tensor:
+    """Differentiable (twice) grid of the atoms through ``call.kernels``."""
+    return _Grid.apply(rel, weights, radii, base, call)
+
+
+class _NoGradient(Function):
+    """Passes a grid through and refuses to differentiate it (binary grids)."""
+
+    @staticmethod
+    def forward(ctx, grid, *inputs):
+        return grid
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotDifferentiableError(
+            "binary grids are not differentiable: grid with binary=False to get gradients, or detach "
+            "the coordinates, types and radii before gridding"
+        )
+
+
+def refuse_gradient(grid: torch.Tensor, *inputs: torch.Tensor) -> torch.Tensor:
+    """``grid``, with any gradient through it to ``inputs`` raising :class:`NotDifferentiableError`."""
+    if torch.is_grad_enabled() and any(t.requires_grad for t in inputs):
+        return _NoGradient.apply(grid.detach(), *inputs)
+    return grid

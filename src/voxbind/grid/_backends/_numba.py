@@ -1,0 +1,81 @@
+"""Host side of the numba backend: tensors in, kernels called on zero-copy NumPy views, tensors out."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .._spec import GridGeometry
+from . import _numba_kernels as kernels
+
+
+def _array(t: torch.Tensor) -> np.ndarray:
+    return t.detach().contiguous().numpy()
+
+
+def _geometry_args(geom: GridGeometry):
+    profile = geom.profile
+    return geom.lower, geom.resolution, profile.kernel_constants(), profile.cutoff
+
+
+class NumbaKernels:
+    """Forward, backward and double-backward kernels on CPU tensors."""
+
+    name = "numba"
+
+    def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary):
+        B, N, _ = rel.shape
+        out = torch.zeros((B, num_types) + (geom.n,) * 3, dtype=rel.dtype)
+        w = _array(weights)
+        lower, res, consts, cutoff = _geometry_args(geom)
+        kernels.scatter(
+            _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
+            geom.profile.binary, set_binary,
+            np.zeros((1, 1, 3), w.dtype), np.zeros_like(w), np.zeros((1, 1), w.dtype), 0,
+            out.numpy(),
+        )  # fmt: skip
+        return out
+
+    def backward(self, rel, base, weights, radii, per_type, geom, grad, need_weights):
+        """``(∂L/∂rel (B, N, 3), ∂L/∂weights (B, N, K), ∂L/∂radii per group (B, N, G))``."""
+        B, N, K = weights.shape
+        groups = K if per_type else 1
+        w = _array(weights)
+        out_coords = torch.zeros((B, N, 3), dtype=rel.dtype)
+        out_weights = torch.zeros((B, N, K), dtype=rel.dtype)
+        out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
+        lower, res, consts, cutoff = _geometry_args(geom)
+        kernels.gather(
+            _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
+            _array(grad), need_weights,
+            np.zeros((1, 1, 3), w.dtype), np.zeros_like(w), np.zeros((1, 1), w.dtype), 1,
+            out_coords.numpy(), out_weights.numpy(), out_radii.numpy(),
+        )  # fmt: skip
+        return out_coords, out_weights, out_radii
+
+    def double_backward(
+        self, rel, base, weights, radii, per_type, geom, grad, grad_coords, grad_weights,
+        grad_radii, need_atoms, need_weights, need_grid,
+    ):  # fmt: skip
+        """Gradients of ``L2 = a·gc + b·gw + e·gr`` (``a, b, e`` = ``grad_coords, grad_weights,
+        grad_radii``) with respect to ``rel``, ``weights``, radii per group and the grid gradient."""
+        B, N, K = weights.shape
+        groups = K if per_type else 1
+        args = (_array(rel), _array(base), _array(weights), _array(radii), per_type)
+        lower, res, consts, cutoff = _geometry_args(geom)
+        a, bw, e = _array(grad_coords), _array(grad_weights), _array(grad_radii)
+        out_grid = out_coords = out_weights = out_radii = None
+        if need_grid:
+            out_grid = torch.zeros_like(grad)
+            kernels.scatter(
+                *args, lower, res, consts, cutoff, False, False, a, bw, e, 1, out_grid.numpy()
+            )
+        if need_atoms or need_weights:
+            out_coords = torch.zeros((B, N, 3), dtype=rel.dtype)
+            out_weights = torch.zeros((B, N, K), dtype=rel.dtype)
+            out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
+            kernels.gather(
+                *args, lower, res, consts, cutoff, _array(grad), need_weights, a, bw, e, 2,
+                out_coords.numpy(), out_weights.numpy(), out_radii.numpy(),
+            )  # fmt: skip
+        return out_coords, out_weights, out_radii, out_grid

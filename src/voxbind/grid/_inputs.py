@@ -1,0 +1,165 @@
+"""Validation of user input to the gridder, and its normalisation into :class:`TypedAtoms`."""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import GridInputError
+from ._spec import TypedAtoms
+
+_FLOATS = (torch.float32, torch.float64)
+
+
+def _first_bad(mask: torch.Tensor) -> tuple[int, ...]:
+    return tuple(int(i) for i in mask.nonzero()[0])
+
+
+def _where(position: tuple[int, ...], batched: bool) -> str:
+    if batched:
+        return f"example {position[0]}, atom {position[1]}"
+    return f"atom {position[0]}"
+
+
+def _check_finite(name: str, t: torch.Tensor, batched: bool, atom_axes: bool = True) -> None:
+    bad = ~torch.isfinite(t)
+    if bool(bad.any()):
+        position = _first_bad(bad)
+        place = _where(position, batched) if atom_axes else f"index {position}"
+        raise GridInputError(f"{name} has a non-finite value at {place}: {t[position].item()!r}")
+
+
+def _as_tensor(name: str, value, device=None) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value
+    try:
+        return torch.as_tensor(value, device=device)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise GridInputError(f"{name} must be a tensor or array-like, got {type(value).__name__}") from exc
+
+
+def normalise(
+    center, coords, types, radii, num_types, radii_per_type, radius_scale
+) -> tuple[TypedAtoms, bool]:
+    """Check shapes, dtypes and values; return always-batched atoms and whether input was batched.
+
+    See :func:`voxbind.coords_to_grid` for the accepted forms.
+    """
+    coords = _as_tensor("coords", coords)
+    if coords.dtype not in _FLOATS:
+        raise GridInputError(f"coords must be float32 or float64, got {coords.dtype}")
+    if coords.ndim not in (2, 3) or coords.shape[-1] != 3:
+        raise GridInputError(f"coords must have shape (N, 3) or (B, N, 3), got {tuple(coords.shape)}")
+    batched = coords.ndim == 3
+    dtype, device = coords.dtype, coords.device
+    _check_finite("coords", coords, batched)
+    lead = coords.shape[:-1]  # (N,) or (B, N)
+
+    types = _as_tensor("types", types, device)
+    if types.device != device:
+        raise GridInputError(f"types are on {types.device} but coords are on {device}")
+    index_types = not types.is_floating_point()
+    if index_types:
+        if types.dtype == torch.bool or types.is_complex():
+            raise GridInputError(f"types must be integer indices or float weights, got {types.dtype}")
+        if tuple(types.shape) != tuple(lead):
+            raise GridInputError(
+                f"index types must have shape {tuple(lead)} to match coords, got {tuple(types.shape)}"
+            )
+        if num_types is None:
+            raise GridInputError("num_types is required with index types")
+        num_types = int(num_types)
+        if num_types < 1:
+            raise GridInputError(f"num_types must be at least 1, got {num_types}")
+        types = types.long()
+        over = types >= num_types
+        if bool(over.any()):
+            position = _first_bad(over)
+            raise GridInputError(
+                f"type index {int(types[position])} at {_where(position, batched)} is out of range "
+                f"for num_types={num_types} (valid: 0..{num_types - 1}, negative = ignored)"
+            )
+    else:
+        if types.ndim != len(lead) + 1 or tuple(types.shape[:-1]) != tuple(lead):
+            raise GridInputError(
+                f"type vectors must have shape {tuple(lead) + ('T',)} to match coords, "
+                f"got {tuple(types.shape)}"
+            )
+        if num_types is not None and int(num_types) != types.shape[-1]:
+            raise GridInputError(
+                f"num_types={num_types} disagrees with type vectors of length {types.shape[-1]}"
+            )
+        num_types = types.shape[-1]
+        if num_types < 1:
+            raise GridInputError("type vectors must have at least one channel")
+        types = types.to(dtype)
+        _check_finite("types", types, batched)
+
+    radii = _as_tensor("radii", radii, device)
+    if radii.device != device:
+        raise GridInputError(f"radii are on {radii.device} but coords are on {device}")
+    if not radii.is_floating_point():
+        radii = radii.to(dtype)
+    radii = radii.to(dtype)
+    per_atom_ok = tuple(radii.shape) == tuple(lead)
+    per_type_ok = tuple(radii.shape) == (num_types,)
+    if radii_per_type is None:
+        # One atom of one type reads the same either way; otherwise the caller must say.
+        if per_atom_ok and per_type_ok and radii.numel() > 1:
+            raise GridInputError(
+                f"radii of shape {tuple(radii.shape)} could be per atom or per type (there are "
+                f"{lead[-1]} atoms and {num_types} types): pass radii_per_type=True or False"
+            )
+        if not (per_atom_ok or per_type_ok):
+            raise GridInputError(
+                f"radii must have shape {tuple(lead)} (per atom) or ({num_types},) (per type), "
+                f"got {tuple(radii.shape)}"
+            )
+        radii_per_type = per_type_ok
+    elif radii_per_type and not per_type_ok:
+        raise GridInputError(f"per-type radii must have shape ({num_types},), got {tuple(radii.shape)}")
+    elif not radii_per_type and not per_atom_ok:
+        raise GridInputError(f"per-atom radii must have shape {tuple(lead)}, got {tuple(radii.shape)}")
+    bad = ~torch.isfinite(radii) | (radii < 0)
+    if bool(bad.any()):
+        position = _first_bad(bad)
+        place = f"type {position[0]}" if radii_per_type else _where(position, batched)
+        raise GridInputError(
+            f"radii must be finite and non-negative; {place} has {radii[position].item()!r}"
+        )
+    radii = radii * radius_scale
+
+    center = _as_tensor("center", center, device).to(device=device, dtype=dtype)
+    batch = coords.shape[0] if batched else 1
+    if center.shape == (3,):
+        center = center.expand(batch, 3)
+    elif not (batched and center.shape == (batch, 3)):
+        expected = f"(3,) or ({batch}, 3)" if batched else "(3,)"
+        raise GridInputError(f"center must have shape {expected}, got {tuple(center.shape)}")
+    _check_finite("center", center, False, atom_axes=False)
+
+    if not batched:
+        coords, types = coords[None], types[None]
+        if not radii_per_type:
+            radii = radii[None]
+    rel = coords - center[:, None, :]
+    if index_types:
+        weights = (types >= 0).to(dtype)[..., None]
+        base = types.clamp(min=0)
+        if radii_per_type:  # index types with per-type radii: each atom takes its type's radius
+            radii = radii[base]
+            radii_per_type = False
+    else:
+        weights = types
+        base = torch.zeros(types.shape[:-1], dtype=torch.long, device=device)
+    if radii_per_type:
+        radii = radii.reshape(1, num_types)
+    atoms = TypedAtoms(
+        rel=rel,
+        base=base,
+        weights=weights,
+        radii=radii,
+        per_type=bool(radii_per_type),
+        num_types=num_types,
+        index_types=index_types,
+    )
+    return atoms, batched

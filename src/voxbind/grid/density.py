@@ -1,0 +1,166 @@
+"""The atomic density profile and its derivatives: the one place where the density math lives.
+
+An atom of radius ``r`` (Å, already multiplied by ``radius_scale``) at distance ``d`` (Å) from a grid
+point contributes ``h(s)`` with ``s = d² / r²`` (dimensionless squared distance):
+
+* Gaussian region, ``s ≤ G²``: ``h = exp(-2 s)`` — that is ``exp(-2 d² / r²)``.
+* Quadratic tail, ``G² < s < c²``: ``h = A s + B √s + C`` — that is ``A (d/r)² + B (d/r) + C`` with
+  ``A = 4G² e^(−2G²)``, ``B = −(4G + 8G³) e^(−2G²)``, ``C = (4G⁴ + 4G² + 1) e^(−2G²)``; it meets the Gaussian
+  in value and slope at ``d = G r`` and reaches zero (with zero slope) at ``d = c r``, ``c = (1 + 2G²) / (2G)``.
+* Zero beyond ``c``.
+
+A negative ``G`` truncates the Gaussian at ``|G| r`` with no tail. A binary profile is ``1`` for ``d < r``.
+
+Writing the profile as a function of ``s`` rather than ``d`` keeps every derivative free of ``1/d``
+singularities at the atom centre. The kernels need ``h``, ``h' = dh/ds`` and ``h'' = d²h/ds²``; the chain rule
+turns them into derivatives with respect to coordinates and radii:
+
+* ``∇_c ρ = −2 h' δ / r²`` (``δ`` = grid point − atom centre),
+* ``∂ρ/∂r = −2 s h' / r``,
+* ``∇_c∇_c ρ = 4 h'' δ δᵀ / r⁴ + 2 h' I / r²``,
+* ``∂∇_c ρ / ∂r = 4 (s h'' + h') δ / r³``,
+* ``∂²ρ/∂r² = (6 s h' + 4 s² h'') / r²``.
+
+:func:`radial_terms` is written once against four primitives (``_exp``, ``_sqrt``, ``_clamp_min``, ``_select``)
+and bound twice: to PyTorch tensor operations (:func:`radial_torch`, used by the reference backend) and to scalar
+``math`` operations (:func:`radial_scalar`, compiled by the numba backend).
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from dataclasses import dataclass
+
+import torch
+
+__all__ = [
+    "DensityProfile",
+    "radial_terms",
+    "radial_torch",
+    "radial_scalar",
+    "compile_radial_scalar",
+    "radial_derivatives_in_distance",
+]
+
+
+@dataclass(frozen=True)
+class DensityProfile:
+    """Constants of the radial profile for one ``gaussian_radius_multiple`` (``G``).
+
+    Attributes (all in units of the atom radius, squared where named ``*2``):
+        multiple: ``G`` as given (negative = truncated Gaussian, no tail).
+        gauss_end2: ``G²``, end of the Gaussian region in ``s``.
+        cutoff: ``c``, distance (in radii) beyond which the density is zero.
+        cutoff2: ``c²``.
+        qa, qb, qc: tail coefficients ``A, B, C`` (all zero for a truncated Gaussian).
+        binary: ``True`` for the binary profile (1 inside the radius, not differentiable).
+    """
+
+    multiple: float = 1.0
+    binary: bool = False
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.multiple) or self.multiple == 0.0:
+            raise ValueError(
+                f"gaussian_radius_multiple must be a finite non-zero number, got {self.multiple!r}"
+            )
+
+    @property
+    def gauss_end2(self) -> float:
+        return 1.0 if self.binary else self.multiple * self.multiple
+
+    @property
+    def cutoff(self) -> float:
+        g = self.multiple
+        if self.binary:
+            return 1.0
+        if g < 0:
+            return -g
+        return (1.0 + 2.0 * g * g) / (2.0 * g)
+
+    @property
+    def cutoff2(self) -> float:
+        return self.cutoff * self.cutoff
+
+    @property
+    def tail_coefficients(self) -> tuple[float, float, float]:
+        g = self.multiple
+        if self.binary or g < 0:
+            return 0.0, 0.0, 0.0
+        e = math.exp(-2.0 * g * g)
+        return 4.0 * g * g * e, -(4.0 * g + 8.0 * g**3) * e, (4.0 * g**4 + 4.0 * g * g + 1.0) * e
+
+    def kernel_constants(self) -> tuple[float, float, float, float, float]:
+        """``(G², c², A, B, C)`` as passed to :func:`radial_terms`."""
+        qa, qb, qc = self.tail_coefficients
+        return self.gauss_end2, self.cutoff2, qa, qb, qc
+
+
+def radial_terms(s, gauss, g2, c2, qa, qb, qc):
+    """Profile ``h(s)`` and its first two derivatives in ``s``.
+
+    Args:
+        s: squared distance over squared radius (dimensionless), ``s ≥ 0``.
+        gauss: ``exp(-2 s)``, supplied by the caller (kernels build it from per-axis factors).
+        g2, c2, qa, qb, qc: :meth:`DensityProfile.kernel_constants`.
+
+    Returns:
+        ``(h, dh/ds, d²h/ds²)``, zero at and beyond the cut-off ``s ≥ c2``.
+    """
+    root = _sqrt(_clamp_min(s, g2))
+    tail = qa * s + qb * root + qc
+    tail1 = qa + 0.5 * qb / root
+    tail2 = -0.25 * qb / (root * root * root)
+    in_gauss = s <= g2
+    inside = s < c2
+    h = _select(in_gauss, gauss, _select(inside, tail, 0.0))
+    h1 = _select(in_gauss, -2.0 * gauss, _select(inside, tail1, 0.0))
+    h2 = _select(in_gauss, 4.0 * gauss, _select(inside, tail2, 0.0))
+    return h, h1, h2
+
+
+# The primitives radial_terms is written against; bound to PyTorch here, rebound to scalars below.
+_sqrt = torch.sqrt
+_clamp_min = torch.clamp_min
+_select = torch.where
+
+
+def _bind(function, **primitives):
+    """A copy of ``function`` whose global primitives are the given callables."""
+    namespace = dict(function.__globals__)
+    namespace.update(primitives)
+    bound = types.FunctionType(
+        function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
+    )
+    bound.__doc__ = function.__doc__
+    return bound
+
+
+def _scalar_select(condition, if_true, if_false):
+    return if_true if condition else if_false
+
+
+radial_torch = radial_terms
+""":func:`radial_terms` on tensors (differentiable to any order through autograd)."""
+
+radial_scalar = _bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=_scalar_select)
+""":func:`radial_terms` on Python floats."""
+
+
+def compile_radial_scalar(jit):
+    """:func:`radial_terms` on scalars, compiled by ``jit`` (e.g. ``numba.njit(inline="always")``)."""
+    return jit(_bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
+
+
+def radial_derivatives_in_distance(d, radius, profile: DensityProfile):
+    """Density and its first two derivatives with respect to the distance ``d`` (Å).
+
+    A convenience for documentation and tests: ``ρ = h(s)``, ``dρ/dd = 2 d h' / r²`` and
+    ``d²ρ/dd² = 2 h' / r² + 4 d² h'' / r⁴``. Tensors in, tensors out, any shape.
+    """
+    d = torch.as_tensor(d, dtype=torch.float64)
+    s = (d / radius) ** 2
+    h, h1, h2 = radial_torch(s, torch.exp(-2.0 * s), *profile.kernel_constants())
+    r2 = radius * radius
+    return h, 2.0 * d * h1 / r2, 2.0 * h1 / r2 + 4.0 * d * d * h2 / (r2 * r2)
