@@ -34,7 +34,9 @@ def demo(resolution: float, dimension: float, backend: str) -> None:
     report = run_demo(resolution, dimension, backend)
     click.echo(f"molecule       4-hydroxybenzoic acid, {report.atoms} heavy atoms")
     click.echo(f"channels       {', '.join(report.channels)}")
-    click.echo(f"grid           {' x '.join(map(str, report.shape))} at {resolution} Å, centred on the molecule")
+    click.echo(
+        f"grid           {' x '.join(map(str, report.shape))} at {resolution} Å, centred on the molecule"
+    )
     click.echo(f"backend        {report.backend}")
     click.echo(f"forward        {report.forward_ms:.2f} ms")
     click.echo(f"backward       {report.backward_ms:.2f} ms  (d/dcoords of sum(grid²))")

@@ -123,9 +123,7 @@ def normalise(
     if bool(bad.any()):
         position = _first_bad(bad)
         place = f"type {position[0]}" if radii_per_type else _where(position, batched)
-        raise GridInputError(
-            f"radii must be finite and non-negative; {place} has {radii[position].item()!r}"
-        )
+        raise GridInputError(f"radii must be finite and non-negative; {place} has {radii[position].item()!r}")
     radii = radii * radius_scale
 
     center = _as_tensor("center", center, device).to(device=device, dtype=dtype)

@@ -51,9 +51,7 @@ def coords_to_grid(
             negative radii, or ambiguous radii.
         BackendUnavailableError: ``gmaker.backend`` names a backend that cannot run here.
     """
-    atoms, batched = normalise(
-        center, coords, types, radii, num_types, radii_per_type, gmaker.radius_scale
-    )
+    atoms, batched = normalise(center, coords, types, radii, num_types, radii_per_type, gmaker.radius_scale)
     backend = get_backend(gmaker.backend, atoms.rel.device)
     geom = gmaker.geometry
     if geom.profile.binary:

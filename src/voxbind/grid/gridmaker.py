@@ -19,8 +19,9 @@ __all__ = ["GridMaker"]
 def _positive(name: str, value: float, allow_zero: bool = False) -> float:
     value = float(value)
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise GridInputError(f"{name} must be a finite {'non-negative' if allow_zero else 'positive'} "
-                             f"number, got {value!r}")
+        raise GridInputError(
+            f"{name} must be a finite {'non-negative' if allow_zero else 'positive'} number, got {value!r}"
+        )
     return value
 
 
@@ -96,9 +97,7 @@ class GridMaker(nn.Module):
         return torch.as_tensor(center, dtype=dtype)[:, None] + offsets
 
     def forward(self, center, coords, types, radii, num_types=None, *, radii_per_type=None):
-        return coords_to_grid(
-            self, center, coords, types, radii, num_types, radii_per_type=radii_per_type
-        )
+        return coords_to_grid(self, center, coords, types, radii, num_types, radii_per_type=radii_per_type)
 
     def extra_repr(self) -> str:
         return (

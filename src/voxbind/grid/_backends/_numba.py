@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import torch
 
@@ -11,6 +12,12 @@ from . import _numba_kernels as kernels
 
 def _array(t: torch.Tensor) -> np.ndarray:
     return t.detach().contiguous().numpy()
+
+
+def _chunk(batch: int, n: int) -> int:
+    """x-slabs per scatter task: about four tasks per thread, whole examples when the batch allows."""
+    tasks_per_example = -(-4 * numba.get_num_threads() // max(batch, 1))
+    return max(1, -(-n // tasks_per_example))
 
 
 def _geometry_args(geom: GridGeometry):
@@ -25,14 +32,14 @@ class NumbaKernels:
 
     def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary):
         B, N, _ = rel.shape
-        out = torch.zeros((B, num_types) + (geom.n,) * 3, dtype=rel.dtype)
+        out = torch.empty((B, num_types) + (geom.n,) * 3, dtype=rel.dtype)
         w = _array(weights)
         lower, res, consts, cutoff = _geometry_args(geom)
         kernels.scatter(
             _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
             geom.profile.binary, set_binary,
             np.zeros((1, 1, 3), w.dtype), np.zeros_like(w), np.zeros((1, 1), w.dtype), 0,
-            out.numpy(),
+            _chunk(B, geom.n), out.numpy(),
         )  # fmt: skip
         return out
 
@@ -66,9 +73,21 @@ class NumbaKernels:
         a, bw, e = _array(grad_coords), _array(grad_weights), _array(grad_radii)
         out_grid = out_coords = out_weights = out_radii = None
         if need_grid:
-            out_grid = torch.zeros_like(grad)
+            out_grid = torch.empty_like(grad)
             kernels.scatter(
-                *args, lower, res, consts, cutoff, False, False, a, bw, e, 1, out_grid.numpy()
+                *args,
+                lower,
+                res,
+                consts,
+                cutoff,
+                False,
+                False,
+                a,
+                bw,
+                e,
+                1,
+                _chunk(B, geom.n),
+                out_grid.numpy(),
             )
         if need_atoms or need_weights:
             out_coords = torch.zeros((B, N, 3), dtype=rel.dtype)

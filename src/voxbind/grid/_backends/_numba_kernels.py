@@ -21,6 +21,8 @@ import numpy as np
 from ..density import compile_radial_scalar
 
 _radial = compile_radial_scalar(nb.njit(inline="always"))
+# Inputs are validated finite, but the NaN/inf-free flags are left out so that no check is optimised away.
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 
 @nb.njit(inline="always")
@@ -37,12 +39,31 @@ def _axis(x, reach, lower, res, n, inv_r2, d, s, e):
     along one axis within ``reach`` of ``x``; return the first index and the count."""
     first = max(int(math.ceil((x - reach - lower) / res)), 0)
     last = min(int(math.floor((x + reach - lower) / res)), n - 1)
+    if last < first:
+        return first, 0
+    # exp(-2 s) by recurrence: e[j+1] = e[j] q[j], q[j+1] = q[j] Q (three exp calls per axis)
+    d0 = lower + first * res - x
+    ej = math.exp(-2.0 * d0 * d0 * inv_r2)
+    qj = math.exp(-2.0 * inv_r2 * res * (2.0 * d0 + res))
+    step = math.exp(-4.0 * inv_r2 * res * res)
     for j in range(last - first + 1):
-        dj = lower + (first + j) * res - x
+        dj = d0 + j * res
         d[j] = dj
         s[j] = dj * dj * inv_r2
-        e[j] = math.exp(-2.0 * s[j])
+        e[j] = ej
+        ej *= qj
+        qj *= step
     return first, last - first + 1
+
+
+@nb.njit(inline="always")
+def _chord(z, remaining, r, lower, res, z0, nz):
+    """Local index range ``[ja, jb)`` of a row's points within the cut-off, given ``remaining = c² - s_xy``
+    (in squared radii) and the row's box ``[z0, z0 + nz)``."""
+    span = math.sqrt(remaining) * r
+    ja = max(int(math.ceil((z - span - lower) / res)) - z0, 0)
+    jb = min(int(math.floor((z + span - lower) / res)) + 1 - z0, nz)
+    return ja, jb
 
 
 @nb.njit(inline="always")
@@ -61,24 +82,42 @@ def _listed(weights, second, b, i, k0, k1, everything, chan, w1, w2):
     return m
 
 
-@nb.njit(parallel=True, cache=True)
-def scatter(rel, base, weights, radii, per_type, lower, res, consts, cutoff, binary, set_value,
-            grad_coords, grad_weights, grad_radii, order, out):
+@nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def scatter(
+    rel,
+    base,
+    weights,
+    radii,
+    per_type,
+    lower,
+    res,
+    consts,
+    cutoff,
+    binary,
+    set_value,
+    grad_coords,
+    grad_weights,
+    grad_radii,
+    order,
+    chunk,
+    out,
+):
     """Add per-atom densities (``order == 0``) or the grid-gradient of a double backward
-    (``order == 1``) into ``out (B, T, n, n, n)``.
+    (``order == 1``) into ``out (B, T, n, n, n)``; each task owns ``chunk`` x-slabs of one example.
 
     ``order == 0``: ``out[c] += w_k ρ`` (``set_value``: ``out[c] = w_k`` where ``ρ ≠ 0``; binary index types).
     ``order == 1``: ``out[c] += w_k (a·∇ρ + e ∂ρ/∂r) + b_k ρ`` with ``a = grad_coords (B, N, 3)``,
-    ``b = grad_weights (B, N, K)`` (or ``(1, 1, 1)`` zeros) and ``e = grad_radii`` laid out as ``radii``.
+    ``b = grad_weights (B, N, K)`` and ``e = grad_radii`` laid out as ``radii``.
     """
     B, N, K = weights.shape
     n = out.shape[2]
     g2, c2, qa, qb, qc = consts
     groups = K if per_type else 1
-    for task in nb.prange(B * n):
-        b = task // n
-        xi = task - b * n
-        px = lower + xi * res
+    chunks = (n + chunk - 1) // chunk
+    for task in nb.prange(B * chunks):
+        b = task // chunks
+        xa = (task - b * chunks) * chunk
+        xb = min(xa + chunk, n)
         dy = np.empty(n)
         sy = np.empty(n)
         ey = np.empty(n)
@@ -90,21 +129,22 @@ def scatter(rel, base, weights, radii, per_type, lower, res, consts, cutoff, bin
         chan = np.empty(K, np.int64)
         w1 = np.empty(K)
         w2 = np.empty(K)
+        out[b, :, xa:xb] = 0.0  # each task clears (and first touches) its own slabs
         for i in range(N):
+            x = rel[b, i, 0]
             for g in range(groups):
                 r, k0, k1 = _group(b, i, g, per_type, radii, K)
                 if not r > 0.0:
                     continue
                 reach = cutoff * r
-                dx = px - rel[b, i, 0]
-                if dx * dx >= reach * reach:
+                x0 = max(int(math.ceil((x - reach - lower) / res)), xa)
+                x1 = min(int(math.floor((x + reach - lower) / res)), xb - 1)
+                if x1 < x0:
                     continue
                 m = _listed(weights, grad_weights, b, i, k0, k1, False, chan, w1, w2)
                 if m == 0:
                     continue
                 inv_r2 = 1.0 / (r * r)
-                sx = dx * dx * inv_r2
-                ex = math.exp(-2.0 * sx)
                 y0, ny = _axis(rel[b, i, 1], reach, lower, res, n, inv_r2, dy, sy, ey)
                 z0, nz = _axis(rel[b, i, 2], reach, lower, res, n, inv_r2, dz, sz, ez)
                 ax = 0.0
@@ -116,42 +156,73 @@ def scatter(rel, base, weights, radii, per_type, lower, res, consts, cutoff, bin
                     ay = grad_coords[b, i, 1]
                     az = grad_coords[b, i, 2]
                     er = grad_radii[0, g] if per_type else grad_radii[b, i]
-                for jy in range(ny):
-                    sxy = sx + sy[jy]
-                    if sxy >= c2:
-                        continue
-                    exy = ex * ey[jy]
-                    for jz in range(nz):
-                        s = sxy + sz[jz]
+                for xi in range(x0, x1 + 1):
+                    dx = lower + xi * res - x
+                    sx = dx * dx * inv_r2
+                    ex = math.exp(-2.0 * sx)
+                    for jy in range(ny):
+                        sxy = sx + sy[jy]
+                        if sxy >= c2:
+                            continue
+                        exy = ex * ey[jy]
+                        y = y0 + jy
+                        if m == 1 and order == 0 and not binary and not set_value:
+                            c = base[b, i] + chan[0]
+                            wa = w1[0]
+                            for jz in range(nz):
+                                h = _radial(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)[0]
+                                out[b, c, xi, y, z0 + jz] += wa * h
+                            continue
                         if binary:
-                            rho[jz] = 1.0 if s < 1.0 else 0.0
+                            for jz in range(nz):
+                                rho[jz] = 1.0 if sxy + sz[jz] < 1.0 else 0.0
+                        elif order == 0:
+                            for jz in range(nz):
+                                rho[jz] = _radial(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)[0]
                         else:
-                            h, h1, _ = _radial(s, exy * ez[jz], g2, c2, qa, qb, qc)
-                            rho[jz] = h
-                            if order == 1:
+                            for jz in range(nz):
+                                s = sxy + sz[jz]
+                                h, h1, _ = _radial(s, exy * ez[jz], g2, c2, qa, qb, qc)
+                                rho[jz] = h
                                 adot = ax * dx + ay * dy[jy] + az * dz[jz]
                                 alpha[jz] = -2.0 * h1 * (inv_r2 * adot + er * s / r)
-                    y = y0 + jy
-                    for mm in range(m):
-                        c = base[b, i] + chan[mm]
-                        wa = w1[mm]
-                        if order == 1:
-                            wb = w2[mm]
-                            for jz in range(nz):
-                                out[b, c, xi, y, z0 + jz] += wa * alpha[jz] + wb * rho[jz]
-                        elif set_value:
-                            for jz in range(nz):
-                                if rho[jz] != 0.0:
-                                    out[b, c, xi, y, z0 + jz] = wa
-                        else:
-                            for jz in range(nz):
-                                out[b, c, xi, y, z0 + jz] += wa * rho[jz]
+                        for mm in range(m):
+                            c = base[b, i] + chan[mm]
+                            wa = w1[mm]
+                            if order == 1:
+                                wb = w2[mm]
+                                for jz in range(nz):
+                                    out[b, c, xi, y, z0 + jz] += wa * alpha[jz] + wb * rho[jz]
+                            elif set_value:
+                                for jz in range(nz):
+                                    if rho[jz] != 0.0:
+                                        out[b, c, xi, y, z0 + jz] = wa
+                            else:
+                                for jz in range(nz):
+                                    out[b, c, xi, y, z0 + jz] += wa * rho[jz]
 
 
 @nb.njit(parallel=True, cache=True)
-def gather(rel, base, weights, radii, per_type, lower, res, consts, cutoff, grid, need_weights,
-           grad_coords, grad_weights, grad_radii, order,
-           out_coords, out_weights, out_radii):
+def gather(
+    rel,
+    base,
+    weights,
+    radii,
+    per_type,
+    lower,
+    res,
+    consts,
+    cutoff,
+    grid,
+    need_weights,
+    grad_coords,
+    grad_weights,
+    grad_radii,
+    order,
+    out_coords,
+    out_weights,
+    out_radii,
+):
     """Per-atom sums over the grid: the backward (``order == 1``) or the double backward (``order == 2``).
 
     ``order == 1`` with ``U = grid``: ``out_coords = Σ_k w_k Σ U_k ∇ρ``; ``out_weights[k] = Σ U_k ρ``;
@@ -221,10 +292,9 @@ def gather(rel, base, weights, radii, per_type, lower, res, consts, cutoff, grid
                     if sxy >= c2:
                         continue
                     exy = tables[2, jx] * tables[5, jy]
-                    for jz in range(nz):
+                    ja, jb = _chord(z, c2 - sxy, r, lower, res, z0, nz)
+                    for jz in range(ja, jb):
                         s = sxy + tables[7, jz]
-                        if s >= c2:
-                            continue
                         dz = tables[6, jz]
                         h, h1, h2 = _radial(s, exy * tables[8, jz], g2, c2, qa, qb, qc)
                         adot = ax * dx + ay * dy + az * dz
