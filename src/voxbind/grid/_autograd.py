@@ -2,7 +2,7 @@
 
 ``_Grid`` computes the grid; its backward is ``_GridBackward``, itself a Function whose backward (the
 double backward) is computed by kernels too, so gradients of gradients are exact. Third derivatives are
-not provided: the double backward is ``once_differentiable`` and says so when asked for more.
+not provided: differentiating the double backward raises :class:`NotDifferentiableError`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 import torch
 from torch.autograd import Function
-from torch.autograd.function import once_differentiable
 
 from ..errors import NotDifferentiableError
 from ._spec import GridGeometry
@@ -64,25 +63,27 @@ class _GridBackward(Function):
         return gc, gw, _sum_radii(gr, call)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_coords, grad_weights, grad_radii):
         rel, weights, radii, base, grad = ctx.saved_tensors
         call = ctx.call
         need_c, need_w, need_r, _, need_grid = ctx.needs_input_grad[:5]
-        gc, gw, gr, g_grid = call.kernels.double_backward(
-            rel, base, weights, radii, call.per_type, call.geom, grad,
-            grad_coords.contiguous(), grad_weights.contiguous(), grad_radii.contiguous(),
-            need_c or need_r, need_w, need_grid,
-        )  # fmt: skip
-        return (
+        with torch.no_grad():
+            gc, gw, gr, g_grid = call.kernels.double_backward(
+                rel, base, weights, radii, call.per_type, call.geom, grad,
+                grad_coords.contiguous(), grad_weights.contiguous(), grad_radii.contiguous(),
+                need_c or need_r, need_w, need_grid,
+            )  # fmt: skip
+        results = (
             gc if need_c else None,
             gw if need_w else None,
             _sum_radii(gr, call) if need_r else None,
-            None,
             g_grid,
-            None,
-            None,
         )
+        sources = (rel, weights, radii, grad, grad_coords, grad_weights, grad_radii)
+        results = tuple(
+            None if r is None else refuse_gradient(r, *sources, message=_THIRD_ORDER) for r in results
+        )
+        return results[0], results[1], results[2], None, results[3], None, None
 
 
 def kernel_grid(rel, weights, radii, base, call: KernelCall) -> torch.Tensor:
@@ -90,23 +91,31 @@ def kernel_grid(rel, weights, radii, base, call: KernelCall) -> torch.Tensor:
     return _Grid.apply(rel, weights, radii, base, call)
 
 
+_BINARY = (
+    "binary grids are not differentiable: grid with binary=False to get gradients, or detach the "
+    "coordinates, types and radii before gridding"
+)
+_THIRD_ORDER = (
+    "grids are differentiable twice; third derivatives (a gradient of a second derivative) are not "
+    "provided"
+)
+
+
 class _NoGradient(Function):
-    """Passes a grid through and refuses to differentiate it (binary grids)."""
+    """Passes a tensor through and refuses to differentiate it, with a message."""
 
     @staticmethod
-    def forward(ctx, grid, *inputs):
-        return grid
+    def forward(ctx, value, message, *inputs):
+        ctx.message = message
+        return value
 
     @staticmethod
     def backward(ctx, *grads):
-        raise NotDifferentiableError(
-            "binary grids are not differentiable: grid with binary=False to get gradients, or detach "
-            "the coordinates, types and radii before gridding"
-        )
+        raise NotDifferentiableError(ctx.message)
 
 
-def refuse_gradient(grid: torch.Tensor, *inputs: torch.Tensor) -> torch.Tensor:
-    """``grid``, with any gradient through it to ``inputs`` raising :class:`NotDifferentiableError`."""
+def refuse_gradient(value: torch.Tensor, *inputs: torch.Tensor, message: str = _BINARY) -> torch.Tensor:
+    """``value``, with any gradient through it to ``inputs`` raising :class:`NotDifferentiableError`."""
     if torch.is_grad_enabled() and any(t.requires_grad for t in inputs):
-        return _NoGradient.apply(grid.detach(), *inputs)
-    return grid
+        return _NoGradient.apply(value.detach(), message, *inputs)
+    return value

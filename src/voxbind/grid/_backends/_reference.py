@@ -60,15 +60,16 @@ def reference_grid(atoms: TypedAtoms, geom: GridGeometry, *, set_binary: bool = 
     dtype, device = atoms.rel.dtype, atoms.rel.device
     rel = atoms.rel.reshape(B * N, 3)
     weights = atoms.weights.reshape(B * N, -1)
+    # Vector types: every atom with a radius, zero weights included (their gradient is not zero).
     if atoms.per_type:
         radius = atoms.radii.reshape(T)
         positive = radius > 0
-        atom_radius = torch.where(
-            weights.detach() != 0, radius.detach(), torch.zeros((), dtype=dtype, device=device)
-        ).amax(-1)
+        atom_radius = radius.detach().amax().expand(B * N)
     else:
         atom_radius = atoms.radii.reshape(B * N).detach()
-    active = (weights.detach() != 0).any(-1) & (atom_radius > 0)
+    active = atom_radius > 0
+    if atoms.index_types:
+        active &= weights[:, 0].detach() != 0
     reach = torch.where(active, atom_radius * geom.profile.cutoff, -1.0)
     atom, point = _pairs(rel.detach(), reach, geom)
     logger.debug("reference backend: %d atom-point pairs", atom.numel())
