@@ -102,6 +102,8 @@ def normalise(
     radii = radii.to(dtype)
     per_atom_ok = tuple(radii.shape) == tuple(lead)
     per_type_ok = tuple(radii.shape) == (num_types,)
+    if radii_per_type is None and index_types and per_atom_ok:
+        radii_per_type = False  # with index types, per-atom radii are the natural reading
     if radii_per_type is None:
         # One atom of one type reads the same either way; otherwise the caller must say.
         if per_atom_ok and per_type_ok and radii.numel() > 1:

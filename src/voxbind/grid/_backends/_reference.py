@@ -23,6 +23,9 @@ def _pairs(rel: torch.Tensor, reach: torch.Tensor, geom: GridGeometry):
     """(atom, flat grid point) index pairs within ``reach`` Å of each atom, ``rel`` (M, 3) detached."""
     n, res, lower = geom.n, geom.resolution, geom.lower
     max_reach = float(reach.max()) if reach.numel() else 0.0
+    if max_reach <= 0.0:
+        empty = torch.zeros(0, dtype=torch.long, device=rel.device)
+        return empty, empty
     side = int(math.floor(2.0 * max_reach / res)) + 2
     offsets = torch.arange(side, device=rel.device)
     cube = torch.stack(torch.meshgrid(offsets, offsets, offsets, indexing="ij"), -1).reshape(-1, 3)
@@ -38,9 +41,6 @@ def _pairs(rel: torch.Tensor, reach: torch.Tensor, geom: GridGeometry):
         ijk = idx[atom, cell]
         atoms.append(atom + first)
         points.append((ijk[:, 0] * n + ijk[:, 1]) * n + ijk[:, 2])
-    if not atoms:
-        empty = torch.zeros(0, dtype=torch.long, device=rel.device)
-        return empty, empty
     return torch.cat(atoms), torch.cat(points)
 
 
@@ -59,7 +59,7 @@ def reference_grid(atoms: TypedAtoms, geom: GridGeometry, *, set_binary: bool = 
     T, n = atoms.num_types, geom.n
     dtype, device = atoms.rel.dtype, atoms.rel.device
     rel = atoms.rel.reshape(B * N, 3)
-    weights = atoms.weights.reshape(B * N, -1)
+    weights = atoms.weights.reshape(B * N, atoms.weights.shape[-1])
     # Vector types: every atom with a radius, zero weights included (their gradient is not zero).
     if atoms.per_type:
         radius = atoms.radii.reshape(T)
