@@ -65,9 +65,7 @@ def main(inp, out, repeats):
     try:
         start = time.perf_counter()
         gm.backward(center, coords, vectors, radii, upstream, atom_grad, type_grad)
-        gm.backward_gradients(
-            center, coords, vectors, radii, upstream, a, b, dd_grid, dd_atoms, dd_types
-        )
+        gm.backward_gradients(center, coords, vectors, radii, upstream, a, b, dd_grid, dd_atoms, dd_types)
         results["double_backward"] = 1e3 * (time.perf_counter() - start)
     finally:
         os.dup2(saved, 2)

@@ -21,6 +21,6 @@ __all__ = [
     "GridMaker",
     "NotDifferentiableError",
     "VoxbindError",
-    "coords_to_grid",
     "__version__",
+    "coords_to_grid",
 ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 __all__ = [
-    "VoxbindError",
-    "GridInputError",
     "BackendUnavailableError",
+    "GridInputError",
     "NotDifferentiableError",
+    "VoxbindError",
 ]
 
 

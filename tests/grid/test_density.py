@@ -68,6 +68,6 @@ def test_profile_derivatives_match_autograd_and_scalar_binding(g):
     (auto2,) = torch.autograd.grad(auto1.sum(), s)
     torch.testing.assert_close(h1, auto1, rtol=1e-10, atol=1e-12)
     torch.testing.assert_close(h2, auto2, rtol=1e-10, atol=1e-12)
-    for value, expected in zip(s[::37].tolist(), zip(h[::37], h1[::37], h2[::37]), strict=True):
+    for value, expected in zip(s[::37].tolist(), zip(h[::37], h1[::37], h2[::37], strict=False), strict=True):
         scalar = radial_scalar(value, math.exp(-2 * value), *consts)
         assert scalar == pytest.approx([float(x.detach()) for x in expected], rel=1e-12, abs=1e-15)

@@ -84,7 +84,8 @@ def test_binary_grids_refuse_gradients(backend):
 def test_empty_molecule_gives_zero_grid(backend):
     gm = voxbind.GridMaker(0.5, 3.0, backend=backend)
     grid = gm(torch.zeros(3), torch.zeros(0, 3), torch.zeros(0, dtype=torch.long), torch.zeros(0), 2)
-    assert grid.shape == (2, 7, 7, 7) and grid.abs().sum() == 0
+    assert grid.shape == (2, 7, 7, 7)
+    assert grid.abs().sum() == 0
 
 
 def test_zero_radius_atom_contributes_nothing(backend):
@@ -166,4 +167,6 @@ def test_numba_is_not_imported_by_import_voxbind():
     import sys
 
     code = "import sys, voxbind; print('numba' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    )

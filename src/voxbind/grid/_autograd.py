@@ -96,8 +96,7 @@ _BINARY = (
     "coordinates, types and radii before gridding"
 )
 _THIRD_ORDER = (
-    "grids are differentiable twice; third derivatives (a gradient of a second derivative) are not "
-    "provided"
+    "grids are differentiable twice; third derivatives (a gradient of a second derivative) are not provided"
 )
 
 

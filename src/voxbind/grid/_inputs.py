@@ -81,7 +81,7 @@ def normalise(
     else:
         if types.ndim != len(lead) + 1 or tuple(types.shape[:-1]) != tuple(lead):
             raise GridInputError(
-                f"type vectors must have shape {tuple(lead) + ('T',)} to match coords, "
+                f"type vectors must have shape {(*tuple(lead), 'T')} to match coords, "
                 f"got {tuple(types.shape)}"
             )
         if num_types is not None and int(num_types) != types.shape[-1]:

@@ -6,7 +6,8 @@ point contributes ``h(s)`` with ``s = d² / r²`` (dimensionless squared distanc
 * Gaussian region, ``s ≤ G²``: ``h = exp(-2 s)`` — that is ``exp(-2 d² / r²)``.
 * Quadratic tail, ``G² < s < c²``: ``h = A s + B √s + C`` — that is ``A (d/r)² + B (d/r) + C`` with
   ``A = 4G² e^(−2G²)``, ``B = −(4G + 8G³) e^(−2G²)``, ``C = (4G⁴ + 4G² + 1) e^(−2G²)``; it meets the Gaussian
-  in value and slope at ``d = G r`` and reaches zero (with zero slope) at ``d = c r``, ``c = (1 + 2G²) / (2G)``.
+  in value and slope at ``d = G r`` and reaches zero (with zero slope) at ``d = c r``,
+  ``c = (1 + 2G²) / (2G)``.
 * Zero beyond ``c``.
 
 A negative ``G`` truncates the Gaussian at ``|G| r`` with no tail. A binary profile is ``1`` for ``d < r``.
@@ -21,9 +22,9 @@ turns them into derivatives with respect to coordinates and radii:
 * ``∂∇_c ρ / ∂r = 4 (s h'' + h') δ / r³``,
 * ``∂²ρ/∂r² = (6 s h' + 4 s² h'') / r²``.
 
-:func:`radial_terms` is written once against four primitives (``_exp``, ``_sqrt``, ``_clamp_min``, ``_select``)
-and bound twice: to PyTorch tensor operations (:func:`radial_torch`, used by the reference backend) and to scalar
-``math`` operations (:func:`radial_scalar`, compiled by the numba backend).
+:func:`radial_terms` is written once against three primitives (``_sqrt``, ``_clamp_min``, ``_select``;
+the caller supplies ``exp(-2 s)``) and bound twice: to PyTorch tensor operations (:func:`radial_torch`,
+used by the reference backend) and to scalar ``math`` operations (compiled by the numba backend).
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ import torch
 
 __all__ = [
     "DensityProfile",
-    "radial_terms",
-    "radial_torch",
-    "radial_scalar",
     "compile_radial_scalar",
     "radial_derivatives_in_distance",
+    "radial_scalar",
+    "radial_terms",
+    "radial_torch",
 ]
 
 

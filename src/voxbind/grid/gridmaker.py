@@ -72,7 +72,7 @@ class GridMaker(nn.Module):
             raise GridInputError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.backend = backend
         # round half away from zero, as libmolgrid does
-        self.points_per_side = int(math.floor(self.dimension / self.resolution + 0.5)) + 1
+        self.points_per_side = math.floor(self.dimension / self.resolution + 0.5) + 1
 
     @property
     def gaussian_radius_multiple(self) -> float:

@@ -31,7 +31,7 @@ class NumbaKernels:
     name = "numba"
 
     def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary):
-        B, N, _ = rel.shape
+        B, _N, _ = rel.shape
         out = torch.empty((B, num_types) + (geom.n,) * 3, dtype=rel.dtype)
         w = _array(weights)
         lower, res, consts, cutoff = _geometry_args(geom)

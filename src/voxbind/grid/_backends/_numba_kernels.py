@@ -37,8 +37,8 @@ def _group(b, i, g, per_type, radii, num_channels):
 def _axis(x, reach, lower, res, n, inv_r2, d, s, e):
     """Fill the offsets ``d`` (Å), scaled squares ``s`` and Gaussian factors ``e`` of the grid points
     along one axis within ``reach`` of ``x``; return the first index and the count."""
-    first = max(int(math.ceil((x - reach - lower) / res)), 0)
-    last = min(int(math.floor((x + reach - lower) / res)), n - 1)
+    first = max(math.ceil((x - reach - lower) / res), 0)
+    last = min(math.floor((x + reach - lower) / res), n - 1)
     if last < first:
         return first, 0
     # exp(-2 s) by recurrence: e[j+1] = e[j] q[j], q[j+1] = q[j] Q (three exp calls per axis)
@@ -61,8 +61,8 @@ def _chord(z, remaining, r, lower, res, z0, nz):
     """Local index range ``[ja, jb)`` of a row's points within the cut-off, given ``remaining = c² - s_xy``
     (in squared radii) and the row's box ``[z0, z0 + nz)``."""
     span = math.sqrt(remaining) * r
-    ja = max(int(math.ceil((z - span - lower) / res)) - z0, 0)
-    jb = min(int(math.floor((z + span - lower) / res)) + 1 - z0, nz)
+    ja = max(math.ceil((z - span - lower) / res) - z0, 0)
+    jb = min(math.floor((z + span - lower) / res) + 1 - z0, nz)
     return ja, jb
 
 
@@ -137,8 +137,8 @@ def scatter(
                 if not r > 0.0:
                     continue
                 reach = cutoff * r
-                x0 = max(int(math.ceil((x - reach - lower) / res)), xa)
-                x1 = min(int(math.floor((x + reach - lower) / res)), xb - 1)
+                x0 = max(math.ceil((x - reach - lower) / res), xa)
+                x1 = min(math.floor((x + reach - lower) / res), xb - 1)
                 if x1 < x0:
                     continue
                 m = _listed(weights, grad_weights, b, i, k0, k1, False, chan, w1, w2)

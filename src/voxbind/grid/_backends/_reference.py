@@ -26,7 +26,7 @@ def _pairs(rel: torch.Tensor, reach: torch.Tensor, geom: GridGeometry):
     if max_reach <= 0.0:
         empty = torch.zeros(0, dtype=torch.long, device=rel.device)
         return empty, empty
-    side = int(math.floor(2.0 * max_reach / res)) + 2
+    side = math.floor(2.0 * max_reach / res) + 2
     offsets = torch.arange(side, device=rel.device)
     cube = torch.stack(torch.meshgrid(offsets, offsets, offsets, indexing="ij"), -1).reshape(-1, 3)
     start = torch.floor((rel - reach[:, None] - lower) / res).long() + 1
