@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _timing import median_ms
 
 import voxbind
 
@@ -48,16 +49,6 @@ def make_input(seed: int = 0, atoms: int = 3000, types: int = 28) -> dict[str, n
         "grad_coords": rng.standard_normal((atoms, 3)).astype(np.float32),
         "grad_types": rng.standard_normal((atoms, types)).astype(np.float32),
     }
-
-
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
 
 
 def time_voxbind(data, repeats: int, backend: str) -> dict[str, float]:

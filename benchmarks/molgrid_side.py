@@ -14,18 +14,9 @@ import time
 import molgrid
 import numpy as np
 import torch
+from _timing import median_ms
 
 molgrid.set_gpu_enabled(False)
-
-
-def median_ms(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
 
 
 def main(inp, out, repeats):
