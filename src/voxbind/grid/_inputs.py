@@ -97,8 +97,6 @@ def normalise(
     radii = _as_tensor("radii", radii, device)
     if radii.device != device:
         raise GridInputError(f"radii are on {radii.device} but coords are on {device}")
-    if not radii.is_floating_point():
-        radii = radii.to(dtype)
     radii = radii.to(dtype)
     per_atom_ok = tuple(radii.shape) == tuple(lead)
     per_type_ok = tuple(radii.shape) == (num_types,)

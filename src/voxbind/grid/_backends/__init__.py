@@ -45,8 +45,7 @@ class KernelBackend:
                 atoms.rel, atoms.base, atoms.weights, atoms.radii, atoms.per_type,
                 atoms.num_types, geom, set_binary,
             )  # fmt: skip
-        weights = atoms.weights if not atoms.index_types else atoms.weights.detach()
-        return kernel_grid(atoms.rel, weights, atoms.radii, atoms.base, call)
+        return kernel_grid(atoms.rel, atoms.weights, atoms.radii, atoms.base, call)
 
 
 @cache
