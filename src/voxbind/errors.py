@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "BackendUnavailableError",
     "GridInputError",
+    "InvalidFileError",
     "NotDifferentiableError",
     "VoxbindError",
 ]
@@ -24,3 +25,20 @@ class BackendUnavailableError(VoxbindError, RuntimeError):
 
 class NotDifferentiableError(VoxbindError, RuntimeError):
     """A gradient was asked for through an operation that has none (binary grids)."""
+
+
+class InvalidFileError(VoxbindError, ValueError):
+    """A structure or data file is malformed.
+
+    Attributes:
+        path: the file (or a description of the stream) that was being read.
+        where: the line, record or byte offset at fault (``"line 12"``, ``"record 3"``), or ``""``.
+        reason: what is wrong.
+    """
+
+    def __init__(self, path: object, where: str, reason: str) -> None:
+        self.path = str(path)
+        self.where = where
+        self.reason = reason
+        location = f"{self.path}, {where}" if where else self.path
+        super().__init__(f"{location}: {reason}")

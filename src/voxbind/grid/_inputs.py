@@ -1,11 +1,11 @@
-"""Validation of user input to the gridder, and its normalisation into :class:`TypedAtoms`."""
+"""Validation of user input to the gridder, and its normalisation into :class:`AtomBatch`."""
 
 from __future__ import annotations
 
 import torch
 
 from ..errors import GridInputError
-from ._spec import TypedAtoms
+from ._spec import AtomBatch
 
 _FLOATS = (torch.float32, torch.float64)
 
@@ -39,7 +39,7 @@ def _as_tensor(name: str, value, device=None) -> torch.Tensor:
 
 def normalise(
     center, coords, types, radii, num_types, radii_per_type, radius_scale
-) -> tuple[TypedAtoms, bool]:
+) -> tuple[AtomBatch, bool]:
     """Check shapes, dtypes and values; return always-batched atoms and whether input was batched.
 
     See :func:`voxbind.coords_to_grid` for the accepted forms.
@@ -151,7 +151,7 @@ def normalise(
         base = torch.zeros(types.shape[:-1], dtype=torch.long, device=device)
     if radii_per_type:
         radii = radii.reshape(1, num_types)
-    atoms = TypedAtoms(
+    atoms = AtomBatch(
         rel=rel,
         base=base,
         weights=weights,

@@ -27,7 +27,7 @@ class GridGeometry:
 
 
 @dataclass
-class TypedAtoms:
+class AtomBatch:
     """Atoms in the layout every backend takes (always batched).
 
     Attributes:

@@ -16,7 +16,7 @@ import torch
 from ..._logging import logger
 from ...errors import BackendUnavailableError
 from .._autograd import KernelCall, kernel_grid
-from .._spec import GridGeometry, TypedAtoms
+from .._spec import GridGeometry, AtomBatch
 from ._reference import reference_grid
 
 BACKENDS = ("auto", "reference", "numba")
@@ -27,7 +27,7 @@ class ReferenceBackend:
 
     name = "reference"
 
-    def grid(self, atoms: TypedAtoms, geom: GridGeometry, *, set_binary: bool = False):
+    def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False):
         return reference_grid(atoms, geom, set_binary=set_binary)
 
 
@@ -38,7 +38,7 @@ class KernelBackend:
         self.kernels = kernels
         self.name = kernels.name
 
-    def grid(self, atoms: TypedAtoms, geom: GridGeometry, *, set_binary: bool = False):
+    def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False):
         call = KernelCall(self.kernels, geom, atoms.per_type, atoms.num_types)
         if set_binary or geom.profile.binary:
             return self.kernels.forward(

@@ -1,6 +1,6 @@
 """numba kernels for gridding and its first and second derivatives (CPU, all cores, no atomics).
 
-Every kernel takes atoms in the :class:`~voxbind.grid._spec.TypedAtoms` layout as NumPy arrays:
+Every kernel takes atoms in the :class:`~voxbind.grid._spec.AtomBatch` layout as NumPy arrays:
 ``rel (B, N, 3)``, ``base (B, N)``, ``weights (B, N, K)`` and ``radii`` ``(B, N)`` or, with ``per_type``,
 ``(1, T)``. An atom is visited in *groups* of channels that share a radius: one group of all ``K``
 channels with per-atom radii, one group per channel with per-type radii.

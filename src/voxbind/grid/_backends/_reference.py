@@ -12,7 +12,7 @@ import math
 import torch
 
 from ..._logging import logger
-from .._spec import GridGeometry, TypedAtoms
+from .._spec import GridGeometry, AtomBatch
 from ..density import radial_torch
 
 # Candidate (atom, point) pairs examined at once; bounds the temporary memory.
@@ -50,7 +50,7 @@ def _profile(s: torch.Tensor, geom: GridGeometry) -> torch.Tensor:
     return radial_torch(s, torch.exp(-2.0 * s), *geom.profile.kernel_constants())[0]
 
 
-def reference_grid(atoms: TypedAtoms, geom: GridGeometry, *, set_binary: bool = False) -> torch.Tensor:
+def reference_grid(atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False) -> torch.Tensor:
     """Grid ``atoms`` into a ``(B, T, n, n, n)`` tensor of the coordinates' dtype.
 
     ``set_binary``: index-typed binary grids set a point to 1 instead of summing.

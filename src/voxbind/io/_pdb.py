@@ -1,0 +1,155 @@
+"""PDB and PDBQT (multi-MODEL docking output): validated line by line, then built with RDKit."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from rdkit import Chem
+
+from ..errors import InvalidFileError
+from ._chem import StructureWarning, check_atoms, sanitize
+from .molecule import Molecule
+
+WATERS = frozenset({"HOH", "WAT", "H2O", "DOD", "SOL", "TIP", "TIP3"})
+#: Residues whose bond orders RDKit's PDB reader knows (amino acids, their common variants, nucleotides).
+STANDARD_RESIDUES = frozenset(
+    "ALA ARG ASN ASP CYS GLN GLU GLY HIS ILE LEU LYS MET PHE PRO SER THR TRP TYR VAL "
+    "HID HIE HIP HSD HSE HSP CYX CYM ASH GLH LYN MSE SEC PYL ACE NME NH2 "
+    "A C G U I DA DC DG DT DI".split()
+)
+METALS = frozenset(
+    "LI BE NA MG AL K CA SC TI V CR MN FE CO NI CU ZN GA RB SR Y ZR MO RU RH PD AG CD IN SN CS BA "
+    "LA CE PT AU HG TL PB BI".split()
+)
+#: AutoDock atom type → element, for PDBQT.
+AD_ELEMENTS = {
+    "A": "C", "C": "C", "CG0": "C", "CG1": "C", "CG2": "C", "CG3": "C", "G0": "C", "G1": "C",
+    "G2": "C", "G3": "C", "N": "N", "NA": "N", "NS": "N", "O": "O", "OA": "O", "OS": "O",
+    "S": "S", "SA": "S", "H": "H", "HD": "H", "HS": "H", "P": "P", "F": "F", "CL": "Cl", "BR": "Br",
+    "I": "I", "MG": "Mg", "MN": "Mn", "ZN": "Zn", "CA": "Ca", "FE": "Fe", "B": "B", "SE": "Se",
+    "SI": "Si", "K": "K", "NA+": "Na", "W": "O",
+}  # fmt: skip
+
+
+def _has_atoms(records: list[tuple[int, str]]) -> bool:
+    return any(line[:6].upper() in ("ATOM  ", "HETATM") for _, line in records)
+
+
+def _models(lines: list[str]):
+    """Yield ``(model number, [(line number, line), ...])`` for each MODEL (or the whole file)."""
+    current: list[tuple[int, str]] = []
+    number = 0
+    for lineno, line in enumerate(lines, 1):
+        record = line[:6].upper()
+        if record.startswith("MODEL"):
+            if _has_atoms(current):
+                number += 1
+                yield number, current
+            current = []
+        elif record.startswith("ENDMDL"):
+            number += 1
+            yield number, current
+            current = []
+        elif record in ("ATOM  ", "HETATM") or record.startswith(("REMARK", "CONECT")):
+            current.append((lineno, line))
+    if _has_atoms(current):
+        yield number + 1, current
+
+
+def _field(line: str, start: int, stop: int) -> str:
+    return line[start:stop].strip()
+
+
+def _check_atom_line(line: str, path: str, lineno: int) -> tuple[float, float, float]:
+    if len(line.rstrip()) < 54:
+        raise InvalidFileError(path, f"line {lineno}", f"atom record too short for coordinates: {line!r}")
+    try:
+        xyz = (float(line[30:38]), float(line[38:46]), float(line[46:54]))
+    except ValueError:
+        raise InvalidFileError(path, f"line {lineno}", f"bad coordinates {line[30:54]!r}") from None
+    if not all(math.isfinite(v) for v in xyz):
+        raise InvalidFileError(path, f"line {lineno}", f"non-finite coordinates {line[30:54]!r}")
+    return xyz
+
+
+def _pdbqt_to_pdb(line: str, path: str, lineno: int) -> tuple[str, str]:
+    """One PDBQT atom line as a PDB atom line with the element in columns 77-78, and its AD type."""
+    ad_type = line[77:80].strip() if len(line) > 77 else ""
+    if not ad_type:
+        parts = line[54:].split()
+        ad_type = parts[-1] if parts else ""
+    element = AD_ELEMENTS.get(ad_type.upper())
+    if element is None:
+        raise InvalidFileError(path, f"line {lineno}", f"unknown AutoDock atom type {ad_type!r}")
+    return f"{line[:54].ljust(54)}  1.00  0.00          {element:>2}", ad_type
+
+
+def read_pdb(
+    lines: list[str],
+    path: str,
+    *,
+    pdbqt: bool = False,
+    waters: bool = True,
+    metals: bool = True,
+    altloc: str = "first",
+) -> list[Molecule]:
+    title = next((ln[10:].strip() for ln in lines if ln.startswith(("HEADER", "COMPND"))), "")
+    out = []
+    for model, records in _models(lines):
+        where = f"model {model}"
+        keep: list[str] = []
+        ad_types: list[str] = []
+        remarks: dict[str, str] = {}
+        first_alt = None
+        guessed: set[str] = set()
+        for lineno, line in records:
+            record = line[:6].upper()
+            if record.startswith("REMARK"):
+                if "VINA RESULT" in line or "MINIMIZEDAFFINITY" in line.upper() or "CNN" in line.upper():
+                    key, _, value = line[6:].strip().partition(":")
+                    remarks[key.strip()] = value.strip()
+                continue
+            if record.startswith("CONECT"):
+                keep.append(line)
+                continue
+            _check_atom_line(line, path, lineno)
+            alt = line[16] if len(line) > 16 else " "
+            if alt != " " and altloc == "first":
+                first_alt = first_alt or alt
+                if alt != first_alt:
+                    continue
+            resname = _field(line, 17, 20).upper()
+            if not waters and resname in WATERS:
+                continue
+            if not metals and resname in METALS and _field(line, 12, 16).upper() == resname:
+                continue
+            if pdbqt:
+                line, ad_type = _pdbqt_to_pdb(line, path, lineno)
+                ad_types.append(ad_type)
+            elif record == "HETATM" and resname not in WATERS | METALS | STANDARD_RESIDUES:
+                guessed.add(resname)
+            keep.append(line)
+        if not any(ln[:6].upper() in ("ATOM  ", "HETATM") for ln in keep):
+            raise InvalidFileError(path, where, "no atoms")
+        mol = Chem.MolFromPDBBlock("\n".join(keep) + "\nEND\n", removeHs=False, sanitize=False)
+        if mol is None:
+            raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
+        check_atoms(mol, path, where)
+        for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms()):
+            atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
+            if ad_type is not None:
+                atom.SetProp("ad_type", ad_type)
+        sanitize(mol, f"{path}, {where}")
+        if guessed:
+            warnings.warn(
+                f"{path}, {where}: no bond orders for residue(s) {', '.join(sorted(guessed))}; "
+                "bonds from distances, hydrogens from valence",
+                StructureWarning,
+                stacklevel=3,
+            )
+        source = f"{path}, {where}"
+        out.append(Molecule(mol, title, source, remarks, bond_orders_guessed=bool(guessed) or pdbqt))
+    if not out:
+        raise InvalidFileError(path, "", "no ATOM or HETATM records")
+    return out

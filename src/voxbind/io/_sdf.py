@@ -1,0 +1,65 @@
+"""SDF / MOL records (multi-pose files: every record is a pose)."""
+
+from __future__ import annotations
+
+from rdkit import Chem
+
+from ..errors import InvalidFileError
+from ._chem import check_atoms, sanitize
+from .molecule import Molecule
+
+
+def _records(lines: list[str]):
+    """Yield ``(first line number, record lines)`` for each ``$$$$``-terminated record."""
+    start, chunk = 1, []
+    for number, line in enumerate(lines, 1):
+        if line.startswith("$$$$"):
+            yield start, chunk
+            start, chunk = number + 1, []
+        else:
+            chunk.append(line)
+    if any(line.strip() for line in chunk):
+        yield start, chunk
+
+
+def _properties(lines: list[str]) -> dict[str, str]:
+    props: dict[str, str] = {}
+    key = None
+    values: list[str] = []
+    for line in lines:
+        if line.startswith(">"):
+            if key is not None:
+                props[key] = "\n".join(values).strip()
+            left, right = line.find("<"), line.find(">", line.find("<") + 1)
+            key = line[left + 1 : right] if 0 <= left < right else line[1:].strip()
+            values = []
+        elif key is not None:
+            if line.strip() == "":
+                props[key] = "\n".join(values).strip()
+                key = None
+            else:
+                values.append(line)
+    if key is not None:
+        props[key] = "\n".join(values).strip()
+    return props
+
+
+def read_sdf(lines: list[str], path: str) -> list[Molecule]:
+    out = []
+    for index, (start, record) in enumerate(_records(lines), 1):
+        where = f"record {index} (line {start})"
+        end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
+        if end is None:
+            raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
+        block = "\n".join(record[: end + 1]) + "\n"
+        try:
+            mol = Chem.MolFromMolBlock(block, sanitize=False, removeHs=False, strictParsing=True)
+        except Exception as err:  # RDKit parse errors surface as RuntimeError or ValueError
+            raise InvalidFileError(path, where, f"unreadable molfile block ({err})") from err
+        if mol is None:
+            raise InvalidFileError(path, where, "unreadable molfile block (bad counts, atom or bond lines)")
+        check_atoms(mol, path, where)
+        sanitize(mol, f"{path}, {where}")
+        name = record[0].strip() if record else ""
+        out.append(Molecule(mol, name, f"{path}, {where}", _properties(record[end + 1 :])))
+    return out

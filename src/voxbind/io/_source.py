@@ -1,0 +1,85 @@
+"""Opening structure files: paths or open files, transparent gzip, format from the file name."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from pathlib import Path
+from typing import IO, Union
+
+from ..errors import InvalidFileError
+
+Source = Union[str, os.PathLike, IO[str], IO[bytes]]
+
+#: File-name suffix (lower case, without ``.gz``) → format name.
+SUFFIXES = {
+    ".pdb": "pdb",
+    ".ent": "pdb",
+    ".cif": "cif",
+    ".mmcif": "cif",
+    ".sdf": "sdf",
+    ".mol": "sdf",
+    ".sd": "sdf",
+    ".mol2": "mol2",
+    ".pdbqt": "pdbqt",
+    ".xyz": "xyz",
+}
+FORMATS = tuple(sorted(set(SUFFIXES.values())))
+
+
+def source_name(source: Source) -> str:
+    """A name for ``source`` to use in messages: the path, or the open file's ``name``, or ``<stream>``."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def detect_format(source: Source, format: str | None) -> str:
+    """The format to read ``source`` with: ``format`` if given, else from the (``.gz``-stripped) suffix."""
+    name = source_name(source)
+    if format is not None:
+        fmt = format.lower().lstrip(".")
+        fmt = SUFFIXES.get("." + fmt, fmt)
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown structure format {format!r}; known: {', '.join(FORMATS)}")
+        return fmt
+    path = Path(name.lower())
+    if path.suffix == ".gz":
+        path = path.with_suffix("")
+    try:
+        return SUFFIXES[path.suffix]
+    except KeyError:
+        raise InvalidFileError(
+            name, "", f"cannot tell the format from the suffix {path.suffix!r}; pass format= (one of {FORMATS})"
+        ) from None
+
+
+def read_bytes(source: Source) -> bytes:
+    """The whole content of ``source`` as bytes, gunzipped when it is gzip data."""
+    name = source_name(source)
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            data = Path(source).read_bytes()
+        except OSError as err:
+            raise InvalidFileError(name, "", f"cannot read: {err.strerror or err}") from err
+    else:
+        data = source.read()
+        if isinstance(data, str):
+            data = data.encode()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise InvalidFileError(name, "", f"corrupt gzip data: {err}") from err
+    return data
+
+
+def read_text(source: Source) -> str:
+    """The whole content of ``source`` as text (UTF-8, undecodable bytes replaced)."""
+    return read_bytes(source).decode("utf-8", errors="replace")
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines without their line ends (``\\r\\n``, ``\\n`` or ``\\r``)."""
+    return io.StringIO(text, newline=None).read().split("\n")
