@@ -1,12 +1,19 @@
 """voxbind: structure-based deep learning on protein–ligand complexes.
 
 Differentiable molecular grids (:class:`GridMaker`, :func:`coords_to_grid`) with a pure-PyTorch
-reference backend and a multi-core numba backend.
+reference backend and a multi-core numba backend; structure readers and GNINA formats (:mod:`voxbind.io`);
+atom typers and GNINA channel maps (:mod:`voxbind.atomtypes`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .errors import BackendUnavailableError, GridInputError, NotDifferentiableError, VoxbindError
+from .errors import (
+    BackendUnavailableError,
+    GridInputError,
+    InvalidFileError,
+    NotDifferentiableError,
+    VoxbindError,
+)
 from .grid import DensityProfile, GridMaker, coords_to_grid
 
 try:
@@ -19,6 +26,7 @@ __all__ = [
     "DensityProfile",
     "GridInputError",
     "GridMaker",
+    "InvalidFileError",
     "NotDifferentiableError",
     "VoxbindError",
     "__version__",

@@ -46,5 +46,68 @@ def demo(resolution: float, dimension: float, backend: str) -> None:
     click.echo(f"|gradient|     {report.gradient_norm:.4f}")
 
 
+@cli.command()
+@click.argument("receptor", type=click.Path(exists=True, dir_okay=False))
+@click.argument("ligand", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "prefix", required=True, help="Prefix of the .dx files written.")
+@click.option("--pose", default=1, show_default=True, help="Ligand pose (1-based) to center on and grid.")
+@click.option("--resolution", default=0.5, show_default=True, help="Grid spacing (Å).")
+@click.option("--dimension", default=23.5, show_default=True, help="Cube side (Å).")
+@click.option("--receptor-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the receptor.")
+@click.option("--ligand-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the ligand.")
+def grid(receptor, ligand, prefix, pose, resolution, dimension, receptor_map, ligand_map) -> None:
+    """Grid RECEPTOR + LIGAND (GNINA typing, 14 + 14 channels) centered on the ligand; one DX file per channel."""
+    import torch
+
+    from ..atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, ChannelMap, combine
+    from ..grid import GridMaker
+    from ..io import write_dx_channels
+    from ._structures import load_typed
+
+    rec_map = ChannelMap.from_file(receptor_map) if receptor_map else DEFAULT_RECEPTOR_MAP
+    lig_map = ChannelMap.from_file(ligand_map) if ligand_map else DEFAULT_LIGAND_MAP
+    rec, _ = load_typed(receptor, rec_map)
+    lig, count = load_typed(ligand, lig_map, pose - 1)
+    if lig.num_atoms == 0:
+        raise click.ClickException(f"{ligand}: no typed ligand atoms to center on")
+    both = combine(rec, lig)
+    center = lig.centroid()
+    gmaker = GridMaker(resolution, dimension)
+    coords, types, radii = both.tensors()
+    values = gmaker(torch.as_tensor(center, dtype=torch.float32), coords, types, radii, both.num_channels)
+    names = [f"rec_{n}" for n in rec.channel_names] + [f"lig_{n}" for n in lig.channel_names]
+    paths = write_dx_channels(prefix, values.numpy(), center, resolution, names)
+    click.echo(
+        f"{rec.num_atoms} receptor + {lig.num_atoms} ligand atoms (pose {pose} of {count}); "
+        f"grid {' x '.join(map(str, values.shape))} centered on "
+        f"({center[0]:.3f}, {center[1]:.3f}, {center[2]:.3f}); wrote {len(paths)} files {prefix}_*.dx"
+    )
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="Where to write (default: next to each input).")
+def convert(inputs, output_dir) -> None:
+    """Convert structure files to .gninatypes (GNINA's 28 types, hydrogens included): one file per pose,
+    named STEM_K.gninatypes with K counting from 0, as GNINA's gninatyper does."""
+    from pathlib import Path
+
+    from ..atomtypes import GninaTyper
+    from ..io import read_molecules, write_gninatypes
+
+    typer = GninaTyper()
+    for path in inputs:
+        source = Path(path)
+        stem = source.name
+        for suffix in (".gz", ".pdb", ".ent", ".cif", ".sdf", ".mol", ".mol2", ".pdbqt", ".xyz"):
+            stem = stem.removesuffix(suffix) if stem.lower().endswith(suffix) else stem
+        folder = Path(output_dir) if output_dir else source.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        molecules = read_molecules(source)
+        for k, molecule in enumerate(molecules):
+            write_gninatypes(folder / f"{stem}_{k}.gninatypes", typer(molecule))
+        click.echo(f"{path}: {len(molecules)} pose(s) -> {folder / stem}_*.gninatypes")
+
+
 def main() -> None:
     cli()

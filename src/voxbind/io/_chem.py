@@ -32,7 +32,7 @@ def sanitize(mol: Chem.Mol, where: str) -> None:
     failed = Chem.SanitizeMol(mol, _LENIENT, catchErrors=True)
     if failed != Chem.SanitizeFlags.SANITIZE_NONE:
         Chem.SanitizeMol(mol, Chem.SanitizeFlags.SANITIZE_SYMMRINGS, catchErrors=True)
-    warnings.warn(f"{where}: {problem}; read without valence checks", StructureWarning, stacklevel=3)
+    warnings.warn(f"{where}: {problem}; read without valence checks", StructureWarning, stacklevel=4)
 
 
 def check_atoms(mol: Chem.Mol, path: str, where: str) -> None:

@@ -1,0 +1,139 @@
+"""Channel maps: which source atom types go into which grid channel."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidFileError
+from .gnina import GNINA_TYPE_NAMES, GNINA_XS_RADII
+from .typed import TypedAtoms
+
+
+@dataclass(frozen=True)
+class ChannelMap:
+    """A many-to-one map from source types (e.g. GNINA's 28) to output channels.
+
+    Attributes:
+        channels: for each output channel, the names of the source types merged into it.
+        source_names: the names of the source types, in index order.
+        table: ``(len(source_names),)`` int64: output channel of each source type, -1 for "in no channel"
+            (such atoms are dropped by the typers).
+    """
+
+    channels: tuple[tuple[str, ...], ...]
+    source_names: tuple[str, ...] = GNINA_TYPE_NAMES
+
+    def __post_init__(self) -> None:
+        index = {name: i for i, name in enumerate(self.source_names)}
+        for members in self.channels:
+            for name in members:
+                if name not in index:
+                    raise ValueError(f"unknown atom type {name!r} in channel map")
+
+    @property
+    def table(self) -> np.ndarray:
+        index = {name: i for i, name in enumerate(self.source_names)}
+        out = np.full(len(self.source_names), -1, dtype=np.int64)
+        for channel, members in enumerate(self.channels):
+            for name in members:
+                out[index[name]] = channel
+        return out
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Channel names: member names joined with ``_`` (GNINA's convention)."""
+        return tuple("_".join(members) for members in self.channels)
+
+    def __len__(self) -> int:
+        return len(self.channels)
+
+    def radii(self, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII) -> np.ndarray:
+        """``(C,)`` float32 radius (Å) of each channel: the mean of its members' radii."""
+        index = {name: i for i, name in enumerate(self.source_names)}
+        radii = np.asarray(source_radii, dtype=np.float64)
+        return np.array(
+            [radii[[index[n] for n in members]].mean() for members in self.channels], dtype=np.float32
+        )
+
+    def apply(self, atoms: TypedAtoms, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII) -> TypedAtoms:
+        """Map atoms typed with the source types (index types) onto these channels; unmapped atoms drop.
+
+        Radii become the channel radii (mean of the members' ``source_radii``).
+        """
+        if atoms.vector or tuple(atoms.channel_names) != tuple(self.source_names):
+            raise ValueError("apply() takes index-typed atoms over this map's source types")
+        channels = self.table[atoms.types]
+        keep = channels >= 0
+        return TypedAtoms(atoms.coords[keep], channels[keep], self.radii(source_radii)[channels[keep]], self.names)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, source_names: Sequence[str] = GNINA_TYPE_NAMES) -> ChannelMap:
+        """Read a GNINA map file: one output channel per non-blank line, the type names on a line merged.
+
+        Raises:
+            InvalidFileError: an unknown type name (naming the line), or no channels at all.
+        """
+        channels = []
+        known = set(source_names)
+        try:
+            text = open(path, encoding="utf-8").read()
+        except OSError as err:
+            raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
+        for lineno, line in enumerate(text.splitlines(), 1):
+            names = line.split()
+            if not names:
+                continue
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise InvalidFileError(path, f"line {lineno}", f"unknown atom type {unknown[0]!r}")
+            channels.append(tuple(names))
+        if not channels:
+            raise InvalidFileError(path, "", "no channels")
+        return cls(tuple(channels), tuple(source_names))
+
+
+def _map(*lines: str) -> ChannelMap:
+    return ChannelMap(tuple(tuple(line.split()) for line in lines))
+
+
+_CARBONS = (
+    "AliphaticCarbonXSHydrophobe",
+    "AliphaticCarbonXSNonHydrophobe",
+    "AromaticCarbonXSHydrophobe",
+    "AromaticCarbonXSNonHydrophobe",
+)
+#: GNINA's default receptor channels (14; hydrogens in none).
+DEFAULT_RECEPTOR_MAP = _map(
+    *_CARBONS,
+    "Bromine Iodine Chlorine Fluorine",
+    "Nitrogen NitrogenXSAcceptor",
+    "NitrogenXSDonor NitrogenXSDonorAcceptor",
+    "Oxygen OxygenXSAcceptor",
+    "OxygenXSDonorAcceptor OxygenXSDonor",
+    "Sulfur SulfurAcceptor",
+    "Phosphorus",
+    "Calcium",
+    "Zinc",
+    "GenericMetal Boron Manganese Magnesium Iron",
+)
+#: GNINA's default ligand channels (14; hydrogens in none).
+DEFAULT_LIGAND_MAP = _map(
+    *_CARBONS,
+    "Bromine Iodine",
+    "Chlorine",
+    "Fluorine",
+    "Nitrogen NitrogenXSAcceptor",
+    "NitrogenXSDonor NitrogenXSDonorAcceptor",
+    "Oxygen OxygenXSAcceptor",
+    "OxygenXSDonorAcceptor OxygenXSDonor",
+    "Sulfur SulfurAcceptor",
+    "Phosphorus",
+    "GenericMetal Boron Manganese Magnesium Zinc Calcium Iron",
+)
+#: Every GNINA type in its own channel (28).
+GNINA_IDENTITY_MAP = ChannelMap(tuple((name,) for name in GNINA_TYPE_NAMES))
+
