@@ -4,7 +4,8 @@ Runs in the oracle environment only (voxbind never imports molgrid); the complex
 gnina test data and from the ``posebusters`` package:
 
     oracle-venv/bin/pip install --no-deps posebusters==0.6.5
-    oracle-venv/bin/python scripts/make_typing_fixtures.py ../shared/data tests/fixtures/gnina_typing_reference.npz
+    oracle-venv/bin/python scripts/make_typing_fixtures.py \
+        ../shared/data tests/fixtures/gnina_typing_reference.npz
 
 For each complex, libmolgrid reads the receptor and ligand through OpenBabel (adding hydrogens) and types
 every atom with ``GninaIndexTyper``. Recorded per complex (keys ``<complex>/<array>``):
@@ -33,11 +34,17 @@ def complexes(shared):
     structs = os.path.join(shared, "gnina-testdata", "structs")
     for pdb in ("187l", "1a30", "1ado", "1aj7", "1apv", "1b3g"):
         ext = "mol2" if pdb == "1apv" else "sdf"
-        yield pdb, os.path.join(structs, pdb, f"{pdb}_rec.pdb"), os.path.join(structs, pdb, f"{pdb}_ligand.{ext}")
+        yield (
+            pdb,
+            os.path.join(structs, pdb, f"{pdb}_rec.pdb"),
+            os.path.join(structs, pdb, f"{pdb}_ligand.{ext}"),
+        )
     extra = os.path.join(shared, "gnina-extra")
     for pdb, lig in (("10gs", "10gs_lig.sdf"), ("184l", "184l_lig.sdf"), ("3rod", "3rod_lig.pdb")):
         yield pdb, os.path.join(extra, f"{pdb}_rec.pdb"), os.path.join(extra, lig)
-    root = os.path.join(importlib.util.find_spec("posebusters").submodule_search_locations[0], "datasets", "pdb")
+    root = os.path.join(
+        importlib.util.find_spec("posebusters").submodule_search_locations[0], "datasets", "pdb"
+    )
     for pdb in ("1ia1", "1of6", "1s3v", "1uou"):
         yield (
             pdb,
@@ -49,7 +56,9 @@ def complexes(shared):
 def example(rec, lig, *typers):
     with tempfile.NamedTemporaryFile("w", suffix=".types", delete=False) as handle:
         handle.write(f"{rec} {lig}\n")
-    provider = molgrid.ExampleProvider(*typers, data_root="/", iteration_scheme=molgrid.IterationScheme.SmallEpoch)
+    provider = molgrid.ExampleProvider(
+        *typers, data_root="/", iteration_scheme=molgrid.IterationScheme.SmallEpoch
+    )
     provider.populate(handle.name)
     os.unlink(handle.name)
     return provider.next()

@@ -22,3 +22,60 @@ def molgrid_reference():
         else:
             cases.setdefault("", {})[case] = data[key]
     return cases
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_data() -> Path:
+    """The shared gnina test data (``../shared/data`` or ``$VOXBIND_SHARED_DATA``); skips when absent."""
+    import os
+
+    root = Path(os.environ.get("VOXBIND_SHARED_DATA", REPO.parent / "shared" / "data"))
+    if not (root / "gnina-testdata").is_dir():
+        pytest.skip(f"shared gnina test data not found at {root} (set VOXBIND_SHARED_DATA to its folder)")
+    return root
+
+
+def posebusters_complexes() -> Path:
+    """The folder of complexes shipped in the ``posebusters`` package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("posebusters")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("the posebusters package (test extra) is not installed")
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "pdb"
+
+
+#: The complexes of the typing oracle fixture: name -> (receptor, ligand) paths relative to their root.
+SHARED_COMPLEXES = {
+    p: (f"gnina-testdata/structs/{p}/{p}_rec.pdb", f"gnina-testdata/structs/{p}/{p}_ligand.{ext}")
+    for p, ext in (
+        ("187l", "sdf"),
+        ("1a30", "sdf"),
+        ("1ado", "sdf"),
+        ("1aj7", "sdf"),
+        ("1apv", "mol2"),
+        ("1b3g", "sdf"),
+    )
+}
+EXTRA_COMPLEXES = {
+    "10gs": ("gnina-extra/10gs_rec.pdb", "gnina-extra/10gs_lig.sdf"),
+    "184l": ("gnina-extra/184l_rec.pdb", "gnina-extra/184l_lig.sdf"),
+    "3rod": ("gnina-extra/3rod_rec.pdb", "gnina-extra/3rod_lig.pdb"),
+}
+POSEBUSTERS_COMPLEXES = {
+    p: (f"{p}/{p}_protein_one_lig_removed.pdb", f"{p}/{p}_ligand.sdf")
+    for p in ("1ia1", "1of6", "1s3v", "1uou")
+}
+
+
+@pytest.fixture(scope="session")
+def typing_reference():
+    """Per-complex arrays recorded from libmolgrid by ``scripts/make_typing_fixtures.py``."""
+    data = np.load(FIXTURES / "gnina_typing_reference.npz")
+    cases: dict[str, dict[str, np.ndarray]] = {}
+    for key in data.files:
+        case, _, name = key.partition("/")
+        cases.setdefault(case, {})[name] = data[key]
+    return cases

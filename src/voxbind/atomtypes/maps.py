@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -59,7 +60,9 @@ class ChannelMap:
             [radii[[index[n] for n in members]].mean() for members in self.channels], dtype=np.float32
         )
 
-    def apply(self, atoms: TypedAtoms, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII) -> TypedAtoms:
+    def apply(
+        self, atoms: TypedAtoms, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII
+    ) -> TypedAtoms:
         """Map atoms typed with the source types (index types) onto these channels; unmapped atoms drop.
 
         Radii become the channel radii (mean of the members' ``source_radii``).
@@ -68,7 +71,9 @@ class ChannelMap:
             raise ValueError("apply() takes index-typed atoms over this map's source types")
         channels = self.table[atoms.types]
         keep = channels >= 0
-        return TypedAtoms(atoms.coords[keep], channels[keep], self.radii(source_radii)[channels[keep]], self.names)
+        return TypedAtoms(
+            atoms.coords[keep], channels[keep], self.radii(source_radii)[channels[keep]], self.names
+        )
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, source_names: Sequence[str] = GNINA_TYPE_NAMES) -> ChannelMap:
@@ -80,7 +85,7 @@ class ChannelMap:
         channels = []
         known = set(source_names)
         try:
-            text = open(path, encoding="utf-8").read()
+            text = Path(path).read_text(encoding="utf-8")
         except OSError as err:
             raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
         for lineno, line in enumerate(text.splitlines(), 1):
@@ -136,4 +141,3 @@ DEFAULT_LIGAND_MAP = _map(
 )
 #: Every GNINA type in its own channel (28).
 GNINA_IDENTITY_MAP = ChannelMap(tuple((name,) for name in GNINA_TYPE_NAMES))
-

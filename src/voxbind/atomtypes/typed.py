@@ -51,7 +51,7 @@ class TypedAtoms:
         )
 
     def shifted(self, offset: int, total: int) -> TypedAtoms:
-        """These atoms with channels moved to ``offset .. offset + C`` of ``total`` channels (names padded)."""
+        """These atoms with channels moved to ``offset .. offset + C`` of ``total`` channels."""
         names = [""] * total
         names[offset : offset + self.num_channels] = self.channel_names
         if self.vector:
@@ -63,7 +63,7 @@ class TypedAtoms:
 
 
 def combine(*parts: TypedAtoms) -> TypedAtoms:
-    """Concatenate typed molecules channel-wise: receptor channels first, then ligand channels (GNINA's order).
+    """Concatenate typed molecules channel-wise: receptor channels, then ligand channels (GNINA's order).
 
     Each part keeps its own channels; the result has the sum of their channel counts.
     """

@@ -69,7 +69,11 @@ class GninaTyper(Typer):
     def gnina_types(self, molecule: Molecule) -> np.ndarray:
         """``(N,)`` int64 GNINA type index (0-27) of every atom, warning about unknown elements."""
         types = gnina_type_indices(molecule.rdmol)
-        unknown = [(i, a.GetSymbol()) for i, a in enumerate(molecule.rdmol.GetAtoms()) if a.GetAtomicNum() not in KNOWN]
+        unknown = [
+            (i, a.GetSymbol())
+            for i, a in enumerate(molecule.rdmol.GetAtoms())
+            if a.GetAtomicNum() not in KNOWN
+        ]
         if unknown:
             i, symbol = unknown[0]
             warnings.warn(
@@ -129,7 +133,9 @@ class ElementTyper(Typer):
         if radii is None:
             radii = [table.GetRcovalent(e) for e in self.elements] + [1.5]
         if len(radii) != len(self.channel_names):
-            raise ValueError(f"need {len(self.channel_names)} radii (one per element and 'Other'), got {len(radii)}")
+            raise ValueError(
+                f"need {len(self.channel_names)} radii (one per element and 'Other'), got {len(radii)}"
+            )
         self._radii = np.asarray(radii, dtype=np.float32)
 
     def type_atoms(self, molecule):
@@ -200,7 +206,9 @@ class FeatureTyper(Typer):
 
     def type_atoms(self, molecule):
         atoms = [a for a in molecule.rdmol.GetAtoms() if self.hydrogens or a.GetAtomicNum() != 1]
-        keep = np.array([self.hydrogens or a.GetAtomicNum() != 1 for a in molecule.rdmol.GetAtoms()], dtype=bool)
+        keep = np.array(
+            [self.hydrogens or a.GetAtomicNum() != 1 for a in molecule.rdmol.GetAtoms()], dtype=bool
+        )
         features = np.array([list(self.function(a)) for a in atoms], dtype=np.float32).reshape(
             len(atoms), self.num_channels
         )

@@ -53,10 +53,17 @@ def demo(resolution: float, dimension: float, backend: str) -> None:
 @click.option("--pose", default=1, show_default=True, help="Ligand pose (1-based) to center on and grid.")
 @click.option("--resolution", default=0.5, show_default=True, help="Grid spacing (Å).")
 @click.option("--dimension", default=23.5, show_default=True, help="Cube side (Å).")
-@click.option("--receptor-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the receptor.")
-@click.option("--ligand-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the ligand.")
+@click.option(
+    "--receptor-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the receptor."
+)
+@click.option(
+    "--ligand-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the ligand."
+)
 def grid(receptor, ligand, prefix, pose, resolution, dimension, receptor_map, ligand_map) -> None:
-    """Grid RECEPTOR + LIGAND (GNINA typing, 14 + 14 channels) centered on the ligand; one DX file per channel."""
+    """Grid RECEPTOR + LIGAND (GNINA typing, 14 + 14 channels) centered on the ligand.
+
+    Writes one DX file per channel: PREFIX_rec_<channel>.dx and PREFIX_lig_<channel>.dx.
+    """
     import torch
 
     from ..atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, ChannelMap, combine
@@ -86,7 +93,12 @@ def grid(receptor, ligand, prefix, pose, resolution, dimension, receptor_map, li
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="Where to write (default: next to each input).")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    help="Where to write (default: next to each input).",
+)
 def convert(inputs, output_dir) -> None:
     """Convert structure files to .gninatypes (GNINA's 28 types, hydrogens included): one file per pose,
     named STEM_K.gninatypes with K counting from 0, as GNINA's gninatyper does."""

@@ -55,7 +55,9 @@ def cif_to_pdb_lines(lines: list[str], path: str) -> list[str]:
             break
         row = _tokens(line, path, i)
         if len(row) != len(columns):
-            raise InvalidFileError(path, f"line {i}", f"{len(row)} values for {len(columns)} _atom_site columns")
+            raise InvalidFileError(
+                path, f"line {i}", f"{len(row)} values for {len(columns)} _atom_site columns"
+            )
         try:
             x, y, z = (float(get(row, f"Cartn_{a}")) for a in "xyz")
         except ValueError:
@@ -79,7 +81,9 @@ def cif_to_pdb_lines(lines: list[str], path: str) -> list[str]:
         except ValueError:
             resnum = 0
         charge = get(row, "pdbx_formal_charge", default="0")
-        charge = "" if charge in ("0", "") else f"{charge.lstrip('+-')}{'-' if charge.startswith('-') else '+'}"
+        charge = (
+            "" if charge in ("0", "") else f"{charge.lstrip('+-')}{'-' if charge.startswith('-') else '+'}"
+        )
         out.append(
             f"{record:<6}{serial % 100000:>5} {name}{altloc}{resname:>3} {chain}{resnum % 10000:>4}    "
             f"{x:8.3f}{y:8.3f}{z:8.3f}  1.00  0.00          {element:>2}{charge:>2}"

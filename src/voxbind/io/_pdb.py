@@ -14,13 +14,99 @@ from .molecule import Molecule
 WATERS = frozenset({"HOH", "WAT", "H2O", "DOD", "SOL", "TIP", "TIP3"})
 #: Residues whose bond orders RDKit's PDB reader knows (amino acids, their common variants, nucleotides).
 STANDARD_RESIDUES = frozenset(
-    "ALA ARG ASN ASP CYS GLN GLU GLY HIS ILE LEU LYS MET PHE PRO SER THR TRP TYR VAL "
-    "HID HIE HIP HSD HSE HSP CYX CYM ASH GLH LYN MSE SEC PYL ACE NME NH2 "
-    "A C G U I DA DC DG DT DI".split()
+    [
+        "ALA",
+        "ARG",
+        "ASN",
+        "ASP",
+        "CYS",
+        "GLN",
+        "GLU",
+        "GLY",
+        "HIS",
+        "ILE",
+        "LEU",
+        "LYS",
+        "MET",
+        "PHE",
+        "PRO",
+        "SER",
+        "THR",
+        "TRP",
+        "TYR",
+        "VAL",
+        "HID",
+        "HIE",
+        "HIP",
+        "HSD",
+        "HSE",
+        "HSP",
+        "CYX",
+        "CYM",
+        "ASH",
+        "GLH",
+        "LYN",
+        "MSE",
+        "SEC",
+        "PYL",
+        "ACE",
+        "NME",
+        "NH2",
+        "A",
+        "C",
+        "G",
+        "U",
+        "I",
+        "DA",
+        "DC",
+        "DG",
+        "DT",
+        "DI",
+    ]
 )
 METALS = frozenset(
-    "LI BE NA MG AL K CA SC TI V CR MN FE CO NI CU ZN GA RB SR Y ZR MO RU RH PD AG CD IN SN CS BA "
-    "LA CE PT AU HG TL PB BI".split()
+    [
+        "LI",
+        "BE",
+        "NA",
+        "MG",
+        "AL",
+        "K",
+        "CA",
+        "SC",
+        "TI",
+        "V",
+        "CR",
+        "MN",
+        "FE",
+        "CO",
+        "NI",
+        "CU",
+        "ZN",
+        "GA",
+        "RB",
+        "SR",
+        "Y",
+        "ZR",
+        "MO",
+        "RU",
+        "RH",
+        "PD",
+        "AG",
+        "CD",
+        "IN",
+        "SN",
+        "CS",
+        "BA",
+        "LA",
+        "CE",
+        "PT",
+        "AU",
+        "HG",
+        "TL",
+        "PB",
+        "BI",
+    ]
 )
 #: AutoDock atom type → element, for PDBQT.
 AD_ELEMENTS = {
@@ -136,7 +222,7 @@ def read_pdb(
         if mol is None:
             raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
         check_atoms(mol, path, where)
-        for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms()):
+        for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms(), strict=False):
             atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
             if ad_type is not None:
                 atom.SetProp("ad_type", ad_type)

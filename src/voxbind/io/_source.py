@@ -6,11 +6,11 @@ import gzip
 import io
 import os
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 from ..errors import InvalidFileError
 
-Source = Union[str, os.PathLike, IO[str], IO[bytes]]
+Source = str | os.PathLike | IO[str] | IO[bytes]
 
 #: File-name suffix (lower case, without ``.gz``) → format name.
 SUFFIXES = {
@@ -51,7 +51,9 @@ def detect_format(source: Source, format: str | None) -> str:
         return SUFFIXES[path.suffix]
     except KeyError:
         raise InvalidFileError(
-            name, "", f"cannot tell the format from the suffix {path.suffix!r}; pass format= (one of {FORMATS})"
+            name,
+            "",
+            f"cannot tell the format from the suffix {path.suffix!r}; pass format= (one of {FORMATS})",
         ) from None
 
 

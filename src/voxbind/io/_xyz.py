@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 from rdkit import Chem
@@ -13,6 +14,9 @@ from .molecule import Molecule
 
 
 def read_xyz(lines: list[str], path: str) -> list[Molecule]:
+    lines = list(lines)
+    while lines and not lines[-1].strip():
+        lines.pop()
     out = []
     start = 0
     while start < len(lines) and lines[start].strip():
@@ -20,12 +24,16 @@ def read_xyz(lines: list[str], path: str) -> list[Molecule]:
         try:
             count = int(lines[start].split()[0])
         except (ValueError, IndexError):
-            raise InvalidFileError(path, f"line {start + 1}", f"expected an atom count, got {lines[start]!r}") from None
+            raise InvalidFileError(
+                path, f"line {start + 1}", f"expected an atom count, got {lines[start]!r}"
+            ) from None
         if count <= 0:
             raise InvalidFileError(path, where, "no atoms")
         block = lines[start : start + count + 2]
         if len(block) < count + 2:
-            raise InvalidFileError(path, where, f"truncated: {count} atoms announced, {len(block) - 2} present")
+            raise InvalidFileError(
+                path, where, f"truncated: {count} atoms announced, {len(block) - 2} present"
+            )
         for offset, line in enumerate(block[2:], start + 3):
             parts = line.split()
             try:
@@ -39,10 +47,8 @@ def read_xyz(lines: list[str], path: str) -> list[Molecule]:
             raise InvalidFileError(path, where, "unreadable frame (unknown element?)")
         check_atoms(mol, path, where)
         rdDetermineBonds.DetermineConnectivity(mol)
-        try:
+        with contextlib.suppress(Exception):  # bond orders are a best effort; connectivity stays
             rdDetermineBonds.DetermineBondOrders(mol, charge=0)
-        except Exception:  # bond orders are a best effort; connectivity stays
-            pass
         sanitize(mol, f"{path}, {where}")
         warnings.warn(f"{path}, {where}: bond orders guessed from geometry", StructureWarning, stacklevel=3)
         out.append(Molecule(mol, block[1].strip(), f"{path}, {where}", bond_orders_guessed=True))

@@ -90,7 +90,7 @@ def write_dx_channels(
     origin = np.asarray(center, dtype=np.float64) - half
     Path(os.fspath(prefix)).parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    for values, name in zip(grid, channel_names):
+    for values, name in zip(grid, channel_names, strict=False):
         safe = re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "channel"
         path = Path(f"{os.fspath(prefix)}_{safe}.dx")
         write_dx(path, values, origin, resolution)

@@ -20,7 +20,9 @@ def decode_gninatypes(data: bytes | memoryview | np.ndarray, path: str, where: s
     raw = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
     if raw.size % RECORD.itemsize:
         raise InvalidFileError(
-            path, where, f"{raw.size} bytes is not a whole number of {RECORD.itemsize}-byte records (truncated?)"
+            path,
+            where,
+            f"{raw.size} bytes is not a whole number of {RECORD.itemsize}-byte records (truncated?)",
         )
     records = raw.view(RECORD)
     coords = np.stack([records["x"], records["y"], records["z"]], axis=1).astype(np.float32)
@@ -28,11 +30,15 @@ def decode_gninatypes(data: bytes | memoryview | np.ndarray, path: str, where: s
     bad = (types < 0) | (types >= len(GNINA_TYPE_NAMES))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InvalidFileError(path, f"{where + ', ' if where else ''}record {i + 1}", f"type {types[i]} not in 0..27")
+        raise InvalidFileError(
+            path, f"{where + ', ' if where else ''}record {i + 1}", f"type {types[i]} not in 0..27"
+        )
     finite = np.isfinite(coords).all(axis=1)
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
-        raise InvalidFileError(path, f"{where + ', ' if where else ''}record {i + 1}", "non-finite coordinates")
+        raise InvalidFileError(
+            path, f"{where + ', ' if where else ''}record {i + 1}", "non-finite coordinates"
+        )
     return TypedAtoms(coords, types, GNINA_XS_RADII[types], GNINA_TYPE_NAMES)
 
 

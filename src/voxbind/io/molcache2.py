@@ -42,9 +42,13 @@ class MolCache2(Mapping[str, TypedAtoms]):
             raise InvalidFileError(self.path, "header", f"{size} bytes is too short for the header")
         magic, index_offset = _HEADER.unpack(self._data[: _HEADER.size].tobytes())
         if magic != -1:
-            raise InvalidFileError(self.path, "header", f"not a molcache2 file (first int32 is {magic}, not -1)")
+            raise InvalidFileError(
+                self.path, "header", f"not a molcache2 file (first int32 is {magic}, not -1)"
+            )
         if not _HEADER.size <= index_offset <= size:
-            raise InvalidFileError(self.path, "header", f"index offset {index_offset} outside the file ({size} bytes)")
+            raise InvalidFileError(
+                self.path, "header", f"index offset {index_offset} outside the file ({size} bytes)"
+            )
         self._offsets = self._read_index(index_offset, size)
 
     def _read_index(self, start: int, size: int) -> dict[str, int]:
@@ -60,7 +64,9 @@ class MolCache2(Mapping[str, TypedAtoms]):
             name = index[pos + 1 : pos + 1 + length].decode("utf-8", errors="replace")
             (offset,) = struct.unpack_from("<Q", index, pos + 1 + length)
             if not _HEADER.size <= offset <= start - 4:
-                raise InvalidFileError(self.path, where, f"block offset {offset} of {name!r} outside the data")
+                raise InvalidFileError(
+                    self.path, where, f"block offset {offset} of {name!r} outside the data"
+                )
             offsets[name] = offset
             pos = end
         return offsets
@@ -70,7 +76,9 @@ class MolCache2(Mapping[str, TypedAtoms]):
         (count,) = struct.unpack("<I", self._data[offset : offset + 4].tobytes())
         begin, end = offset + 4, offset + 4 + count * RECORD.itemsize
         if end > self._data.size:
-            raise InvalidFileError(self.path, f"molecule {name!r}", f"{count} atoms run past the end of the file")
+            raise InvalidFileError(
+                self.path, f"molecule {name!r}", f"{count} atoms run past the end of the file"
+            )
         return decode_gninatypes(np.asarray(self._data[begin:end]), self.path, f"molecule {name!r}")
 
     def __iter__(self) -> Iterator[str]:

@@ -16,7 +16,7 @@ import torch
 from ..._logging import logger
 from ...errors import BackendUnavailableError
 from .._autograd import KernelCall, kernel_grid
-from .._spec import GridGeometry, AtomBatch
+from .._spec import AtomBatch, GridGeometry
 from ._reference import reference_grid
 
 BACKENDS = ("auto", "reference", "numba")

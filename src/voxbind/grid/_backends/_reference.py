@@ -12,7 +12,7 @@ import math
 import torch
 
 from ..._logging import logger
-from .._spec import GridGeometry, AtomBatch
+from .._spec import AtomBatch, GridGeometry
 from ..density import radial_torch
 
 # Candidate (atom, point) pairs examined at once; bounds the temporary memory.

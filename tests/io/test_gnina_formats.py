@@ -1,0 +1,70 @@
+"""GNINA's binary formats: gninatypes and molcache2."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voxbind.atomtypes import GNINA_TYPE_NAMES, GNINA_XS_RADII, TypedAtoms
+from voxbind.io import InvalidFileError, MolCache2, read_gninatypes, write_gninatypes, write_molcache2
+
+from ..conftest import shared_data
+
+
+def test_reads_a_known_gninatypes_file():
+    atoms = read_gninatypes(shared_data() / "gnina-testdata/structs/4kqp/4kqp_min_0.gninatypes")
+    assert atoms.num_atoms == 16
+    np.testing.assert_allclose(atoms.coords[0], [25.1355, 8.2622, 32.1814], atol=1e-4)
+    assert atoms.types[0] == 7
+    assert atoms.channel_names == GNINA_TYPE_NAMES
+    np.testing.assert_array_equal(atoms.radii, GNINA_XS_RADII[atoms.types])
+
+
+def _random_atoms(rng, n):
+    coords = rng.normal(scale=20.0, size=(n, 3)).astype(np.float32)
+    types = rng.integers(0, 28, n)
+    return TypedAtoms(coords, types, GNINA_XS_RADII[types], GNINA_TYPE_NAMES)
+
+
+def test_gninatypes_round_trip_is_exact(tmp_path):
+    atoms = _random_atoms(np.random.default_rng(0), 57)
+    write_gninatypes(tmp_path / "a.gninatypes", atoms)
+    assert (tmp_path / "a.gninatypes").stat().st_size == 57 * 16
+    back = read_gninatypes(tmp_path / "a.gninatypes")
+    np.testing.assert_array_equal(back.coords, atoms.coords)
+    np.testing.assert_array_equal(back.types, atoms.types)
+
+
+def test_molcache2_reads_the_shared_cache_like_the_gninatypes_files():
+    root = shared_data() / "gnina-testdata"
+    cache = MolCache2(root / "lig.molcache2")
+    assert len(cache) == 1000
+    assert "4kqp/4kqp_min_0.gninatypes" in cache
+    from_cache = cache["4kqp/4kqp_min_0.gninatypes"]
+    from_file = read_gninatypes(root / "structs/4kqp/4kqp_min_0.gninatypes")
+    np.testing.assert_array_equal(from_cache.coords, from_file.coords)
+    np.testing.assert_array_equal(from_cache.types, from_file.types)
+
+
+def test_molcache2_round_trip_is_exact(tmp_path):
+    rng = np.random.default_rng(1)
+    items = [(f"mol/{k}.gninatypes", _random_atoms(rng, k + 1)) for k in range(20)]
+    write_molcache2(tmp_path / "c.molcache2", items)
+    cache = MolCache2(tmp_path / "c.molcache2")
+    assert list(cache) == [name for name, _ in items]
+    for name, atoms in items:
+        np.testing.assert_array_equal(cache[name].coords, atoms.coords)
+        np.testing.assert_array_equal(cache[name].types, atoms.types)
+
+
+def test_bad_binary_input_names_the_record(tmp_path):
+    path = tmp_path / "bad.gninatypes"
+    path.write_bytes(np.array([1.0, 2.0, 3.0], "<f4").tobytes() + np.array([99], "<i4").tobytes())
+    with pytest.raises(InvalidFileError, match=r"record 1.*type 99"):
+        read_gninatypes(path)
+    path.write_bytes(b"\x00" * 20)
+    with pytest.raises(InvalidFileError, match="truncated"):
+        read_gninatypes(path)
+    (tmp_path / "x.molcache2").write_bytes(b"\x00\x00\x00\x00" + b"\x00" * 8)
+    with pytest.raises(InvalidFileError, match="not a molcache2"):
+        MolCache2(tmp_path / "x.molcache2")

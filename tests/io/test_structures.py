@@ -1,0 +1,179 @@
+"""Structure readers: formats, multi-pose files, options and error messages."""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+
+import numpy as np
+import pytest
+
+from voxbind.io import InvalidFileError, StructureWarning, read_molecule, read_molecules
+
+from ..conftest import posebusters_complexes, shared_data
+
+SDF_TWO_POSES = """\
+pose1
+  test
+
+  3  2  0  0  0  0  0  0  0  0999 V2000
+    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.5000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    2.2000    1.2000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+  1  2  1  0
+  2  3  1  0
+M  END
+> <minimizedAffinity>
+-7.25
+
+$$$$
+pose2
+  test
+
+  3  2  0  0  0  0  0  0  0  0999 V2000
+    0.1000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.6000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    2.3000    1.2000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+  1  2  1  0
+  2  3  1  0
+M  END
+> <minimizedAffinity>
+-6.50
+
+$$$$
+"""
+
+PDBQT_TWO_MODELS = """\
+MODEL 1
+REMARK VINA RESULT:    -7.1      0.000      0.000
+ROOT
+ATOM      1  C1  LIG A   1       0.000   0.000   0.000  0.00  0.00    +0.000 C
+ATOM      2  O1  LIG A   1       1.420   0.000   0.000  0.00  0.00    -0.400 OA
+ATOM      3  H1  LIG A   1       1.750   0.900   0.000  0.00  0.00    +0.200 HD
+ENDROOT
+TORSDOF 0
+ENDMDL
+MODEL 2
+REMARK VINA RESULT:    -6.3      1.200      2.000
+ROOT
+ATOM      1  C1  LIG A   1       0.500   0.000   0.000  0.00  0.00    +0.000 C
+ATOM      2  O1  LIG A   1       1.920   0.000   0.000  0.00  0.00    -0.400 OA
+ATOM      3  H1  LIG A   1       2.250   0.900   0.000  0.00  0.00    +0.200 HD
+ENDROOT
+TORSDOF 0
+ENDMDL
+"""
+
+
+def test_sdf_records_are_poses_with_their_properties(tmp_path):
+    path = tmp_path / "poses.sdf"
+    path.write_text(SDF_TWO_POSES)
+    poses = read_molecules(path)
+    assert [p.name for p in poses] == ["pose1", "pose2"]
+    assert [p.properties["minimizedAffinity"] for p in poses] == ["-7.25", "-6.50"]
+    np.testing.assert_allclose(poses[1].coords[0], [0.1, 0.0, 0.0])
+    assert "record 2" in poses[1].source
+    with pytest.raises(InvalidFileError, match="expected one molecule, found 2"):
+        read_molecule(path)
+
+
+def test_gzip_is_transparent(tmp_path):
+    path = tmp_path / "poses.sdf.gz"
+    path.write_bytes(gzip.compress(SDF_TWO_POSES.encode()))
+    assert len(read_molecules(path)) == 2
+    with open(path, "rb") as handle:
+        assert len(read_molecules(handle, "sdf")) == 2
+
+
+def test_pdbqt_models_and_remarks(tmp_path):
+    path = tmp_path / "out.pdbqt"
+    path.write_text(PDBQT_TWO_MODELS)
+    models = read_molecules(path)
+    assert len(models) == 2
+    assert models[0].properties["VINA RESULT"].split()[0] == "-7.1"
+    assert list(models[1].elements) == [6, 8, 1]
+    np.testing.assert_allclose(models[1].coords[0], [0.5, 0.0, 0.0])
+
+
+def test_hydrogen_options(tmp_path):
+    path = tmp_path / "poses.sdf"
+    path.write_text(SDF_TWO_POSES)
+    added = read_molecules(path, hydrogens="add")[0]
+    assert added.num_atoms == 3 + 6  # ethanol: CH3, CH2, OH
+    assert np.isfinite(added.coords).all()
+    assert read_molecules(path, hydrogens="remove")[0].num_atoms == 3
+
+
+def test_xyz_and_mmcif(tmp_path):
+    xyz = tmp_path / "w.xyz"
+    xyz.write_text("3\nwater\nO 0 0 0\nH 0.96 0 0\nH -0.24 0.93 0\n")
+    with pytest.warns(StructureWarning, match="guessed"):
+        (water,) = read_molecules(xyz)
+    assert water.rdmol.GetNumBonds() == 2
+    cif = tmp_path / "a.cif"
+    cif.write_text(
+        "data_x\nloop_\n_atom_site.group_PDB\n_atom_site.id\n_atom_site.type_symbol\n_atom_site.label_atom_id\n"
+        "_atom_site.label_comp_id\n_atom_site.auth_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n"
+        "_atom_site.Cartn_z\n"
+        "ATOM 1 N N GLY 1 0.000 0.000 0.000\nATOM 2 C CA GLY 1 1.450 0.000 0.000\n"
+        "ATOM 3 C C GLY 1 2.000 1.420 0.000\nATOM 4 O O GLY 1 1.300 2.420 0.000\n#\n"
+    )
+    (gly,) = read_molecules(cif)
+    assert list(gly.elements) == [7, 6, 6, 8]
+    assert gly.atom_names() == ["N", "CA", "C", "O"]
+    assert gly.residue_names() == ["GLY"] * 4
+
+
+def test_receptor_options():
+    path = posebusters_complexes() / "1ia1/1ia1_protein_one_lig_removed.pdb"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        everything = read_molecule(path)
+        no_hetero = read_molecule(path, metals=False, waters=False)
+    assert everything.num_atoms == 3243
+    assert no_hetero.num_atoms <= everything.num_atoms
+
+
+def test_residue_names_and_guessed_bond_orders_warn():
+    root = shared_data() / "gnina-extra"
+    with pytest.warns(StructureWarning, match="no bond orders for residue"):
+        ligand = read_molecule(root / "3rod_lig.pdb")
+    assert ligand.bond_orders_guessed
+    assert set(ligand.residue_names()) == {"UNK"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        (
+            "a.pdb",
+            "ATOM      1  N   GLY A   1       0.000   nan     0.000  1.00  0.00           N\n",
+            "line 1.*non-finite",
+        ),
+        (
+            "a.pdb",
+            "ATOM      1  N   GLY A   1       0.000   x.000   0.000  1.00  0.00           N\n",
+            "line 1.*bad coord",
+        ),
+        ("a.pdb", "ATOM      1  N   GLY A   1       0.0\n", "line 1.*too short"),
+        ("a.pdb", "HEADER    nothing\n", "no ATOM or HETATM"),
+        ("a.sdf", "x\n\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n", "record 1.*M  END"),
+        ("a.mol2", "@<TRIPOS>MOLECULE\nx\n", "record 1.*ATOM section"),
+        ("a.xyz", "2\nx\nC 0 0 0\n", "truncated"),
+        ("a.cif", "data_x\n", "no _atom_site"),
+        ("a.foo", "", "suffix"),
+    ],
+)
+def test_malformed_files_name_file_location_and_reason(tmp_path, name, text, match):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InvalidFileError, match=match) as info:
+        read_molecules(path)
+    assert str(path) in str(info.value)
+
+
+def test_sdf_with_nan_coordinates_is_an_error(tmp_path):
+    path = tmp_path / "nan.sdf"
+    path.write_text(SDF_TWO_POSES.replace("    1.5000    0.0000", "       nan    0.0000", 1))
+    with pytest.raises(InvalidFileError, match=r"record 1.*(non-finite|unreadable)"):
+        read_molecules(path)
