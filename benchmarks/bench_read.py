@@ -1,0 +1,73 @@
+"""Read + type a receptor (~4,500 atoms) and its ligand: voxbind (RDKit) against libmolgrid (OpenBabel).
+
+    .venv/bin/python benchmarks/bench_read.py [--repeats 20] [--oracle-python PATH]
+
+Both sides read the same two files from the shared gnina test data (1apv: PDB receptor with hydrogens,
+MOL2 ligand) and type them with GNINA's default 14 + 14 channel maps. libmolgrid's side runs in its own
+environment (see ``bench_grid.py``); results are recorded in ``RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+from _timing import median_ms
+from bench_grid import find_oracle, machine
+
+from voxbind.atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GninaTyper
+from voxbind.io import read_molecule
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "data" / "gnina-testdata" / "structs" / "1apv"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--oracle-python", default=None)
+    parser.add_argument("--data", default=str(DATA), help="folder with 1apv_rec.pdb and 1apv_ligand.mol2")
+    args = parser.parse_args(argv)
+    receptor, ligand = Path(args.data) / "1apv_rec.pdb", Path(args.data) / "1apv_ligand.mol2"
+    rec_typer, lig_typer = GninaTyper(DEFAULT_RECEPTOR_MAP), GninaTyper(DEFAULT_LIGAND_MAP)
+
+    def ours():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return rec_typer(read_molecule(receptor)), lig_typer(read_molecule(ligand))
+
+    rec, lig = ours()
+    mine = median_ms(ours, args.repeats)
+    print(machine())
+    atoms = read_molecule(receptor).num_atoms
+    print(f"1apv: receptor {atoms} atoms in the file; typed {rec.num_atoms} + {lig.num_atoms}")
+    print(f"voxbind read + type     {mine:8.1f} ms")
+    oracle = find_oracle(args.oracle_python)
+    if oracle is None:
+        print("libmolgrid: no oracle venv found")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "out.json"
+        subprocess.run(
+            [
+                str(oracle),
+                str(HERE / "molgrid_read_side.py"),
+                str(receptor),
+                str(ligand),
+                str(out),
+                str(args.repeats),
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        theirs = json.loads(out.read_text())
+    print(f"libmolgrid read + type  {theirs['read_type_ms']:8.1f} ms  ({theirs['typed_atoms']} typed atoms)")
+    print(f"speed-up                {theirs['read_type_ms'] / mine:8.2f}x  (target >= 2x)")
+
+
+if __name__ == "__main__":
+    main()
