@@ -48,16 +48,6 @@ def _residue_key(atom: Chem.Atom) -> tuple[str, str, tuple] | None:
     return info.GetResidueName().strip().upper(), info.GetName().strip().upper(), residue
 
 
-def _residues_with_h(mol: Chem.Mol) -> set[tuple]:
-    found = set()
-    for atom in mol.GetAtoms():
-        if atom.GetAtomicNum() == 1:
-            info = atom.GetPDBResidueInfo()
-            if info is not None:
-                found.add((info.GetChainId(), info.GetResidueNumber(), info.GetInsertionCode()))
-    return found
-
-
 def _base_type(atom: Chem.Atom, aromatic: bool, ad_type: str | None) -> int:
     """GNINA's rules for one heavy atom (hydrogens are handled by the caller)."""
     z = atom.GetAtomicNum()
@@ -91,38 +81,104 @@ def _base_type(atom: Chem.Atom, aromatic: bool, ad_type: str | None) -> int:
     return ELEMENT_TYPE.get(z, GENERIC_METAL)
 
 
+_QUERIES = {
+    name: Chem.MolFromSmarts(smarts)
+    for name, smarts in {
+        "aromatic_c": "[c]",
+        "hetero_c": "[#6;$([#6]~[!#1;!#6])]",
+        "h_bonded": "[!#1;!H0]",
+        "n_no_lone_pair": "[$([#7;X4;^3]),$([#7;X3;^2])]",
+        "s_anion": "[#16;-1]",
+        "polar_h": "[#1;$([#1]~[#7,#8,#15,#16])]",
+        "candidates": "[$([#7]),$([#8;D1]),$([#6,#7;R])]",
+    }.items()
+}
+_ELEMENTS = {z: Chem.MolFromSmarts(f"[#{z}]") for z in (1, 6, 7, 8, 16, 34, *ELEMENT_TYPE)}
+
+
+def _mask(mol: Chem.Mol, query: Chem.Mol) -> np.ndarray:
+    out = np.zeros(mol.GetNumAtoms(), dtype=bool)
+    matches = mol.GetSubstructMatches(query, uniquify=False, maxMatches=mol.GetNumAtoms() + 1)
+    if matches:
+        out[np.fromiter((m[0] for m in matches), np.int64, len(matches))] = True
+    return out
+
+
 def gnina_type_indices(mol: Chem.Mol) -> np.ndarray:
     """GNINA type index (0-27) of every atom of an RDKit molecule, hydrogens included.
 
     Returns:
         ``(N,)`` int64. Unknown elements (``*`` atoms included) come out GenericMetal (26).
     """
-    with_h = _residues_with_h(mol)
-    out = np.empty(mol.GetNumAtoms(), dtype=np.int64)
-    for atom in mol.GetAtoms():
-        i = atom.GetIdx()
-        ad_type = atom.GetProp("ad_type") if atom.HasProp("ad_type") else None
-        if atom.GetAtomicNum() == 1:
-            polar = any(n.GetAtomicNum() in _POLAR_PARTNERS for n in atom.GetNeighbors())
-            out[i] = POLAR_HYDROGEN if polar else HYDROGEN
+    n = mol.GetNumAtoms()
+    if n and mol.GetAtomWithIdx(0).HasProp("ad_type"):
+        return _gnina_types_per_atom(mol)
+    out = np.full(n, GENERIC_METAL, dtype=np.int64)
+    element = {z: _mask(mol, q) for z, q in _ELEMENTS.items()}
+    for z, t in ELEMENT_TYPE.items():
+        out[element[z]] = t
+    out[element[34]] = _I["Sulfur"]
+    f = {name: _mask(mol, q) for name, q in _QUERIES.items()}
+    out[element[1]] = np.where(f["polar_h"][element[1]], POLAR_HYDROGEN, HYDROGEN)
+    carbon = element[6]
+    out[carbon] = 2 + 2 * f["aromatic_c"][carbon] + f["hetero_c"][carbon]
+    nitrogen = element[7]
+    acceptor, donor = ~f["n_no_lone_pair"][nitrogen], f["h_bonded"][nitrogen]
+    out[nitrogen] = np.select(
+        [acceptor & donor, acceptor, donor],
+        [_I["NitrogenXSDonorAcceptor"], _I["NitrogenXSAcceptor"], _I["NitrogenXSDonor"]],
+        _I["Nitrogen"],
+    )
+    oxygen = element[8]
+    out[oxygen] = np.where(f["h_bonded"][oxygen], _I["OxygenXSDonorAcceptor"], _I["OxygenXSAcceptor"])
+    sulfur = element[16]
+    out[sulfur] = np.where(f["s_anion"][sulfur], _I["SulfurAcceptor"], _I["Sulfur"])
+    _correct_residues(mol, out, np.flatnonzero(f["candidates"]))
+    return out
+
+
+def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) -> None:
+    """Apply OpenBabel's outcome to standard-residue atoms (see :data:`RESIDUE_CORRECTIONS`)."""
+    keyed = []
+    residue_has_h: dict[tuple, bool] = {}
+    for i in candidates.tolist():
+        atom = mol.GetAtomWithIdx(i)
+        key = _residue_key(atom)
+        if key is None:
             continue
-        aromatic = atom.GetIsAromatic()
-        key = _residue_key(atom) if ad_type is None else None
-        if key is not None:
-            resname, name, residue = key
-            residue_has_h = residue in with_h
-            if resname in NON_AROMATIC_ALWAYS or (resname in NON_AROMATIC_WITHOUT_H and not residue_has_h):
-                aromatic = False
-        out[i] = _base_type(atom, aromatic, ad_type)
-        if key is None or _explicit_h(atom):
+        explicit = _explicit_h(atom)
+        keyed.append((atom, key, explicit))
+        if key[0] in NON_AROMATIC_WITHOUT_H and atom.IsInRing():
+            residue_has_h[key[2]] = residue_has_h.get(key[2], False) or explicit > 0
+    for atom, (resname, name, residue), explicit in keyed:
+        i = atom.GetIdx()
+        aromatic_ring = atom.GetAtomicNum() == 6 and atom.GetIsAromatic()
+        if aromatic_ring and (
+            resname in NON_AROMATIC_ALWAYS
+            or (resname in NON_AROMATIC_WITHOUT_H and not residue_has_h.get(residue, False))
+        ):
+            out[i] -= 2  # the aliphatic twin of the aromatic carbon type
+        if explicit:
             continue
         correction = RESIDUE_CORRECTIONS.get((resname, name))
         if correction is None and atom.GetAtomicNum() == 8:
             correction = _carboxylate_oxygen(atom)
-        if correction is None and not residue_has_h:
+        if correction is None and not residue_has_h.get(residue, False):
             correction = BARE_NITROGEN_WITHOUT_H.get((resname, name))
         if correction is not None:
             out[i] = correction
+
+
+def _gnina_types_per_atom(mol: Chem.Mol) -> np.ndarray:
+    """Per-atom typing for molecules with AutoDock types (PDBQT)."""
+    out = np.empty(mol.GetNumAtoms(), dtype=np.int64)
+    for atom in mol.GetAtoms():
+        i = atom.GetIdx()
+        if atom.GetAtomicNum() == 1:
+            polar = any(n.GetAtomicNum() in _POLAR_PARTNERS for n in atom.GetNeighbors())
+            out[i] = POLAR_HYDROGEN if polar else HYDROGEN
+        else:
+            out[i] = _base_type(atom, atom.GetIsAromatic(), atom.GetProp("ad_type"))
     return out
 
 
