@@ -13,7 +13,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(scope="session")
 def molgrid_reference():
     """Arrays recorded from libmolgrid by ``scripts/make_molgrid_fixtures.py``, by case."""
-    data = np.load(FIXTURES / "molgrid_reference.npz")
+    return _molgrid_cases("molgrid_reference.npz")
+
+
+def _molgrid_cases(filename: str) -> dict[str, dict[str, np.ndarray]]:
+    """An oracle fixture's ``<case>/<array>`` keys as ``{case: {array: values}}`` (bare keys under "")."""
+    data = np.load(FIXTURES / filename)
     cases: dict[str, dict[str, np.ndarray]] = {}
     for key in data.files:
         case, _, name = key.partition("/")
@@ -73,9 +78,4 @@ POSEBUSTERS_COMPLEXES = {
 @pytest.fixture(scope="session")
 def typing_reference():
     """Per-complex arrays recorded from libmolgrid by ``scripts/make_typing_fixtures.py``."""
-    data = np.load(FIXTURES / "gnina_typing_reference.npz")
-    cases: dict[str, dict[str, np.ndarray]] = {}
-    for key in data.files:
-        case, _, name = key.partition("/")
-        cases.setdefault(case, {})[name] = data[key]
-    return cases
+    return _molgrid_cases("gnina_typing_reference.npz")
