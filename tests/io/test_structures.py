@@ -12,36 +12,27 @@ from voxbind.io import InvalidFileError, StructureWarning, read_molecule, read_m
 
 from ..conftest import posebusters_complexes, shared_data
 
-SDF_TWO_POSES = """\
-pose1
+
+def _ethanol_record(name: str, x: float, affinity: str) -> str:
+    return f"""\
+{name}
   test
 
   3  2  0  0  0  0  0  0  0  0999 V2000
-    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
-    1.5000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
-    2.2000    1.2000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+{x:10.4f}    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+{x + 1.5:10.4f}    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+{x + 2.2:10.4f}    1.2000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
   1  2  1  0
   2  3  1  0
 M  END
 > <minimizedAffinity>
--7.25
-
-$$$$
-pose2
-  test
-
-  3  2  0  0  0  0  0  0  0  0999 V2000
-    0.1000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
-    1.6000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
-    2.3000    1.2000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
-  1  2  1  0
-  2  3  1  0
-M  END
-> <minimizedAffinity>
--6.50
+{affinity}
 
 $$$$
 """
+
+
+SDF_TWO_POSES = _ethanol_record("pose1", 0.0, "-7.25") + _ethanol_record("pose2", 0.1, "-6.50")
 
 PDBQT_TWO_MODELS = """\
 MODEL 1

@@ -13,8 +13,6 @@ from rdkit import Chem
 
 from .gnina import ELEMENT_TYPE, GENERIC_METAL, GNINA_INDEX, HYDROGEN, POLAR_HYDROGEN
 
-_SP2 = Chem.HybridizationType.SP2
-_SP3 = Chem.HybridizationType.SP3
 _POLAR_PARTNERS = frozenset({7, 8, 15, 16})
 
 _I = GNINA_INDEX
@@ -48,36 +46,23 @@ def _residue_key(atom: Chem.Atom) -> tuple[str, str, tuple] | None:
     return info.GetResidueName().strip().upper(), info.GetName().strip().upper(), residue
 
 
-def _base_type(atom: Chem.Atom, aromatic: bool, ad_type: str | None) -> int:
-    """GNINA's rules for one heavy atom (hydrogens are handled by the caller)."""
+def _autodock_type(atom: Chem.Atom, ad_type: str) -> int:
+    """GNINA's rules for one heavy atom of a PDBQT file: its AutoDock type says aromatic (``A``) and
+    acceptor (``NA``, ``OA``, ``SA``, ...); its hydrogens are the explicit polar ones."""
     z = atom.GetAtomicNum()
-    neighbours = atom.GetNeighbors()
-    hetero = any(n.GetAtomicNum() not in (1, 6) for n in neighbours)
-    if ad_type is not None:  # PDBQT: the AutoDock type says aromatic / acceptor; hydrogens are explicit
-        h_bonded = _explicit_h(atom) > 0
-        aromatic = ad_type.upper() == "A"
-        acceptor = ad_type.upper() in ("NA", "OA", "SA", "NS", "OS")
-    else:
-        h_bonded = atom.GetTotalNumHs(includeNeighbors=True) > 0
-        acceptor = None
+    hetero = any(n.GetAtomicNum() not in (1, 6) for n in atom.GetNeighbors())
+    h_bonded = _explicit_h(atom) > 0
+    acceptor = ad_type.upper() in ("NA", "OA", "SA", "NS", "OS")
     if z == 6:
-        return (4 if aromatic else 2) + (1 if hetero else 0)
+        return (4 if ad_type.upper() == "A" else 2) + (1 if hetero else 0)
     if z == 7:
-        if acceptor is None:
-            degree = atom.GetDegree() + atom.GetTotalNumHs()
-            hyb = atom.GetHybridization()
-            acceptor = not ((degree == 4 and hyb == _SP3) or (degree == 3 and hyb == _SP2))
         if acceptor:
             return _I["NitrogenXSDonorAcceptor"] if h_bonded else _I["NitrogenXSAcceptor"]
         return _I["NitrogenXSDonor"] if h_bonded else _I["Nitrogen"]
     if z == 8:
         return _I["OxygenXSDonorAcceptor"] if h_bonded else _I["OxygenXSAcceptor"]
-    if z == 16:
-        if ad_type is not None:
-            return _I["SulfurAcceptor"] if acceptor else _I["Sulfur"]
-        return _I["SulfurAcceptor"] if atom.GetFormalCharge() == -1 else _I["Sulfur"]
-    if z == 34:
-        return _I["Sulfur"]
+    if z in (16, 34):
+        return _I["SulfurAcceptor"] if acceptor else _I["Sulfur"]
     return ELEMENT_TYPE.get(z, GENERIC_METAL)
 
 
@@ -108,7 +93,7 @@ def gnina_type_indices(mol: Chem.Mol) -> np.ndarray:
     """GNINA type index (0-27) of every atom of an RDKit molecule, hydrogens included.
 
     Returns:
-        ``(N,)`` int64. Unknown elements (``*`` atoms included) come out GenericMetal (26).
+        ``(N,)`` int64. Unknown elements (``*`` atoms included), and only they, come out GenericMetal (26).
     """
     n = mol.GetNumAtoms()
     if n and mol.GetAtomWithIdx(0).HasProp("ad_type"):
@@ -178,7 +163,7 @@ def _gnina_types_per_atom(mol: Chem.Mol) -> np.ndarray:
             polar = any(n.GetAtomicNum() in _POLAR_PARTNERS for n in atom.GetNeighbors())
             out[i] = POLAR_HYDROGEN if polar else HYDROGEN
         else:
-            out[i] = _base_type(atom, atom.GetIsAromatic(), atom.GetProp("ad_type"))
+            out[i] = _autodock_type(atom, atom.GetProp("ad_type"))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -29,19 +30,18 @@ class ChannelMap:
     source_names: tuple[str, ...] = GNINA_TYPE_NAMES
 
     def __post_init__(self) -> None:
-        index = {name: i for i, name in enumerate(self.source_names)}
-        for members in self.channels:
-            for name in members:
-                if name not in index:
-                    raise ValueError(f"unknown atom type {name!r} in channel map")
+        self.table  # noqa: B018 - validates the names
 
-    @property
+    @cached_property
     def table(self) -> np.ndarray:
         index = {name: i for i, name in enumerate(self.source_names)}
         out = np.full(len(self.source_names), -1, dtype=np.int64)
         for channel, members in enumerate(self.channels):
             for name in members:
+                if name not in index:
+                    raise ValueError(f"unknown atom type {name!r} in channel map")
                 out[index[name]] = channel
+        out.flags.writeable = False
         return out
 
     @property
@@ -54,11 +54,11 @@ class ChannelMap:
 
     def radii(self, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII) -> np.ndarray:
         """``(C,)`` float32 radius (Å) of each channel: the mean of its members' radii."""
-        index = {name: i for i, name in enumerate(self.source_names)}
         radii = np.asarray(source_radii, dtype=np.float64)
-        return np.array(
-            [radii[[index[n] for n in members]].mean() for members in self.channels], dtype=np.float32
-        )
+        mapped = self.table >= 0
+        length = len(self.channels)
+        totals = np.bincount(self.table[mapped], weights=radii[mapped], minlength=length)
+        return (totals / np.bincount(self.table[mapped], minlength=length)).astype(np.float32)
 
     def apply(
         self, atoms: TypedAtoms, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII
@@ -111,16 +111,19 @@ _CARBONS = (
     "AromaticCarbonXSHydrophobe",
     "AromaticCarbonXSNonHydrophobe",
 )
-#: GNINA's default receptor channels (14; hydrogens in none).
-DEFAULT_RECEPTOR_MAP = _map(
-    *_CARBONS,
-    "Bromine Iodine Chlorine Fluorine",
+_N_O_S_P = (
     "Nitrogen NitrogenXSAcceptor",
     "NitrogenXSDonor NitrogenXSDonorAcceptor",
     "Oxygen OxygenXSAcceptor",
     "OxygenXSDonorAcceptor OxygenXSDonor",
     "Sulfur SulfurAcceptor",
     "Phosphorus",
+)
+#: GNINA's default receptor channels (14; hydrogens in none).
+DEFAULT_RECEPTOR_MAP = _map(
+    *_CARBONS,
+    "Bromine Iodine Chlorine Fluorine",
+    *_N_O_S_P,
     "Calcium",
     "Zinc",
     "GenericMetal Boron Manganese Magnesium Iron",
@@ -131,12 +134,7 @@ DEFAULT_LIGAND_MAP = _map(
     "Bromine Iodine",
     "Chlorine",
     "Fluorine",
-    "Nitrogen NitrogenXSAcceptor",
-    "NitrogenXSDonor NitrogenXSDonorAcceptor",
-    "Oxygen OxygenXSAcceptor",
-    "OxygenXSDonorAcceptor OxygenXSDonor",
-    "Sulfur SulfurAcceptor",
-    "Phosphorus",
+    *_N_O_S_P,
     "GenericMetal Boron Manganese Magnesium Zinc Calcium Iron",
 )
 #: Every GNINA type in its own channel (28).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -12,15 +11,9 @@ from rdkit import Chem
 
 from ..io.molecule import Molecule
 from ._perception import gnina_type_indices
-from .gnina import GNINA_COVALENT_RADII, GNINA_TYPE_NAMES, GNINA_XS_RADII
+from .gnina import GENERIC_METAL, GNINA_COVALENT_RADII, GNINA_TYPE_NAMES, GNINA_XS_RADII
 from .maps import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GNINA_IDENTITY_MAP, ChannelMap
 from .typed import TypedAtoms
-
-logger = logging.getLogger("voxbind.atomtypes")
-
-
-#: Elements with a GNINA type of their own (Se is typed as S); any other becomes GenericMetal.
-KNOWN = frozenset({1, 5, 6, 7, 8, 9, 12, 15, 16, 17, 20, 25, 26, 30, 34, 35, 53})
 
 
 class TypingWarning(UserWarning):
@@ -69,15 +62,12 @@ class GninaTyper(Typer):
     def gnina_types(self, molecule: Molecule) -> np.ndarray:
         """``(N,)`` int64 GNINA type index (0-27) of every atom, warning about unknown elements."""
         types = gnina_type_indices(molecule.rdmol)
-        unknown = [
-            (i, a.GetSymbol())
-            for i, a in enumerate(molecule.rdmol.GetAtoms())
-            if a.GetAtomicNum() not in KNOWN
-        ]
-        if unknown:
-            i, symbol = unknown[0]
+        unknown = np.flatnonzero(types == GENERIC_METAL)
+        if unknown.size:
+            i = int(unknown[0])
+            symbol = molecule.rdmol.GetAtomWithIdx(i).GetSymbol()
             warnings.warn(
-                f"{molecule.source}: {len(unknown)} atom(s) of unknown element (first: atom {i + 1}, "
+                f"{molecule.source}: {unknown.size} atom(s) of unknown element (first: atom {i + 1}, "
                 f"{symbol!r}) typed GenericMetal",
                 TypingWarning,
                 stacklevel=3,

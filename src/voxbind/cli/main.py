@@ -106,13 +106,13 @@ def convert(inputs, output_dir) -> None:
 
     from ..atomtypes import GninaTyper
     from ..io import read_molecules, write_gninatypes
+    from ..io._source import SUFFIXES
 
     typer = GninaTyper()
     for path in inputs:
         source = Path(path)
-        stem = source.name
-        for suffix in (".gz", ".pdb", ".ent", ".cif", ".sdf", ".mol", ".mol2", ".pdbqt", ".xyz"):
-            stem = stem.removesuffix(suffix) if stem.lower().endswith(suffix) else stem
+        stem = source.name[:-3] if source.name.lower().endswith(".gz") else source.name
+        stem = Path(stem).stem if Path(stem).suffix.lower() in SUFFIXES else stem
         folder = Path(output_dir) if output_dir else source.parent
         folder.mkdir(parents=True, exist_ok=True)
         molecules = read_molecules(source)
