@@ -33,3 +33,22 @@ def test_convert_writes_one_gninatypes_file_per_pose(tmp_path):
     molecule = read_molecule(root / "1a30_ligand.sdf")
     assert atoms.num_atoms == molecule.num_atoms
     np.testing.assert_allclose(atoms.coords, molecule.coords, atol=1e-5)
+
+
+def test_bad_input_is_one_line_naming_file_line_and_reason(tmp_path, monkeypatch, capsys):
+    import sys
+
+    import pytest
+
+    from voxbind.cli.main import main
+
+    bad = tmp_path / "bad.pdb"
+    bad.write_text("ATOM      1  N   GLY A   1       0.000   nan     0.000  1.00  0.00           N\n")
+    monkeypatch.setattr(sys, "argv", ["voxbind", "convert", str(bad)])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ")
+    assert f"{bad}, line 1: non-finite coordinates" in err
+    assert "Traceback" not in err

@@ -7,6 +7,7 @@ import logging
 import click
 
 from .. import __version__
+from ..errors import VoxbindError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -122,4 +123,13 @@ def convert(inputs, output_dir) -> None:
 
 
 def main() -> None:
-    cli()
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        raise SystemExit(1) from None
+    except click.ClickException as err:
+        err.show()
+        raise SystemExit(err.exit_code) from None
+    except VoxbindError as err:  # bad input: say what and where, without a traceback
+        click.echo(f"Error: {err}", err=True)
+        raise SystemExit(2) from None
