@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import warnings
 
 import numpy as np
@@ -168,3 +169,22 @@ def test_sdf_with_nan_coordinates_is_an_error(tmp_path):
     path.write_text(SDF_TWO_POSES.replace("    1.5000    0.0000", "       nan    0.0000", 1))
     with pytest.raises(InvalidFileError, match=r"record 1.*(non-finite|unreadable)"):
         read_molecules(path)
+
+
+ALTLOCS = (
+    "ATOM      1  N   GLY A   1       0.000   0.000   0.000  1.00  0.00           N\n"
+    "ATOM      2  CA BGLY A   1       1.450   0.000   0.000  0.50  0.00           C\n"
+    "ATOM      3  CA CGLY A   1       1.450   0.300   0.000  0.50  0.00           C\n"
+    "ATOM      4  C   GLY A   1       2.000   1.400   0.000  1.00  0.00           C\n"
+)
+
+
+def test_altloc_first_keeps_the_first_location_seen_even_if_not_a():
+    mol = read_molecule(io.StringIO(ALTLOCS), format="pdb")
+    assert mol.num_atoms == 3
+    np.testing.assert_allclose(mol.coords[1], [1.45, 0.0, 0.0])
+
+
+def test_altloc_all_keeps_every_location():
+    mol = read_molecule(io.StringIO(ALTLOCS), format="pdb", altloc="all")
+    assert mol.num_atoms == 4

@@ -9,6 +9,7 @@ from .gnina import (
     GninaType,
 )
 from .maps import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GNINA_IDENTITY_MAP, ChannelMap
+from .reading import read_typed_molecule, read_typed_molecules
 from .typed import TypedAtoms, combine
 from .typers import (
     CallbackTyper,
@@ -44,4 +45,6 @@ __all__ = [
     "default_ligand_typer",
     "default_receptor_typer",
     "gnina_type_indices",
+    "read_typed_molecule",
+    "read_typed_molecules",
 ]

@@ -39,6 +39,19 @@ class Typer:
         return TypedAtoms(coords, types, radii.astype(np.float32), self.channel_names)
 
 
+def warn_unknown_elements(types: np.ndarray, source: str, symbol: Callable[[int], str]) -> None:
+    """Warn (:class:`TypingWarning`) when atoms of unknown elements were typed GenericMetal."""
+    unknown = np.flatnonzero(types == GENERIC_METAL)
+    if unknown.size:
+        i = int(unknown[0])
+        warnings.warn(
+            f"{source}: {unknown.size} atom(s) of unknown element (first: atom {i + 1}, {symbol(i)!r}) "
+            "typed GenericMetal",
+            TypingWarning,
+            stacklevel=4,
+        )
+
+
 class GninaTyper(Typer):
     """GNINA's atom typing, mapped onto channels.
 
@@ -62,20 +75,15 @@ class GninaTyper(Typer):
     def gnina_types(self, molecule: Molecule) -> np.ndarray:
         """``(N,)`` int64 GNINA type index (0-27) of every atom, warning about unknown elements."""
         types = gnina_type_indices(molecule.rdmol)
-        unknown = np.flatnonzero(types == GENERIC_METAL)
-        if unknown.size:
-            i = int(unknown[0])
-            symbol = molecule.rdmol.GetAtomWithIdx(i).GetSymbol()
-            warnings.warn(
-                f"{molecule.source}: {unknown.size} atom(s) of unknown element (first: atom {i + 1}, "
-                f"{symbol!r}) typed GenericMetal",
-                TypingWarning,
-                stacklevel=3,
-            )
+        warn_unknown_elements(types, molecule.source, lambda i: molecule.rdmol.GetAtomWithIdx(i).GetSymbol())
         return types
 
     def type_atoms(self, molecule):
-        channels = self._table[self.gnina_types(molecule)]
+        return self.map_gnina_types(self.gnina_types(molecule))
+
+    def map_gnina_types(self, types: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(keep, channels, radii)`` for ``(N,)`` GNINA type indices: this typer's channel mapping."""
+        channels = self._table[types]
         keep = channels >= 0
         return keep, channels[keep], self._radii[channels[keep]]
 

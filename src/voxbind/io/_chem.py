@@ -54,7 +54,9 @@ def apply_hydrogens(mol: Chem.Mol, hydrogens: str) -> Chem.Mol:
     if hydrogens == "keep":
         return mol
     if hydrogens == "remove":
-        return Chem.RemoveHs(mol, sanitize=False, implicitOnly=False)
+        out = Chem.RemoveHs(mol, sanitize=False, implicitOnly=False)
+        Chem.SanitizeMol(out, Chem.SanitizeFlags.SANITIZE_SYMMRINGS, catchErrors=True)  # ring info again
+        return out
     if hydrogens == "add":
         return Chem.AddHs(mol, addCoords=True, addResidueInfo=True)
     raise ValueError(f"hydrogens must be 'keep', 'remove' or 'add', not {hydrogens!r}")

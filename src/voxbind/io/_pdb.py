@@ -118,6 +118,22 @@ AD_ELEMENTS = {
 }  # fmt: skip
 
 
+def warn_guessed_bond_orders(where: str, residues: set[str]) -> None:
+    """Warn (:class:`StructureWarning`) that the bond orders of these HETATM residues are guessed."""
+    if residues:
+        warnings.warn(
+            f"{where}: no bond orders for residue(s) {', '.join(sorted(residues))}; "
+            "bonds from distances, hydrogens from valence",
+            StructureWarning,
+            stacklevel=4,
+        )
+
+
+def guessed_residue(resname: str) -> bool:
+    """Whether a HETATM residue of this name gets its bond orders guessed (not a known residue)."""
+    return resname not in WATERS | METALS | STANDARD_RESIDUES
+
+
 def _has_atoms(records: list[tuple[int, str]]) -> bool:
     return any(line[:6].upper() in ("ATOM  ", "HETATM") for _, line in records)
 
@@ -213,12 +229,13 @@ def read_pdb(
             if pdbqt:
                 line, ad_type = _pdbqt_to_pdb(line, path, lineno)
                 ad_types.append(ad_type)
-            elif record == "HETATM" and resname not in WATERS | METALS | STANDARD_RESIDUES:
+            elif record == "HETATM" and guessed_residue(resname):
                 guessed.add(resname)
             keep.append(line)
         if not any(ln[:6].upper() in ("ATOM  ", "HETATM") for ln in keep):
             raise InvalidFileError(path, where, "no atoms")
-        mol = Chem.MolFromPDBBlock("\n".join(keep) + "\nEND\n", removeHs=False, sanitize=False)
+        # flavor 1: keep every alternate location left after our own altloc choice (RDKit keeps only "A")
+        mol = Chem.MolFromPDBBlock("\n".join(keep) + "\nEND\n", removeHs=False, sanitize=False, flavor=1)
         if mol is None:
             raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
         check_atoms(mol, path, where)
@@ -227,13 +244,7 @@ def read_pdb(
             if ad_type is not None:
                 atom.SetProp("ad_type", ad_type)
         sanitize(mol, f"{path}, {where}")
-        if guessed:
-            warnings.warn(
-                f"{path}, {where}: no bond orders for residue(s) {', '.join(sorted(guessed))}; "
-                "bonds from distances, hydrogens from valence",
-                StructureWarning,
-                stacklevel=3,
-            )
+        warn_guessed_bond_orders(f"{path}, {where}", guessed)
         source = f"{path}, {where}"
         out.append(Molecule(mol, title, source, remarks, bond_orders_guessed=bool(guessed) or pdbqt))
     if not out:

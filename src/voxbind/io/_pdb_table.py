@@ -1,0 +1,180 @@
+"""PDB atom records as numpy columns, without building an RDKit molecule.
+
+The fixed-column layout of ``ATOM``/``HETATM`` records is read straight into arrays. This is the input of
+the residue-template typing path (:mod:`voxbind.atomtypes._fast_pdb`); anything it does not handle
+(several models, ``CONECT`` records, missing element columns, odd charges, malformed lines) makes
+:func:`read_pdb_table` return ``None`` so that the caller reads the file with RDKit instead, which also
+produces the precise error for malformed input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from rdkit import Chem
+
+from ._pdb import METALS, WATERS
+
+_TABLE = Chem.GetPeriodicTable()
+_CHARGES = {b"  ": 0, b"1+": 1, b"1-": -1, b"2+": 2, b"2-": -2}
+_RECORD = np.dtype(
+    [
+        ("record", "S6"),
+        ("serial", "S5"),
+        ("_1", "S1"),
+        ("name", "S4"),
+        ("altloc", "S1"),
+        ("resname", "S3"),
+        ("_2", "S1"),
+        ("residue", "S6"),  # chain, sequence number, insertion code
+        ("_3", "S3"),
+        ("x", "S8"),
+        ("y", "S8"),
+        ("z", "S8"),
+        ("_4", "S22"),
+        ("element", "S2"),
+        ("charge", "S2"),
+    ]
+)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fixed_floats(rows, start, width):  # pragma: no cover - compiled
+    """Decimal numbers in columns ``start:start+width`` of each row (``(N, 80)`` uint8); NaN if malformed."""
+    out = np.empty(rows.shape[0])
+    for r in range(rows.shape[0]):
+        value = 0.0
+        scale = 0.0
+        sign = 1.0
+        digits = 0
+        state = 0  # 0: leading blanks, 1: number, 2: trailing blanks
+        bad = False
+        for c in range(start, start + width):
+            ch = rows[r, c]
+            if ch == 32:
+                if state == 1:
+                    state = 2
+            elif state == 2:
+                bad = True
+            elif 48 <= ch <= 57:
+                state = 1
+                digits += 1
+                if scale == 0.0:
+                    value = value * 10.0 + (ch - 48)
+                else:
+                    value += (ch - 48) * scale
+                    scale *= 0.1
+            elif ch == 46 and scale == 0.0:
+                state = 1
+                scale = 0.1
+            elif (ch == 45 or ch == 43) and state == 0:
+                state = 1
+                if ch == 45:
+                    sign = -1.0
+            else:
+                bad = True
+        out[r] = np.nan if bad or digits == 0 else sign * value
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class PdbTable:
+    """The atoms of a single-model PDB file, in file order.
+
+    Attributes:
+        lines: the atom records kept (after the altloc, water and metal choices).
+        hetero: ``(N,)`` bool, ``HETATM`` records.
+        name: ``(N,)`` ``S4`` atom names as written (columns 13-16, padding kept).
+        resname: ``(N,)`` ``S3`` residue names as written.
+        residue: ``(N,)`` int64 residue id: equal for atoms with the same residue name, chain, number and
+            insertion code.
+        element: ``(N,)`` int64 atomic numbers.
+        charge: ``(N,)`` int64 formal charges (columns 79-80).
+        coords: ``(N, 3)`` float64 coordinates in Å.
+    """
+
+    lines: list[str]
+    hetero: np.ndarray
+    name: np.ndarray
+    resname: np.ndarray
+    residue: np.ndarray
+    element: np.ndarray
+    charge: np.ndarray
+    coords: np.ndarray
+
+
+_ATOM_HEADS = frozenset(["ATOM  ", "HETATM"])
+
+
+def _needs_rdkit(text: str, n_atoms: int) -> bool:
+    """Records this path does not handle: models, explicit bonds, atom records not in upper case."""
+    text = "\n" + text
+    if "\nMODEL" in text or "\nENDMDL" in text or "\nCONECT" in text:
+        return True
+    lower = text.lower()
+    return lower.count("\natom  ") + lower.count("\nhetatm") != n_atoms
+
+
+def _atomic_number(symbol: bytes) -> int:
+    text = symbol.decode().strip()
+    if not text or not text.isalpha():
+        return -1
+    try:
+        return _TABLE.GetAtomicNumber(text.capitalize())
+    except RuntimeError:
+        return -1
+
+
+def read_pdb_table(
+    text: str, *, waters: bool = True, metals: bool = True, altloc: str = "first"
+) -> PdbTable | None:
+    """Columns of the atom records of ``text`` (lines ending in ``\\n``), or ``None`` when the file
+    needs the RDKit reader."""
+    atoms = [line for line in text.split("\n") if line[:6] in _ATOM_HEADS]
+    if not atoms or _needs_rdkit(text, len(atoms)):
+        return None
+    try:
+        buffer = (("%-80.80s" * len(atoms)) % tuple(atoms)).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    table = np.frombuffer(buffer, dtype=_RECORD)
+    keep = np.ones(len(atoms), dtype=bool)
+    alt = table["altloc"]
+    if altloc == "first" and (alt != b" ").any():
+        alt_letters = alt[alt != b" "]
+        keep &= (alt == b" ") | (alt == alt_letters[0])
+    resname = np.char.upper(np.char.strip(table["resname"]))
+    if not waters:
+        keep &= ~np.isin(resname, [w.encode() for w in WATERS])
+    if not metals:
+        is_metal = np.isin(resname, [m.encode() for m in METALS])
+        keep &= ~(is_metal & (np.char.upper(np.char.strip(table["name"])) == np.char.upper(resname)))
+    if not keep.all():
+        table = table[keep]
+        atoms = [line for line, k in zip(atoms, keep, strict=True) if k]
+        if not atoms:
+            return None
+    rows = np.frombuffer(table.tobytes(), dtype=np.uint8).reshape(-1, 80)
+    coords = np.stack([_fixed_floats(rows, 30 + 8 * k, 8) for k in range(3)], axis=1)
+    if not np.isfinite(coords).all():
+        return None
+    symbols, inverse = np.unique(table["element"], return_inverse=True)
+    numbers = np.array([_atomic_number(s) for s in symbols], dtype=np.int64)
+    charge_codes, charge_inverse = np.unique(table["charge"], return_inverse=True)
+    charges = np.array([_CHARGES.get(c, 99) for c in charge_codes.tolist()], dtype=np.int64)
+    if (numbers < 0).any() or (charges == 99).any():
+        return None
+    key = np.char.add(table["resname"], table["residue"])
+    _, residue = np.unique(key, return_inverse=True)
+    return PdbTable(
+        lines=atoms,
+        hetero=table["record"] == b"HETATM",
+        name=table["name"],
+        resname=table["resname"],
+        residue=residue.astype(np.int64),
+        element=numbers[inverse],
+        charge=charges[charge_inverse],
+        coords=coords,
+    )
