@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..errors import GridInputError
 from ._autograd import refuse_gradient
 from ._backends import get_backend
 from ._inputs import normalise
@@ -25,6 +26,7 @@ def coords_to_grid(
     num_types: int | None = None,
     *,
     radii_per_type: bool | None = None,
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Grid atoms into per-type density channels with the settings of ``gmaker``.
 
@@ -40,6 +42,8 @@ def coords_to_grid(
         num_types: number of channels ``T``; required with index types.
         radii_per_type: whether ``radii`` are per type; inferred from the shape unless both readings fit
             (an unbatched call with as many atoms as types), in which case it is required.
+        out: a tensor of the result's shape, dtype and device to write into (reusing one buffer across
+            batches avoids the cost of fresh memory); only when no gradient is recorded.
 
     Returns:
         ``(T, n, n, n)`` or ``(B, T, n, n, n)`` densities in the dtype of ``coords``, laid out as
@@ -48,12 +52,23 @@ def coords_to_grid(
 
     Raises:
         GridInputError: malformed shapes, dtypes, non-finite values, type indices out of range,
-            negative radii, or ambiguous radii.
+            negative radii, or ambiguous radii; an ``out`` of the wrong shape, dtype or device, or
+            ``out`` while gradients are recorded.
         BackendUnavailableError: ``gmaker.backend`` names a backend that cannot run here.
     """
     atoms, batched = normalise(center, coords, types, radii, num_types, radii_per_type, gmaker.radius_scale)
     backend = get_backend(gmaker.backend, atoms.rel.device)
     geom = gmaker.geometry
+    if out is not None:
+        _check_out(out, atoms, geom, batched)
+        with torch.no_grad():
+            backend.grid(
+                atoms,
+                geom,
+                set_binary=atoms.index_types and geom.profile.binary,
+                out=out.view(-1, *out.shape[-4:]),
+            )
+        return out
     if geom.profile.binary:
         with torch.no_grad():
             grid = backend.grid(atoms, geom, set_binary=atoms.index_types)
@@ -61,3 +76,20 @@ def coords_to_grid(
     else:
         grid = backend.grid(atoms, geom)
     return grid if batched else grid[0]
+
+
+def _check_out(out: torch.Tensor, atoms, geom, batched: bool) -> None:
+    shape = (atoms.num_types,) + (geom.n,) * 3
+    if batched:
+        shape = (atoms.rel.shape[0], *shape)
+    if tuple(out.shape) != shape or out.dtype != atoms.rel.dtype or out.device != atoms.rel.device:
+        raise GridInputError(
+            f"out must be a {tuple(shape)} {atoms.rel.dtype} tensor on {atoms.rel.device}, "
+            f"got {tuple(out.shape)} {out.dtype} on {out.device}"
+        )
+    if not out.is_contiguous():
+        raise GridInputError("out must be contiguous")
+    if torch.is_grad_enabled() and any(
+        t.requires_grad for t in (atoms.rel, atoms.weights, atoms.radii) if t is not None
+    ):
+        raise GridInputError("out= writes a grid without gradient; call it under torch.no_grad()")

@@ -42,8 +42,8 @@ class GridMaker(nn.Module):
         backend: ``"auto"`` (numba on CPU tensors when installed, else the reference), ``"numba"`` or
             ``"reference"`` (pure PyTorch, any device).
 
-    ``forward(center, coords, types, radii, num_types=None, *, radii_per_type=None)`` grids atoms; see
-    :func:`voxbind.coords_to_grid` for shapes. Output layout (channel, x, y, z).
+    ``forward(center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None)`` grids
+    atoms; see :func:`voxbind.coords_to_grid` for shapes. Output layout (channel, x, y, z).
 
     Example:
         >>> import torch, voxbind
@@ -96,8 +96,10 @@ class GridMaker(nn.Module):
         offsets = self.geometry.lower + self.resolution * torch.arange(self.points_per_side, dtype=dtype)
         return torch.as_tensor(center, dtype=dtype)[:, None] + offsets
 
-    def forward(self, center, coords, types, radii, num_types=None, *, radii_per_type=None):
-        return coords_to_grid(self, center, coords, types, radii, num_types, radii_per_type=radii_per_type)
+    def forward(self, center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None):
+        return coords_to_grid(
+            self, center, coords, types, radii, num_types, radii_per_type=radii_per_type, out=out
+        )
 
     def extra_repr(self) -> str:
         return (

@@ -27,8 +27,9 @@ class ReferenceBackend:
 
     name = "reference"
 
-    def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False):
-        return reference_grid(atoms, geom, set_binary=set_binary)
+    def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False, out=None):
+        grid = reference_grid(atoms, geom, set_binary=set_binary)
+        return grid if out is None else out.copy_(grid)
 
 
 class KernelBackend:
@@ -38,12 +39,12 @@ class KernelBackend:
         self.kernels = kernels
         self.name = kernels.name
 
-    def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False):
+    def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False, out=None):
         call = KernelCall(self.kernels, geom, atoms.per_type, atoms.num_types)
-        if set_binary or geom.profile.binary:
+        if set_binary or geom.profile.binary or out is not None:
             return self.kernels.forward(
                 atoms.rel, atoms.base, atoms.weights, atoms.radii, atoms.per_type,
-                atoms.num_types, geom, set_binary,
+                atoms.num_types, geom, set_binary, out,
             )  # fmt: skip
         return kernel_grid(atoms.rel, atoms.weights, atoms.radii, atoms.base, call)
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
 import numba
 import numpy as np
 import torch
 
 from .._spec import GridGeometry
 from . import _numba_kernels as kernels
+
+_THREADED_PID: list[int] = []
+
+
+def _kernel(name: str):
+    """The threaded kernel, or its single-threaded twin inside ``DataLoader`` workers and in processes
+    forked after their parent ran threaded kernels (the OpenMP runtime does not survive a fork)."""
+    pid = os.getpid()
+    if not _THREADED_PID:
+        _THREADED_PID.append(pid)
+    if pid != _THREADED_PID[0] or torch.utils.data.get_worker_info() is not None:
+        return getattr(kernels, name + "_single_threaded")
+    return getattr(kernels, name)
 
 
 def _array(t: torch.Tensor) -> np.ndarray:
@@ -30,12 +45,13 @@ class NumbaKernels:
 
     name = "numba"
 
-    def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary):
+    def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary, out=None):
         B, _N, _ = rel.shape
-        out = torch.empty((B, num_types) + (geom.n,) * 3, dtype=rel.dtype)
+        if out is None:
+            out = torch.empty((B, num_types) + (geom.n,) * 3, dtype=rel.dtype)
         w = _array(weights)
         lower, res, consts, cutoff = _geometry_args(geom)
-        kernels.scatter(
+        _kernel("scatter")(
             _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
             geom.profile.binary, set_binary,
             np.zeros((1, 1, 3), w.dtype), np.zeros_like(w), np.zeros((1, 1), w.dtype), 0,
@@ -52,7 +68,7 @@ class NumbaKernels:
         out_weights = torch.zeros((B, N, K), dtype=rel.dtype)
         out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
         lower, res, consts, cutoff = _geometry_args(geom)
-        kernels.gather(
+        _kernel("gather")(
             _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
             _array(grad), need_weights,
             np.zeros((1, 1, 3), w.dtype), np.zeros_like(w), np.zeros((1, 1), w.dtype), 1,
@@ -74,7 +90,7 @@ class NumbaKernels:
         out_grid = out_coords = out_weights = out_radii = None
         if need_grid:
             out_grid = torch.empty_like(grad)
-            kernels.scatter(
+            _kernel("scatter")(
                 *args,
                 lower,
                 res,
@@ -93,7 +109,7 @@ class NumbaKernels:
             out_coords = torch.zeros((B, N, 3), dtype=rel.dtype)
             out_weights = torch.zeros((B, N, K), dtype=rel.dtype)
             out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
-            kernels.gather(
+            _kernel("gather")(
                 *args, lower, res, consts, cutoff, _array(grad), need_weights, a, bw, e, 2,
                 out_coords.numpy(), out_weights.numpy(), out_radii.numpy(),
             )  # fmt: skip

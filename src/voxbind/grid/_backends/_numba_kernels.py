@@ -14,6 +14,7 @@ The profile itself is :func:`voxbind.grid.density.radial_terms`, compiled from i
 from __future__ import annotations
 
 import math
+import types
 
 import numba as nb
 import numpy as np
@@ -344,3 +345,20 @@ def gather(
         out_coords[b, i, 0] = cx
         out_coords[b, i, 1] = cy
         out_coords[b, i, 2] = cz
+
+
+def _single_threaded(kernel, **options):
+    """The same kernel compiled without threads (``prange`` runs as ``range``), under its own cache name."""
+    source = kernel.py_func
+    name = source.__name__ + "_single_threaded"
+    copy = types.FunctionType(
+        source.__code__, source.__globals__, name, source.__defaults__, source.__closure__
+    )
+    copy.__qualname__ = name
+    return nb.njit(cache=True, **options)(copy)
+
+
+#: Versions for processes that must not start threads: ``DataLoader`` workers (the workers are the
+#: parallelism) and processes forked after their parent ran threaded kernels (GNU OpenMP cannot).
+scatter_single_threaded = _single_threaded(scatter, fastmath=_FASTMATH)
+gather_single_threaded = _single_threaded(gather)

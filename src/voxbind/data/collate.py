@@ -1,0 +1,208 @@
+"""Batches: examples (or groups of examples) → padded atom tensors → ``(B, C, n, n, n)`` grids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+
+from ..grid.gridmaker import GridMaker
+from .dataset import Example
+from .transforms import RandomTransform, Transform
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch of examples; grouped batches have a leading ``(B, K)`` instead of ``(B,)``.
+
+    Attributes:
+        coords: ``(B, N, 3)`` float32 coordinates (Å) after augmentation, padded.
+        types: ``(B, N)`` int64 channel indices (``-1`` = padding) or ``(B, N, C)`` float32 weights.
+        radii: ``(B, N)`` float32 radii (Å).
+        centers: ``(B, 3)`` float64 grid centers (Å).
+        labels: ``(B, L)`` float32.
+        indices: ``(B,)`` int64 dataset indices (``-1`` = padding slot of a group).
+        mask: ``(B,)`` bool, ``True`` for real examples.
+        atom_index: ``(B, N)`` int64 position of each row in its example's atoms (``-1`` = padding);
+            with cropping, rows are only the atoms that reach the grid.
+        transforms: the motion applied to each example (map coordinate gradients back with
+            :meth:`Transform.gradient_to_original`).
+        num_channels: ``C``.
+        group_size: ``K`` for grouped batches (then every tensor's first dimension is ``B * K`` and
+            :meth:`grouped` reshapes), else ``None``.
+        grids: ``(B, C, n, n, n)`` float32 once gridded, else ``None``.
+    """
+
+    coords: torch.Tensor
+    types: torch.Tensor
+    radii: torch.Tensor
+    centers: torch.Tensor
+    labels: torch.Tensor
+    indices: torch.Tensor
+    mask: torch.Tensor
+    atom_index: torch.Tensor
+    transforms: tuple[Transform, ...]
+    num_channels: int
+    group_size: int | None = None
+    grids: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.indices.shape[0])
+
+    def to(self, device, non_blocking: bool = False) -> Batch:
+        """The tensors moved to ``device`` (transforms stay on the host)."""
+        moved = {
+            name: getattr(self, name).to(device, non_blocking=non_blocking)
+            for name in ("coords", "types", "radii", "centers", "labels", "indices", "mask", "atom_index")
+        }
+        if self.grids is not None:
+            moved["grids"] = self.grids.to(device, non_blocking=non_blocking)
+        return replace(self, **moved)
+
+    def gridded(self, gridmaker: GridMaker, out: torch.Tensor | None = None) -> Batch:
+        """This batch with ``grids`` computed on the batch's device, in one batched call.
+
+        Args:
+            out: a ``(B, C, n, n, n)`` buffer to grid into; reusing one across batches is much faster
+                than fresh memory on CPU (the previous batch's grids are overwritten).
+        """
+        if out is not None and out.shape[0] != len(self):
+            out = None  # e.g. the last, shorter batch of an epoch
+        with torch.no_grad():
+            grids = gridmaker(
+                self.centers.to(self.coords.dtype),
+                self.coords,
+                self.types,
+                self.radii,
+                self.num_channels,
+                out=out,
+            )
+        return replace(self, grids=grids)
+
+    def grouped(self, tensor: torch.Tensor) -> torch.Tensor:
+        """``tensor`` with its first dimension split into ``(B, K)`` for grouped batches."""
+        if self.group_size is None:
+            return tensor
+        return tensor.reshape(-1, self.group_size, *tensor.shape[1:])
+
+
+def _reaching(coords: np.ndarray, radii: np.ndarray, center: np.ndarray, gridmaker: GridMaker) -> np.ndarray:
+    """Indices of the atoms whose density reaches the grid of ``gridmaker`` at ``center``."""
+    geom = gridmaker.geometry
+    half = (geom.n - 1) * geom.resolution / 2
+    reach = geom.profile.cutoff * gridmaker.radius_scale * radii[:, None]
+    inside = np.abs(coords - center) <= half + reach
+    return np.flatnonzero(inside.all(axis=1))
+
+
+def pad_examples(
+    examples: list[Example | None],
+    transforms: list[Transform],
+    num_channels: int,
+    num_labels: int,
+    crop_to: GridMaker | None = None,
+) -> dict[str, torch.Tensor]:
+    """Stack examples into padded tensors (``None`` entries become empty, masked-out slots), moving each
+    example's atoms by its transform and, with ``crop_to``, keeping only atoms that reach that grid."""
+    batch = len(examples)
+    moved, rows = [], []
+    for example, motion in zip(examples, transforms, strict=True):
+        if example is None:
+            moved.append(None)
+            rows.append(np.zeros(0, dtype=np.int64))
+            continue
+        coords = motion.apply(example.atoms.coords)
+        keep = (
+            np.arange(example.atoms.num_atoms)
+            if crop_to is None
+            else _reaching(coords, example.atoms.radii, example.center, crop_to)
+        )
+        moved.append(coords[keep])
+        rows.append(keep)
+    longest = max((r.size for r in rows), default=0)
+    vector = any(e is not None and e.atoms.vector for e in examples)
+    coords = np.zeros((batch, longest, 3), dtype=np.float32)
+    types = np.zeros((batch, longest, num_channels), np.float32) if vector else np.full((batch, longest), -1)
+    radii = np.zeros((batch, longest), dtype=np.float32)
+    centers = np.zeros((batch, 3))
+    labels = np.zeros((batch, num_labels), dtype=np.float32)
+    indices = np.full(batch, -1, dtype=np.int64)
+    atom_index = np.full((batch, longest), -1, dtype=np.int64)
+    for b, example in enumerate(examples):
+        if example is None:
+            continue
+        keep = rows[b]
+        n = keep.size
+        coords[b, :n] = moved[b]
+        types[b, :n] = example.atoms.types[keep]
+        radii[b, :n] = example.atoms.radii[keep]
+        atom_index[b, :n] = keep
+        centers[b] = example.center
+        labels[b] = example.labels
+        indices[b] = example.index
+    return {
+        "coords": torch.from_numpy(coords),
+        "types": torch.from_numpy(types),
+        "radii": torch.from_numpy(radii),
+        "centers": torch.from_numpy(centers),
+        "labels": torch.from_numpy(labels),
+        "indices": torch.from_numpy(indices),
+        "mask": torch.from_numpy(indices >= 0),
+        "atom_index": torch.from_numpy(atom_index),
+    }
+
+
+class GridCollate:
+    """A ``DataLoader`` ``collate_fn``: augment, pad and (optionally) grid a list of examples.
+
+    Args:
+        gridmaker: grids the batch on the CPU (in the worker); ``None`` leaves gridding to the caller —
+            ``batch.to("cuda").gridded(gridmaker)`` grids on the GPU in one call.
+        transform: random motion per example (e.g. :class:`RandomTransform`); ``None`` = no motion.
+        num_channels: channels ``C`` (default: from the first example's atoms).
+        crop: keep only the atoms whose density reaches the grid (of ``gridmaker``, or of ``crop_to``
+            when gridding is left to the caller); the grids are the same, the batch smaller. Rows map
+            back to atoms through ``batch.atom_index``.
+        crop_to: the :class:`GridMaker` to crop for when ``gridmaker`` is ``None``.
+
+    Items may be examples or lists of examples with ``None`` padding (from
+    :class:`~voxbind.data.GroupedSampler`); groups are flattened to ``B * K`` rows.
+    """
+
+    def __init__(
+        self,
+        gridmaker: GridMaker | None = None,
+        transform: RandomTransform | None = None,
+        *,
+        num_channels: int | None = None,
+        crop: bool = True,
+        crop_to: GridMaker | None = None,
+    ):
+        self.gridmaker = gridmaker
+        self.transform = transform
+        self.num_channels = num_channels
+        self.crop_to = (crop_to or gridmaker) if crop else None
+
+    def __call__(self, items) -> Batch:
+        group_size = None
+        if items and isinstance(items[0], list):
+            group_size = len(items[0])
+            examples = [e for group in items for e in group]
+        else:
+            examples = list(items)
+        real = [e for e in examples if e is not None]
+        if not real:
+            raise ValueError("a batch needs at least one example")
+        channels = self.num_channels or real[0].atoms.num_channels
+        motions = [
+            Transform.identity(np.zeros(3))
+            if e is None
+            else self.transform(e.center, e.index)
+            if self.transform is not None
+            else Transform.identity(e.center)
+            for e in examples
+        ]
+        tensors = pad_examples(examples, motions, channels, real[0].labels.shape[0], self.crop_to)
+        batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)
+        return batch.gridded(self.gridmaker) if self.gridmaker is not None else batch

@@ -1,0 +1,122 @@
+"""Typed molecules by file name, read once: memory-mapped ``.molcache2`` files and a bounded memory cache."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..atomtypes.reading import read_typed_molecule
+from ..atomtypes.typed import TypedAtoms
+from ..atomtypes.typers import GninaTyper, Typer
+from ..errors import InvalidFileError
+from ..io.gninatypes import read_gninatypes
+from ..io.molcache2 import MolCache2
+
+
+def _nbytes(atoms: TypedAtoms) -> int:
+    return atoms.coords.nbytes + atoms.types.nbytes + atoms.radii.nbytes + 200
+
+
+class LRUCache:
+    """A least-recently-used cache bounded by the bytes of the :class:`TypedAtoms` it holds."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = int(max_bytes)
+        self.nbytes = 0
+        self._items: OrderedDict[object, TypedAtoms] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key) -> TypedAtoms | None:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key, atoms: TypedAtoms) -> None:
+        size = _nbytes(atoms)
+        if size > self.max_bytes:
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.nbytes -= _nbytes(old)
+        self._items[key] = atoms
+        self.nbytes += size
+        while self.nbytes > self.max_bytes:
+            _, dropped = self._items.popitem(last=False)
+            self.nbytes -= _nbytes(dropped)
+
+
+class MoleculeStore:
+    """Loads typed molecules named in ``.types`` files.
+
+    A name is looked up, in order, in the memory cache, in the ``.molcache2`` files (by the name as
+    written), then read from ``root / name``: ``.gninatypes`` directly (GNINA types, mapped by the
+    typer's channel map), structure files through :func:`~voxbind.atomtypes.read_typed_molecule` (its
+    first molecule). Molcache2 files are opened lazily in each process, so a store can be sent to
+    ``DataLoader`` workers.
+
+    Args:
+        root: folder the names are relative to.
+        molcaches: ``.molcache2`` files to look names up in.
+        cache_bytes: bound of the in-memory cache (per process); 0 turns it off.
+    """
+
+    def __init__(
+        self, root: str | os.PathLike, molcaches: Sequence[str | os.PathLike] = (), cache_bytes=256 << 20
+    ):
+        self.root = Path(root)
+        self.molcache_paths = [os.fspath(p) for p in molcaches]
+        self.cache = LRUCache(cache_bytes)
+        self._molcaches: list[MolCache2] | None = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_molcaches"] = None
+        state["cache"] = LRUCache(self.cache.max_bytes)
+        return state
+
+    @property
+    def molcaches(self) -> list[MolCache2]:
+        if self._molcaches is None:
+            self._molcaches = [MolCache2(p) for p in self.molcache_paths]
+        return self._molcaches
+
+    def load(self, name: str, typer: Typer) -> TypedAtoms:
+        """The molecule ``name`` typed by ``typer`` (cached per typer and name)."""
+        key = (id(typer), name)
+        atoms = self.cache.get(key)
+        if atoms is None:
+            atoms = self._read(name, typer)
+            self.cache.put(key, atoms)
+        return atoms
+
+    def _read(self, name: str, typer: Typer) -> TypedAtoms:
+        for cache in self.molcaches:
+            if name in cache:
+                return _map_gnina(cache[name], typer, f"{cache.path}: {name}")
+        path = self.root / name
+        if name.lower().endswith(".gninatypes"):
+            return _map_gnina(read_gninatypes(path), typer, str(path))
+        if not path.exists():
+            raise InvalidFileError(path, "", "no such file (and not in any molcache2)")
+        return read_typed_molecule(path, typer)
+
+
+def _map_gnina(atoms: TypedAtoms, typer: Typer, where: str) -> TypedAtoms:
+    if not isinstance(typer, GninaTyper):
+        raise InvalidFileError(
+            where, "", f"GNINA-typed molecules need a GninaTyper, not {type(typer).__name__}"
+        )
+    keep, channels, radii = typer.map_gnina_types(atoms.types)
+    return TypedAtoms(
+        np.ascontiguousarray(atoms.coords[keep], dtype=np.float32),
+        channels,
+        radii.astype(np.float32),
+        typer.channel_names,
+    )

@@ -1,0 +1,184 @@
+"""GNINA ``.types`` files: one example per line — labels, an optional group, then molecule files.
+
+::
+
+    # label affinity rmsd receptor ligand          (comments run from # to the end of the line)
+    1 6.05 0.16 4kqp/4kqp_rec_0.gninatypes 4kqp/4kqp_min_0.gninatypes
+    0 -6.05 4.28 4kqp/4kqp_rec_0.gninatypes 4kqp/4kqp_docked_1.gninatypes   # a docked pose
+
+The file names are stored once each (a receptor shared by thousands of poses costs one string), so a
+file of millions of lines stays compact.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InvalidFileError
+
+#: The reserved file name of an absent molecule (e.g. a ligand-only example: ``none lig.sdf``).
+NONE = "none"
+
+
+class PathTable(Sequence[str]):
+    """Distinct file names, stored as one UTF-8 blob with offsets (``table[k]`` is the k-th name)."""
+
+    def __init__(self, names: Sequence[str]):
+        encoded = [n.encode() for n in names]
+        self._offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=self._offsets[1:])
+        self._blob = b"".join(encoded)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        return self._blob[self._offsets[k] : self._offsets[k + 1]].decode()
+
+
+@dataclass(frozen=True, eq=False)
+class TypesFile:
+    """A parsed ``.types`` file.
+
+    Attributes:
+        path: the file read (for messages).
+        labels: ``(N, L)`` float32 label columns.
+        groups: ``(N,)`` int64 group ids (the first column, when the file has one), else ``None``.
+        molecules: ``(N, M)`` int32 indices into ``names``; ``-1`` = no molecule (``none``, or a line
+            with fewer files than the widest line).
+        names: the distinct molecule file names as written in the file.
+        line_numbers: ``(N,)`` int32 1-based line number of each example.
+        data_root: folder the names are relative to (``None``: the ``.types`` file's folder).
+    """
+
+    path: str
+    labels: np.ndarray
+    groups: np.ndarray | None
+    molecules: np.ndarray
+    names: PathTable
+    line_numbers: np.ndarray
+    data_root: str | None = None
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def num_labels(self) -> int:
+        return int(self.labels.shape[1])
+
+    def resolve(self, name: str) -> Path:
+        """The path of a molecule file named in this file (relative to ``data_root``)."""
+        root = self.data_root if self.data_root is not None else os.path.dirname(self.path)
+        return Path(root, name)
+
+    def files(self, i: int) -> list[str | None]:
+        """The molecule file names of example ``i`` (``None`` for an absent one)."""
+        return [self.names[k] if k >= 0 else None for k in self.molecules[i].tolist()]
+
+    def receptors(self) -> np.ndarray:
+        """``(N,)`` int64 id of each example's first molecule (receptor), ``-1`` when absent."""
+        return self.molecules[:, 0].astype(np.int64) if self.molecules.shape[1] else np.full(len(self), -1)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf)", re.IGNORECASE)
+
+
+def read_types(
+    path: str | os.PathLike,
+    *,
+    num_labels: int | None = None,
+    group: bool = False,
+    data_root: str | os.PathLike | None = None,
+) -> TypesFile:
+    """Read a ``.types`` file.
+
+    Args:
+        path: the file.
+        num_labels: number of label columns; by default the leading numeric columns of the first line
+            (every line must then have the same number).
+        group: the first column is an integer group id (e.g. the compound of a pose), before the labels.
+        data_root: folder the molecule names are relative to; default: the ``.types`` file's folder.
+
+    Raises:
+        InvalidFileError: a line with too few columns, a non-numeric label or group, label counts that
+            differ between lines, or a line without molecules; the message names the file and line.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            parsed = _parse(handle, path, None if num_labels is None else num_labels + int(group), group)
+    except OSError as err:
+        raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
+    labels, groups, molecules, names, line_numbers = parsed
+    return TypesFile(
+        path=path,
+        labels=labels,
+        groups=groups,
+        molecules=molecules,
+        names=names,
+        line_numbers=line_numbers,
+        data_root=None if data_root is None else os.fspath(data_root),
+    )
+
+
+def _leading_numbers(tokens: list[str]) -> int:
+    count = 0
+    while count < len(tokens) and _NUMBER.fullmatch(tokens[count]):
+        count += 1
+    return count
+
+
+def _parse(lines, path: str, count: int | None, group: bool):
+    index: dict[str, int] = {NONE: -1}
+    label_rows: list[list[float]] = []
+    group_ids: list[int] = []
+    molecule_rows: list[list[int]] = []
+    line_numbers: list[int] = []
+    detect = count is None
+    for lineno, line in enumerate(lines, 1):
+        tokens = line.split("#", 1)[0].split()
+        if not tokens:
+            continue
+        if count is None:
+            count = _leading_numbers(tokens)
+        if len(tokens) <= count:
+            raise InvalidFileError(path, f"line {lineno}", f"no molecule file after {count} label columns")
+        try:
+            numbers = [float(t) for t in tokens[:count]]
+        except ValueError:
+            raise InvalidFileError(path, f"line {lineno}", f"non-numeric label in {tokens[:count]}") from None
+        if detect and _NUMBER.fullmatch(tokens[count]):
+            raise InvalidFileError(
+                path,
+                f"line {lineno}",
+                f"more numeric columns than the {count} of the first line; pass num_labels= if a file "
+                "name looks like a number",
+            )
+        if group:
+            if not numbers or numbers[0] != int(numbers[0]):
+                raise InvalidFileError(path, f"line {lineno}", f"group id {tokens[0]!r} is not an integer")
+            group_ids.append(int(numbers[0]))
+            numbers = numbers[1:]
+        label_rows.append(numbers)
+        molecule_rows.append([index.setdefault(name, len(index) - 1) for name in tokens[count:]])
+        line_numbers.append(lineno)
+    if not molecule_rows:
+        raise InvalidFileError(path, "", "no examples")
+    width = max(len(row) for row in molecule_rows)
+    molecules = np.full((len(molecule_rows), width), -1, dtype=np.int32)
+    for i, row in enumerate(molecule_rows):
+        molecules[i, : len(row)] = row
+    del index[NONE]
+    labels = np.asarray(label_rows, dtype=np.float32).reshape(len(label_rows), -1)
+    groups = np.asarray(group_ids, dtype=np.int64) if group else None
+    return labels, groups, molecules, PathTable(list(index)), np.asarray(line_numbers, dtype=np.int32)
