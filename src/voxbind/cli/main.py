@@ -17,6 +17,7 @@ def cli(verbose: int) -> None:
     """voxbind: differentiable molecular grids for protein–ligand deep learning."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)  # reading warnings as log lines, not Python warning dumps
 
 
 @cli.command()
@@ -105,8 +106,8 @@ def convert(inputs, output_dir) -> None:
     named STEM_K.gninatypes with K counting from 0, as GNINA's gninatyper does."""
     from pathlib import Path
 
-    from ..atomtypes import GninaTyper
-    from ..io import read_molecules, write_gninatypes
+    from ..atomtypes import GninaTyper, read_typed_molecules
+    from ..io import write_gninatypes
     from ..io._source import SUFFIXES
 
     typer = GninaTyper()
@@ -116,10 +117,30 @@ def convert(inputs, output_dir) -> None:
         stem = Path(stem).stem if Path(stem).suffix.lower() in SUFFIXES else stem
         folder = Path(output_dir) if output_dir else source.parent
         folder.mkdir(parents=True, exist_ok=True)
-        molecules = read_molecules(source)
-        for k, molecule in enumerate(molecules):
-            write_gninatypes(folder / f"{stem}_{k}.gninatypes", typer(molecule))
-        click.echo(f"{path}: {len(molecules)} pose(s) -> {folder / stem}_*.gninatypes")
+        typed = read_typed_molecules(source, typer)
+        for k, atoms in enumerate(typed):
+            write_gninatypes(folder / f"{stem}_{k}.gninatypes", atoms)
+        click.echo(f"{path}: {len(typed)} pose(s) -> {folder / stem}_*.gninatypes")
+
+
+@cli.command()
+@click.argument("types_file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o", "--output-dir", type=click.Path(file_okay=False), required=True, help="Folder to write to."
+)
+@click.option(
+    "--data-root", type=click.Path(file_okay=False), help="Folder the molecule names are relative to."
+)
+@click.option("--num-labels", type=int, help="Label columns (default: the leading numeric columns).")
+@click.option("--group", is_flag=True, help="The first column is a group id.")
+def cache(types_file, output_dir, data_root, num_labels, group) -> None:
+    """Build rec.molcache2 and lig.molcache2 for the molecules of TYPES_FILE (GNINA's format: use them
+    with ComplexDataset(..., molcaches=[...]) or with GNINA/libmolgrid)."""
+    from ._cache import build_caches
+
+    counts = build_caches(types_file, output_dir, data_root=data_root, num_labels=num_labels, group=group)
+    for name, count in counts.items():
+        click.echo(f"{output_dir}/{name}: {count} molecules")
 
 
 def main() -> None:
