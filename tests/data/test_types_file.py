@@ -84,3 +84,21 @@ def test_non_integer_group(tmp_path):
 def test_missing_file():
     with pytest.raises(InvalidFileError, match="cannot read"):
         read_types("/nonexistent/file.types")
+
+
+def test_the_vectorised_and_line_by_line_parsers_agree(tmp_path):
+    rng = np.random.default_rng(0)
+    lines = [
+        f"{rng.integers(2)} {rng.normal():.3f} {rng.uniform(0, 9):.2f} r{rng.integers(5)}.pdb "
+        f"{'none' if k % 7 == 0 else f'l{k}.sdf'}"
+        for k in range(200)
+    ]
+    fast = read_types(_write(tmp_path, "\n".join(lines) + "\n\n", "fast.types"))
+    slow = read_types(
+        _write(tmp_path, "# forces the line-by-line parser\n" + "\n".join(lines) + "\n", "slow.types")
+    )
+    np.testing.assert_array_equal(fast.labels, slow.labels)
+    np.testing.assert_array_equal(fast.molecules, slow.molecules)
+    assert list(fast.names) == list(slow.names)
+    np.testing.assert_array_equal(fast.line_numbers + 1, slow.line_numbers)
+    assert fast.files(7) == [slow.files(7)[0], None]

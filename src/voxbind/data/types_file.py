@@ -12,6 +12,7 @@ file of millions of lines stays compact.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -34,6 +35,15 @@ class PathTable(Sequence[str]):
         self._offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=self._offsets[1:])
         self._blob = b"".join(encoded)
+
+    @classmethod
+    def from_utf8(cls, encoded: Sequence[bytes]) -> PathTable:
+        """A table from names already encoded as UTF-8."""
+        table = cls([])
+        table._offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=table._offsets[1:])
+        table._blob = b"".join(encoded)
+        return table
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -114,11 +124,16 @@ def read_types(
             differ between lines, or a line without molecules; the message names the file and line.
     """
     path = os.fspath(path)
+    count = None if num_labels is None else num_labels + int(group)
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            parsed = _parse(handle, path, None if num_labels is None else num_labels + int(group), group)
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as err:
         raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
+    parsed = _parse_uniform(data, count, group)
+    if parsed is None:
+        text = data.decode("utf-8", errors="replace")
+        parsed = _parse(io.StringIO(text, newline=None), path, count, group)
     labels, groups, molecules, names, line_numbers = parsed
     return TypesFile(
         path=path,
@@ -129,6 +144,46 @@ def read_types(
         line_numbers=line_numbers,
         data_root=None if data_root is None else os.fspath(data_root),
     )
+
+
+def _parse_uniform(data: bytes, count: int | None, group: bool):
+    """Vectorised parse of the common case — no comments, every line the same number of columns, at
+    least one label — or ``None`` to leave the file to the line-by-line parser (which also reports
+    errors precisely)."""
+    if b"#" in data or b"\r" in data:
+        return None
+    lines = data.split(b"\n")
+    kept = [k for k, line in enumerate(lines) if line.strip()]
+    if not kept:
+        return None
+    first = lines[kept[0]].decode("utf-8", errors="replace").split()
+    if count is None:
+        count = _leading_numbers(first)
+    columns = len(first)
+    tokens = data.split()
+    if count == 0 or columns <= count or len(tokens) != len(kept) * columns:
+        return None
+    table = np.array(tokens, dtype=object).reshape(len(kept), columns)
+    try:
+        numbers = np.array(list(map(float, table[:, :count].ravel().tolist()))).reshape(len(kept), count)
+    except ValueError:
+        return None  # a name where a number belongs: lines differ in their columns
+    if any(_NUMBER.fullmatch(t.decode("utf-8", errors="replace")) for t in table[:10, count]):
+        return None
+    groups = None
+    if group:
+        groups = numbers[:, 0].astype(np.int64)
+        if (groups != numbers[:, 0]).any():
+            return None
+        numbers = numbers[:, 1:]
+    flat = table[:, count:].ravel().tolist()
+    distinct = [name for name in dict.fromkeys(flat) if name != NONE.encode()]
+    index = {name: k for k, name in enumerate(distinct)}
+    index[NONE.encode()] = -1
+    molecules = np.fromiter(map(index.__getitem__, flat), np.int32, len(flat)).reshape(len(kept), -1)
+    names = PathTable.from_utf8(distinct)
+    labels = numbers.astype(np.float32)
+    return labels, groups, molecules, names, np.asarray(kept, dtype=np.int32) + 1
 
 
 def _leading_numbers(tokens: list[str]) -> int:

@@ -11,6 +11,7 @@ import os
 import struct
 from collections.abc import Iterable, Iterator, Mapping
 
+import numba
 import numpy as np
 
 from ..atomtypes.typed import TypedAtoms
@@ -18,6 +19,33 @@ from ..errors import InvalidFileError
 from .gninatypes import RECORD, decode_gninatypes, encode_gninatypes
 
 _HEADER = struct.Struct("<iQ")
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan_index(index):  # pragma: no cover - compiled
+    """Entries ``uint8 length, name, uint64 offset`` of an index: name starts, lengths, offsets, and the
+    position of a truncated entry (``-1`` if none)."""
+    count = 0
+    pos = 0
+    while pos < index.size:
+        pos += 1 + index[pos] + 8
+        count += 1
+    name_at = np.empty(count, np.int64)
+    lengths = np.empty(count, np.int64)
+    offsets = np.empty(count, np.uint64)
+    pos = 0
+    for k in range(count):
+        length = index[pos]
+        if pos + 1 + length + 8 > index.size:
+            return name_at[:k], lengths[:k], offsets[:k], pos
+        name_at[k] = pos + 1
+        lengths[k] = length
+        value = np.uint64(0)
+        for b in range(8):
+            value |= np.uint64(index[pos + 1 + length + b]) << np.uint64(8 * b)
+        offsets[k] = value
+        pos += 1 + length + 8
+    return name_at, lengths, offsets, -1
 
 
 class MolCache2(Mapping[str, TypedAtoms]):
@@ -51,28 +79,25 @@ class MolCache2(Mapping[str, TypedAtoms]):
             )
         self._offsets = self._read_index(index_offset, size)
 
-    def _read_index(self, start: int, size: int) -> dict[str, int]:
-        index = self._data[start:size].tobytes()
-        offsets: dict[str, int] = {}
-        pos = 0
-        while pos < len(index):
-            where = f"index entry at byte {start + pos}"
-            length = index[pos]
-            end = pos + 1 + length + 8
-            if end > len(index):
-                raise InvalidFileError(self.path, where, "truncated index entry")
-            name = index[pos + 1 : pos + 1 + length].decode("utf-8", errors="replace")
-            (offset,) = struct.unpack_from("<Q", index, pos + 1 + length)
-            if not _HEADER.size <= offset <= start - 4:
-                raise InvalidFileError(
-                    self.path, where, f"block offset {offset} of {name!r} outside the data"
-                )
-            offsets[name] = offset
-            pos = end
-        return offsets
+    def _read_index(self, start: int, size: int) -> dict[bytes, int]:
+        index = np.asarray(self._data[start:size])
+        name_at, lengths, offsets, bad = _scan_index(index)
+        if bad >= 0:
+            raise InvalidFileError(self.path, f"index entry at byte {start + bad}", "truncated index entry")
+        outside = (offsets < _HEADER.size) | (offsets > start - 4)
+        if outside.any():
+            k = int(np.flatnonzero(outside)[0])
+            name = index[name_at[k] : name_at[k] + lengths[k]].tobytes().decode("utf-8", errors="replace")
+            raise InvalidFileError(
+                self.path, f"index entry at byte {start + name_at[k] - 1}",
+                f"block offset {int(offsets[k])} of {name!r} outside the data",
+            )  # fmt: skip
+        blob = index.tobytes()
+        names = [blob[a : a + n] for a, n in zip(name_at.tolist(), lengths.tolist(), strict=True)]
+        return dict(zip(names, offsets.tolist(), strict=True))
 
     def __getitem__(self, name: str) -> TypedAtoms:
-        offset = self._offsets[name]
+        offset = self._offsets[name.encode("utf-8")]
         (count,) = struct.unpack("<I", self._data[offset : offset + 4].tobytes())
         begin, end = offset + 4, offset + 4 + count * RECORD.itemsize
         if end > self._data.size:
@@ -82,13 +107,13 @@ class MolCache2(Mapping[str, TypedAtoms]):
         return decode_gninatypes(np.asarray(self._data[begin:end]), self.path, f"molecule {name!r}")
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._offsets)
+        return (name.decode("utf-8", errors="replace") for name in self._offsets)
 
     def __len__(self) -> int:
         return len(self._offsets)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._offsets
+        return isinstance(name, str) and name.encode("utf-8") in self._offsets
 
 
 def write_molcache2(path: str | os.PathLike, molecules: Iterable[tuple[str, TypedAtoms]]) -> None:
