@@ -2,7 +2,8 @@
 
 Differentiable molecular grids (:class:`GridMaker`, :func:`coords_to_grid`) with a pure-PyTorch
 reference backend and a multi-core numba backend; structure readers and GNINA formats (:mod:`voxbind.io`);
-atom typers and GNINA channel maps (:mod:`voxbind.atomtypes`).
+atom typers and GNINA channel maps (:mod:`voxbind.atomtypes`); ``.types`` datasets, samplers,
+augmentation and batched gridding (:mod:`voxbind.data`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
