@@ -13,14 +13,11 @@ its own environment in the same run. Results are recorded in ``RESULTS.md``.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import torch
-from bench_grid import find_oracle, machine
+from bench_grid import find_oracle, machine, run_side
 
 from voxbind import GridMaker
 from voxbind.data import ComplexDataset, ExampleSampler, GridCollate, RandomTransform
@@ -66,13 +63,9 @@ def main(argv=None) -> None:
     if oracle is None:
         print("libmolgrid: no oracle venv found")
         return
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "out.json"
-        command = [str(oracle), str(HERE / "molgrid_data_side.py"), str(types), str(root), str(out)]
-        subprocess.run(
-            [*command, str(args.batches), str(args.batch_size)], check=True, stderr=subprocess.DEVNULL
-        )
-        theirs = json.loads(out.read_text())["examples_per_s"]
+    theirs = run_side(
+        oracle, "molgrid_data_side.py", [types, root], [args.batches, args.batch_size], quiet=True
+    )["examples_per_s"]
     print(f"libmolgrid  {theirs:8.1f} examples/s")
     print(f"ratio       {mine / theirs:8.2f}x  (target >= 3x)")
 

@@ -102,14 +102,20 @@ def find_oracle(explicit: str | None) -> Path | None:
     return next((c for c in candidates if c.exists()), None)
 
 
+def run_side(oracle: Path, script: str, inputs, extra=(), quiet: bool = False) -> dict:
+    """Run ``ORACLE script *inputs OUT.json *extra`` (libmolgrid's half of a benchmark); its JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+        command = [str(oracle), str(HERE / script), *map(str, inputs), str(out), *map(str, extra)]
+        subprocess.run(command, check=True, stderr=subprocess.DEVNULL if quiet else None)
+        return json.loads(out.read_text())
+
+
 def time_molgrid(data, repeats: int, oracle: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        inp, out = Path(tmp) / "input.npz", Path(tmp) / "out.json"
+        inp = Path(tmp) / "input.npz"
         np.savez(inp, **data)
-        subprocess.run(
-            [str(oracle), str(HERE / "molgrid_side.py"), str(inp), str(out), str(repeats)], check=True
-        )
-        return json.loads(out.read_text())
+        return run_side(oracle, "molgrid_side.py", [inp], [repeats])
 
 
 def machine() -> str:

@@ -12,14 +12,11 @@ results are recorded in ``RESULTS.md``.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import tempfile
 import warnings
 from pathlib import Path
 
 from _timing import median_ms
-from bench_grid import find_oracle, machine
+from bench_grid import find_oracle, machine, run_side
 
 from voxbind.atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GninaTyper, read_typed_molecule
 from voxbind.io import read_molecule
@@ -60,21 +57,7 @@ def main(argv=None) -> None:
     if oracle is None:
         print("libmolgrid: no oracle venv found")
         return
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "out.json"
-        subprocess.run(
-            [
-                str(oracle),
-                str(HERE / "molgrid_read_side.py"),
-                str(receptor),
-                str(ligand),
-                str(out),
-                str(args.repeats),
-            ],
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
-        theirs = json.loads(out.read_text())
+    theirs = run_side(oracle, "molgrid_read_side.py", [receptor, ligand], [args.repeats], quiet=True)
     print(f"libmolgrid read + type  {theirs['read_type_ms']:8.1f} ms  ({theirs['typed_atoms']} typed atoms)")
     print(f"speed-up                {theirs['read_type_ms'] / mine:8.2f}x  (target >= 2x)")
 
