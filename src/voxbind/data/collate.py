@@ -184,6 +184,13 @@ class GridCollate:
         self.num_channels = num_channels
         self.crop_to = (crop_to or gridmaker) if crop else None
 
+    def _motion(self, example: Example | None) -> Transform:
+        if example is None:
+            return Transform.identity(np.zeros(3))
+        if self.transform is None:
+            return Transform.identity(example.center)
+        return self.transform(example.center, example.index)
+
     def __call__(self, items) -> Batch:
         group_size = None
         if items and isinstance(items[0], list):
@@ -195,14 +202,7 @@ class GridCollate:
         if not real:
             raise ValueError("a batch needs at least one example")
         channels = self.num_channels or real[0].atoms.num_channels
-        motions = [
-            Transform.identity(np.zeros(3))
-            if e is None
-            else self.transform(e.center, e.index)
-            if self.transform is not None
-            else Transform.identity(e.center)
-            for e in examples
-        ]
+        motions = [self._motion(e) for e in examples]
         tensors = pad_examples(examples, motions, channels, real[0].labels.shape[0], self.crop_to)
         batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)
         return batch.gridded(self.gridmaker) if self.gridmaker is not None else batch

@@ -99,8 +99,7 @@ class ComplexDataset(torch.utils.data.Dataset):
         return [None if int(i) < 0 else self.example(int(i)) for i in index]
 
     def molecules(self, i: int) -> list[TypedAtoms]:
-        """The typed molecules of example ``i``, in file order (absent ones left out of the list as
-        empty molecules)."""
+        """The typed molecules of example ``i``, in file order (``none`` entries as empty molecules)."""
         out = []
         for k, name in enumerate(self.types.files(i)):
             typer = self.receptor_typer if k == 0 else self.ligand_typer
