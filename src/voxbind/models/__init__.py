@@ -1,0 +1,22 @@
+"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities."""
+
+from ._base import Prediction
+from .default2017 import Default2017
+from .default2018 import Default2018
+from .dense import Dense, DenseBlock
+from .gnina_weights import GNINA_MODELS, WeightsError, gninatorch_weights_dir, load_gnina_model
+from .registry import ARCHITECTURES, create_model
+
+__all__ = [
+    "ARCHITECTURES",
+    "GNINA_MODELS",
+    "Default2017",
+    "Default2018",
+    "Dense",
+    "DenseBlock",
+    "Prediction",
+    "WeightsError",
+    "create_model",
+    "gninatorch_weights_dir",
+    "load_gnina_model",
+]

@@ -1,0 +1,51 @@
+"""GNINA's Default2018 architecture (the default model of GNINA 1.0)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._base import Prediction, check_grid, heads
+
+
+class Default2018(nn.Module):
+    """Default2018 on ``(B, C, n, n, n)`` grids.
+
+    AvgPool2 → Conv3d(C→32, 3) → ReLU → Conv3d(32→32, 1) → ReLU → AvgPool2 → Conv3d(32→64, 3) → ReLU →
+    Conv3d(64→64, 1) → ReLU → AvgPool2 → Conv3d(64→128, 3) → ReLU → flatten → linear pose (2) and affinity (1)
+    heads. With 28 channels at 48³: 389,059 parameters. Layer names are GNINA's.
+
+    Args:
+        num_channels: input channels ``C`` (28 for GNINA's default typing).
+        grid_size: points per side ``n`` (48 for 0.5 Å over 23.5 Å); a multiple of 8.
+    """
+
+    def __init__(self, num_channels: int = 28, grid_size: int = 48):
+        super().__init__()
+        if grid_size % 8:
+            raise ValueError(f"grid_size must be a multiple of 8, not {grid_size}")
+        self.num_channels, self.grid_size = num_channels, grid_size
+        self.unit1_pool = nn.AvgPool3d(2)
+        self.unit1_conv = nn.Conv3d(num_channels, 32, 3, padding=1)
+        self.unit2_conv = nn.Conv3d(32, 32, 1)
+        self.unit3_pool = nn.AvgPool3d(2)
+        self.unit3_conv = nn.Conv3d(32, 64, 3, padding=1)
+        self.unit4_conv = nn.Conv3d(64, 64, 1)
+        self.unit5_pool = nn.AvgPool3d(2)
+        self.unit5_conv = nn.Conv3d(64, 128, 3, padding=1)
+        self.num_features = 128 * (grid_size // 8) ** 3
+        heads(self, self.num_features, "pose_output", "affinity_output")
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, F)`` flattened features before the heads."""
+        check_grid(x, self.num_channels, self.grid_size, type(self).__name__)
+        x = torch.relu(self.unit1_conv(self.unit1_pool(x)))
+        x = torch.relu(self.unit2_conv(x))
+        x = torch.relu(self.unit3_conv(self.unit3_pool(x)))
+        x = torch.relu(self.unit4_conv(x))
+        x = torch.relu(self.unit5_conv(self.unit5_pool(x)))
+        return x.flatten(1)
+
+    def forward(self, x: torch.Tensor) -> Prediction:
+        f = self.features(x)
+        return Prediction(self.pose_output(f), self.affinity_output(f).squeeze(1))
