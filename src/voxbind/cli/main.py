@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import click
 
@@ -18,6 +19,7 @@ def cli(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(True)  # reading warnings as log lines, not Python warning dumps
+    warnings.formatwarning = lambda message, category, *_, **__: f"{category.__name__}: {message}"
 
 
 @cli.command()
@@ -141,6 +143,41 @@ def cache(types_file, output_dir, data_root, num_labels, group) -> None:
     counts = build_caches(types_file, output_dir, data_root=data_root, num_labels=num_labels, group=group)
     for name, count in counts.items():
         click.echo(f"{output_dir}/{name}: {count} molecules")
+
+
+@cli.command()
+@click.option("-r", "--receptor", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-l", "--ligand", required=True, type=click.Path(exists=True, dir_okay=False), help="Poses.")
+@click.option(
+    "--model",
+    default="crossdock_default2018",
+    show_default=True,
+    help="A published GNINA model (dense, general_default2018_3, ...) or ensemble (dense_ensemble, ...).",
+)
+@click.option("--rotations", default=0, show_default=True, help="Average over K random rotations.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the rotations.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON record per pose (GNINA's keys).")
+def score(receptor, ligand, model, rotations, seed, as_json) -> None:
+    """Score every pose of LIGAND in RECEPTOR with GNINA's CNN: CNNscore (probability of a good pose),
+    CNNaffinity (pK) and, for ensembles, CNNvariance."""
+    import json
+
+    from ..models import score_poses
+
+    results = score_poses(receptor, ligand, model, rotations=rotations, seed=seed)
+    if as_json:
+        for result in results:
+            click.echo(json.dumps(result.as_gnina()))
+        return
+    variance = results[0].cnn_variance is not None
+    click.echo(
+        f"{'pose':>4}  {'CNNscore':>8}  {'CNNaffinity':>11}"
+        + ("  CNNvariance" if variance else "")
+        + "  name"
+    )
+    for r in results:
+        extra = f"  {r.cnn_variance:11.4f}" if variance else ""
+        click.echo(f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}{extra}  {r.name}")
 
 
 def main() -> None:

@@ -4,19 +4,34 @@ from ._base import Prediction
 from .default2017 import Default2017
 from .default2018 import Default2018
 from .dense import Dense, DenseBlock
-from .gnina_weights import GNINA_MODELS, WeightsError, gninatorch_weights_dir, load_gnina_model
+from .ensemble import Ensemble, EnsemblePrediction
+from .gnina_weights import (
+    GNINA_ENSEMBLES,
+    GNINA_MODELS,
+    WeightsError,
+    gninatorch_weights_dir,
+    load_gnina,
+    load_gnina_model,
+)
 from .registry import ARCHITECTURES, create_model
+from .scoring import PoseScore, score_poses
 
 __all__ = [
     "ARCHITECTURES",
+    "GNINA_ENSEMBLES",
     "GNINA_MODELS",
     "Default2017",
     "Default2018",
     "Dense",
     "DenseBlock",
+    "Ensemble",
+    "EnsemblePrediction",
+    "PoseScore",
     "Prediction",
     "WeightsError",
     "create_model",
     "gninatorch_weights_dir",
+    "load_gnina",
     "load_gnina_model",
+    "score_poses",
 ]

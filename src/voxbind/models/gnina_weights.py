@@ -70,6 +70,23 @@ def check_state_dict(model: nn.Module, state: dict, source: str) -> None:
         raise WeightsError(f"{source} does not fit {type(model).__name__}: " + "; ".join(problems))
 
 
+#: Ensembles: a published model and its four retrained siblings (``_1`` … ``_4``), as GNINA ships them.
+GNINA_ENSEMBLES: dict[str, tuple[str, ...]] = {
+    f"{base}_ensemble": (base, *(f"{base}_{k}" for k in range(1, 5)))
+    for base in ("redock_default2018", "general_default2018", "crossdock_default2018", "dense")
+}
+
+
+def load_gnina(name: str, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
+    """A published model (see :func:`load_gnina_model`) or ensemble (``"dense_ensemble"``, ...: an
+    :class:`~voxbind.models.Ensemble`), in eval mode."""
+    if name in GNINA_ENSEMBLES:
+        from .ensemble import Ensemble
+
+        return Ensemble([load_gnina_model(m, weights_dir=weights_dir) for m in GNINA_ENSEMBLES[name]]).eval()
+    return load_gnina_model(name, weights_dir=weights_dir)
+
+
 def load_gnina_model(name: str, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
     """GNINA's trained model ``name`` (e.g. ``"crossdock_default2018"``, ``"dense_3"``) in eval mode.
 
@@ -77,7 +94,8 @@ def load_gnina_model(name: str, *, weights_dir: str | os.PathLike | None = None)
         WeightsError: unknown name, gninatorch not installed, or a weights file that does not fit.
     """
     if name not in GNINA_MODELS:
-        raise WeightsError(f"unknown GNINA model {name!r}; known: {', '.join(sorted(GNINA_MODELS))}")
+        known = ", ".join(sorted(GNINA_MODELS) + sorted(GNINA_ENSEMBLES))
+        raise WeightsError(f"unknown GNINA model {name!r}; known: {known}")
     architecture, channels = GNINA_MODELS[name]
     folder = Path(weights_dir) if weights_dir is not None else gninatorch_weights_dir()
     path = folder / f"{name}.pt"

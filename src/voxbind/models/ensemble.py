@@ -1,0 +1,45 @@
+"""Ensembles of models: GNINA averages pose probabilities and affinities and reports their variance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+
+class EnsemblePrediction(NamedTuple):
+    """An ensemble's output for a batch.
+
+    Attributes:
+        pose_probability: ``(B,)`` mean probability of a good pose (CNNscore).
+        affinity: ``(B,)`` mean affinity in pK (CNNaffinity).
+        affinity_variance: ``(B,)`` population variance of the members' affinities (CNNvariance).
+    """
+
+    pose_probability: torch.Tensor
+    affinity: torch.Tensor
+    affinity_variance: torch.Tensor
+
+
+class Ensemble(nn.Module):
+    """Runs every member on the same grids and combines them as GNINA does.
+
+    Args:
+        members: models returning :class:`~voxbind.models.Prediction`.
+    """
+
+    def __init__(self, members: Sequence[nn.Module]):
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one model")
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> EnsemblePrediction:
+        outputs = [member(x) for member in self.members]
+        probabilities = torch.stack([o.pose_probability for o in outputs])
+        affinities = torch.stack([o.affinity for o in outputs])
+        return EnsemblePrediction(
+            probabilities.mean(0), affinities.mean(0), affinities.var(0, unbiased=False)
+        )
