@@ -1,10 +1,15 @@
-"""Training: GNINA's losses and evaluation metrics."""
+"""Training: configuration, GNINA's losses, evaluation metrics and the training loop."""
 
+from .config import ConfigError, TrainConfig
 from .losses import GninaLoss, affinity_loss, pose_loss
 from .metrics import average_ranks, balanced_accuracy, evaluate, pearson, rmse, roc_auc, spearman
+from .trainer import Trainer
 
 __all__ = [
+    "ConfigError",
     "GninaLoss",
+    "TrainConfig",
+    "Trainer",
     "affinity_loss",
     "average_ranks",
     "balanced_accuracy",

@@ -1,0 +1,129 @@
+"""Training options: one dataclass, read from TOML or YAML and overridable field by field."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomllib
+
+from ..errors import VoxbindError
+
+
+class ConfigError(VoxbindError, ValueError):
+    """A training option is unknown, of the wrong type or out of range."""
+
+
+@dataclass
+class TrainConfig:
+    """Every option of ``voxbind train`` (defaults: GNINA's).
+
+    Data: ``train``, ``test`` (``.types`` files), ``data_root``, ``molcaches``, ``num_labels``,
+    ``pose_column`` / ``affinity_column`` (label columns), ``sampler`` (``shuffle``, ``balanced``,
+    ``receptor``), ``batch_size``, ``rotate``, ``translate`` (Å), ``resolution``, ``dimension`` (Å).
+    Model: ``model`` (architecture name). Loss: ``pose_weight``, ``affinity_weight``, ``affinity_loss``
+    (``l2`` / ``huber``), ``huber_delta``. Optimiser: ``optimizer`` (``sgd`` / ``adam``), ``lr``,
+    ``momentum``, ``weight_decay``, ``lr_step`` / ``lr_gamma`` (multiply the rate by gamma every step
+    iterations; 0 = constant), ``clip_grad`` (max gradient norm; 0 = off). Run: ``steps``, ``seed``,
+    ``eval_every``, ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``.
+    """
+
+    train: str = ""
+    test: str = ""
+    data_root: str = ""
+    molcaches: list[str] = field(default_factory=list)
+    num_labels: int = -1
+    pose_column: int = 0
+    affinity_column: int = 1
+    sampler: str = "balanced"
+    batch_size: int = 50
+    rotate: bool = True
+    translate: float = 6.0
+    resolution: float = 0.5
+    dimension: float = 23.5
+    model: str = "default2018"
+    pose_weight: float = 1.0
+    affinity_weight: float = 1.0
+    affinity_loss: str = "l2"
+    huber_delta: float = 4.0
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.001
+    lr_step: int = 0
+    lr_gamma: float = 0.1
+    clip_grad: float = 0.0
+    steps: int = 1000
+    seed: int = 0
+    eval_every: int = 100
+    checkpoint_every: int = 100
+    output: str = "voxbind-run"
+    device: str = "cpu"
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        choices = {
+            "sampler": ("shuffle", "balanced", "receptor"),
+            "affinity_loss": ("l2", "huber"),
+            "optimizer": ("sgd", "adam"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {allowed}, not {getattr(self, name)!r}")
+        for name in ("batch_size", "steps", "eval_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, not {getattr(self, name)}")
+        for name in ("lr", "resolution", "dimension", "huber_delta"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be > 0, not {getattr(self, name)}")
+
+    @classmethod
+    def from_mapping(cls, values: dict, source: str = "options") -> TrainConfig:
+        """A config from a mapping, refusing unknown keys and values of the wrong type."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise ConfigError(f"{source}: unknown option(s) {', '.join(unknown)}")
+        checked = {}
+        for name, value in values.items():
+            default = getattr(cls(), name)
+            if isinstance(default, bool) != isinstance(value, bool) or (
+                not isinstance(value, type(default))
+                and not (isinstance(default, float) and isinstance(value, int))
+            ):
+                raise ConfigError(f"{source}: {name} must be a {type(default).__name__}, not {value!r}")
+            checked[name] = float(value) if isinstance(default, float) else value
+        return cls(**checked)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> TrainConfig:
+        """Read a ``.toml`` or ``.yaml``/``.yml`` file of options."""
+        path = Path(path)
+        text = path.read_text()
+        if path.suffix.lower() == ".toml":
+            try:
+                values = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as err:
+                raise ConfigError(f"{path}: {err}") from err
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise ConfigError(f"{path}: reading YAML needs PyYAML (pip install pyyaml)") from None
+            try:
+                values = yaml.safe_load(text) or {}
+            except yaml.YAMLError as err:
+                raise ConfigError(f"{path}: {err}") from err
+        else:
+            raise ConfigError(f"{path}: configuration files are .toml or .yaml")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: expected a table of options")
+        return cls.from_mapping(values, str(path))
+
+    def replace(self, **overrides) -> TrainConfig:
+        """This config with some options changed (``None`` values are ignored), validated again."""
+        values = dataclasses.asdict(self)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return type(self).from_mapping(values, "command line")

@@ -1,0 +1,273 @@
+"""The training loop: data, model, optimiser, evaluation, logs and exact checkpoint/resume."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ..data import (
+    ComplexDataset,
+    ExampleSampler,
+    GridCollate,
+    RandomTransform,
+    balanced_sampler,
+    receptor_sampler,
+)
+from ..grid import GridMaker
+from ..models import create_model
+from .config import TrainConfig
+from .losses import GninaLoss
+from .metrics import evaluate
+
+logger = logging.getLogger("voxbind.train")
+
+
+class _Skip(torch.utils.data.Sampler):
+    """A sampler's epoch without its first ``skip`` indices (resuming in the middle of an epoch)."""
+
+    def __init__(self, sampler, skip: int):
+        self.sampler, self.skip = sampler, skip
+
+    def __iter__(self):
+        iterator = iter(self.sampler)
+        for _ in range(self.skip):
+            next(iterator, None)
+        return iterator
+
+    def __len__(self) -> int:
+        return max(len(self.sampler) - self.skip, 0)
+
+
+def _distributed() -> tuple[int, int]:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+class Trainer:
+    """Trains a GNINA-style model on ``.types`` data as configured by :class:`TrainConfig`.
+
+    Under ``torchrun`` (an initialised process group) each rank takes ``batch_size / world_size`` examples
+    of every global batch and gradients are averaged, so the run follows the one-process run with the same
+    global batch.
+    """
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+        self.rank, self.world = _distributed()
+        if config.batch_size % self.world:
+            raise ValueError(f"batch_size {config.batch_size} does not split over {self.world} processes")
+        torch.manual_seed(config.seed)
+        self.device = torch.device(config.device)
+        self.gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
+        options = {
+            "data_root": config.data_root or None,
+            "molcaches": config.molcaches,
+            "num_labels": None if config.num_labels < 0 else config.num_labels,
+        }
+        self.train_set = ComplexDataset(config.train, **options)
+        self.test_set = ComplexDataset(config.test, **options) if config.test else None
+        self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
+        self.sampler = self._sampler()
+        model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n).to(
+            self.device
+        )
+        self.model = model
+        self.net = nn.parallel.DistributedDataParallel(model) if self.world > 1 else model
+        if config.optimizer == "sgd":
+            self.optimizer = torch.optim.SGD(
+                model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+            )
+        else:
+            self.optimizer = torch.optim.Adam(
+                model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+            )
+        step = config.lr_step or 10**12
+        self.scheduler = torch.optim.lr_scheduler.StepLR(
+            self.optimizer, step_size=step, gamma=config.lr_gamma
+        )
+        self.loss = GninaLoss(
+            config.pose_weight, config.affinity_weight, config.affinity_loss, config.huber_delta
+        )
+        self.step = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self.output = Path(config.output)
+
+    def _sampler(self):
+        c, labels = self.config, self.train_set.types.labels
+        shard = {"seed": c.seed, "num_replicas": self.world, "rank": self.rank}
+        if c.sampler == "balanced":
+            return balanced_sampler(labels[:, c.pose_column], epoch="at_least_once", **shard)
+        if c.sampler == "receptor":
+            return receptor_sampler(self.train_set.types.receptors(), epoch="at_least_once", **shard)
+        return ExampleSampler(len(self.train_set), **shard)
+
+    def _loader(self, dataset, sampler, transform):
+        return torch.utils.data.DataLoader(
+            dataset,
+            batch_size=self.config.batch_size // self.world,
+            sampler=sampler,
+            collate_fn=GridCollate(
+                self.gridmaker if self.device.type == "cpu" else None, transform, crop_to=self.gridmaker
+            ),
+            num_workers=self.config.workers,
+        )
+
+    def _batches(self):
+        """Training batches forever, epoch after epoch, starting where a resumed run left off."""
+        while True:
+            self.sampler.set_epoch(self.epoch)
+            self.transform.set_epoch(self.epoch)
+            sampler = _Skip(self.sampler, self.batch_in_epoch * (self.config.batch_size // self.world))
+            for batch in self._loader(self.train_set, sampler, self.transform):
+                self.batch_in_epoch += 1
+                yield batch
+            self.epoch += 1
+            self.batch_in_epoch = 0
+
+    def _grids(self, batch):
+        batch = batch.to(self.device)
+        return batch if batch.grids is not None else batch.gridded(self.gridmaker)
+
+    def train_step(self, batch) -> dict[str, float]:
+        c = self.config
+        self.net.train()
+        batch = self._grids(batch)
+        with torch.autocast(self.device.type, enabled=self.device.type == "cuda"):
+            prediction = self.net(batch.grids)
+        parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
+        self.optimizer.zero_grad(set_to_none=True)
+        parts["loss"].backward()
+        if c.clip_grad > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), c.clip_grad)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        return {k: float(v.detach()) for k, v in parts.items()}
+
+    @torch.no_grad()
+    def evaluate(self, dataset: ComplexDataset) -> dict[str, float]:
+        """Metrics of the current model on every example of ``dataset`` (no augmentation)."""
+        c = self.config
+        self.model.eval()
+        loader = self._loader(dataset, ExampleSampler(len(dataset), shuffle=False), None)
+        labels, scores, affinities = [], [], []
+        for batch in loader:
+            batch = self._grids(batch)
+            out = self.model(batch.grids)
+            labels.append(batch.labels.cpu())
+            scores.append(out.pose_probability.float().cpu())
+            affinities.append(out.affinity.float().cpu())
+        labels = torch.cat(labels).numpy()
+        return evaluate(
+            labels[:, c.pose_column],
+            torch.cat(scores).numpy(),
+            labels[:, c.affinity_column],
+            torch.cat(affinities).numpy(),
+        )
+
+    def state(self) -> dict:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+            "config": dataclasses.asdict(self.config),
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Write a checkpoint (atomically); default ``OUTPUT/checkpoint.pt``."""
+        path = Path(path) if path is not None else self.output / "checkpoint.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        torch.save(self.state(), partial)
+        os.replace(partial, path)
+        return path
+
+    def resume(self, path: str | os.PathLike) -> None:
+        """Continue from a checkpoint exactly: model, optimiser, schedule, data position and RNG."""
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
+        torch.set_rng_state(state["torch_rng"])
+
+    def run(self, progress: bool = True) -> list[dict[str, float]]:
+        """Train until ``config.steps``; returns the per-step log (also written to ``OUTPUT/train.csv``)."""
+        c = self.config
+        main = self.rank == 0
+        if main:
+            self.output.mkdir(parents=True, exist_ok=True)
+        log: list[dict[str, float]] = []
+        bar = tqdm(total=c.steps, initial=self.step, disable=not (progress and main), unit="step")
+        batches = self._batches()
+        while self.step < c.steps:
+            record = {"step": self.step + 1, "epoch": self.epoch, "lr": self.optimizer.param_groups[0]["lr"]}
+            record.update(self.train_step(next(batches)))
+            log.append(record)
+            bar.update(1)
+            bar.set_postfix(loss=f"{record['loss']:.4f}")
+            if main:
+                _append_csv(self.output / "train.csv", record)
+                if self.step % c.checkpoint_every == 0 or self.step == c.steps:
+                    self.save()
+                if self.test_set is not None and (self.step % c.eval_every == 0 or self.step == c.steps):
+                    metrics = {"step": self.step, **self.evaluate(self.test_set)}
+                    _append_csv(self.output / "test.csv", metrics)
+                    logger.info(
+                        "step %d: %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+                    )
+        bar.close()
+        if main:
+            plot_learning_curves(self.output)
+        return log
+
+
+def _append_csv(path: Path, record: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(record))
+        if new:
+            writer.writeheader()
+        writer.writerow(record)
+
+
+def plot_learning_curves(folder: Path) -> None:
+    """``learning_curves.png`` from ``train.csv`` (and ``test.csv``), when matplotlib is installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        logger.warning("matplotlib is not installed: no learning-curve plots")
+        return
+    train = np.genfromtxt(folder / "train.csv", delimiter=",", names=True)
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    axes[0].plot(np.atleast_1d(train["step"]), np.atleast_1d(train["loss"]), label="train loss")
+    axes[0].set_xlabel("step")
+    axes[0].legend()
+    if (folder / "test.csv").exists():
+        test = np.genfromtxt(folder / "test.csv", delimiter=",", names=True)
+        for name in ("auc", "pearson"):
+            axes[1].plot(
+                np.atleast_1d(test["step"]), np.atleast_1d(test[name]), marker="o", label=f"test {name}"
+            )
+        axes[1].set_xlabel("step")
+        axes[1].legend()
+    figure.tight_layout()
+    figure.savefig(folder / "learning_curves.png", dpi=100)
+    plt.close(figure)
