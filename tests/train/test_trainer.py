@@ -98,3 +98,36 @@ def test_config_is_validated(tmp_path):
     yaml = tmp_path / "c.yaml"
     yaml.write_text("batch_size: 16\nrotate: false\n")
     assert TrainConfig.from_file(yaml).batch_size == 16
+
+
+def test_two_processes_under_torchrun_follow_one_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    config = _config(
+        tmp_path, steps=4, batch_size=8, checkpoint_every=4, eval_every=100, optimizer="sgd", lr=0.05
+    )
+    single = Trainer(config.replace(output=str(tmp_path / "one")))
+    one = single.run(progress=False)
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
+        "-m", "voxbind", "train", config.train, "--steps", "4", "--batch-size", "8", "--optimizer", "sgd",
+        "--lr", "0.05", "--seed", "0", "-o", str(tmp_path / "two"),
+    ]  # fmt: skip
+    options = tmp_path / "options.toml"
+    options.write_text(
+        "resolution = 1.0\ndimension = 15.0\ntranslate = 1.0\nweight_decay = 0.0\ncheckpoint_every = 4\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [*command, "--config", str(options)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    two = np.genfromtxt(tmp_path / "two" / "train.csv", delimiter=",", names=True)
+    np.testing.assert_allclose(two["loss"], [r["loss"] for r in one], rtol=1e-5)
+    ddp = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=False)["model"]
+    for name, value in single.model.state_dict().items():
+        torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6)

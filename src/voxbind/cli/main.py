@@ -180,6 +180,63 @@ def score(receptor, ligand, model, rotations, seed, as_json) -> None:
         click.echo(f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}{extra}  {r.name}")
 
 
+@cli.command()
+@click.argument("train_types", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--test", "test_types", type=click.Path(exists=True, dir_okay=False), help="Held-out .types file."
+)
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="TOML or YAML options."
+)
+@click.option("--model", help="Architecture: default2018, default2017 or dense.")
+@click.option(
+    "--data-root", type=click.Path(file_okay=False), help="Folder the molecule names are relative to."
+)
+@click.option("--steps", type=int, help="Training iterations.")
+@click.option("--batch-size", type=int, help="Global batch size.")
+@click.option("--lr", type=float, help="Learning rate.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]))
+@click.option("--seed", type=int)
+@click.option("--device", help="cpu, cuda, cuda:1, ...")
+@click.option("-o", "--output", help="Folder for checkpoints, logs and plots.")
+@click.option("--resume", type=click.Path(exists=True, dir_okay=False), help="Continue from this checkpoint.")
+def train(train_types, test_types, config_file, resume, **overrides) -> None:
+    """Train a GNINA-style model on TRAIN_TYPES. Options come from --config and are overridden by the
+    command line; run under `torchrun --nproc_per_node=N -m voxbind train ...` for several processes."""
+    from ..train import TrainConfig, Trainer
+    from ._distributed import distributed
+
+    config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
+    config = config.replace(train=train_types, test=test_types, **overrides)
+    with distributed(config.device):
+        trainer = Trainer(config)
+        if resume:
+            trainer.resume(resume)
+        trainer.run()
+        if trainer.rank == 0:
+            click.echo(f"trained to step {trainer.step}; checkpoint and logs in {config.output}")
+
+
+@cli.command("evaluate")
+@click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False))
+@click.argument("types_file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--data-root", type=click.Path(file_okay=False), help="Folder the molecule names are relative to."
+)
+def evaluate_command(checkpoint, types_file, data_root) -> None:
+    """Pose AUC, balanced accuracy and affinity RMSE / Pearson / Spearman of a saved model on TYPES_FILE."""
+    import torch
+
+    from ..train import TrainConfig, Trainer
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    config = TrainConfig.from_mapping(state["config"]).replace(train=types_file, test="", data_root=data_root)
+    trainer = Trainer(config)
+    trainer.model.load_state_dict(state["model"])
+    for name, value in trainer.evaluate(trainer.train_set).items():
+        click.echo(f"{name:18} {value:.4f}")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=False)

@@ -147,12 +147,16 @@ class Trainer:
         parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
         self.optimizer.zero_grad(set_to_none=True)
         parts["loss"].backward()
+        logged = torch.stack([parts["loss"].detach(), parts["pose"].detach(), parts["affinity"].detach()])
+        if self.world > 1:  # log the global batch's losses, as one process would
+            torch.distributed.all_reduce(logged)
+            logged /= self.world
         if c.clip_grad > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), c.clip_grad)
         self.optimizer.step()
         self.scheduler.step()
         self.step += 1
-        return {k: float(v.detach()) for k, v in parts.items()}
+        return dict(zip(("loss", "pose", "affinity"), logged.tolist(), strict=True))
 
     @torch.no_grad()
     def evaluate(self, dataset: ComplexDataset) -> dict[str, float]:
