@@ -11,4 +11,6 @@ PYTHON=${PYTHON:-python3}
 # GNINA's trained weights ship in gninatorch; --no-deps keeps its molgrid requirement out (voxbind reads
 # the weight files without importing gninatorch).
 .venv/bin/python -m pip install -q --no-deps "gninatorch==0.0.2"
+# A receptor with 9 docked poses (AutoDock Vina output) for the example job: the data files of prolif.
+.venv/bin/python -m pip install -q --no-deps "prolif==2.2.3"
 echo "voxbind is installed in .venv"

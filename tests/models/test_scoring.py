@@ -66,3 +66,15 @@ def test_rotations_average_and_are_seeded():
     assert a.cnn_affinity != pytest.approx(c.cnn_affinity, abs=1e-6)
     with pytest.raises(ValueError, match="rotations"):
         score_poses(receptor, ligand, rotations=-1)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
+)
+def test_example_job_scores_the_nine_vina_poses():
+    result = CliRunner().invoke(cli, ["score", "--example", "--json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert [r["pose"] for r in records] == list(range(1, 10))
+    assert all(0.0 <= r["CNNscore"] <= 1.0 and 2.0 < r["CNNaffinity"] < 12.0 for r in records)
+    assert CliRunner().invoke(cli, ["score"]).exit_code == 2  # neither files nor --example

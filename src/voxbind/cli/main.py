@@ -146,8 +146,13 @@ def cache(types_file, output_dir, data_root, num_labels, group) -> None:
 
 
 @cli.command()
-@click.option("-r", "--receptor", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-l", "--ligand", required=True, type=click.Path(exists=True, dir_okay=False), help="Poses.")
+@click.option("-r", "--receptor", type=click.Path(exists=True, dir_okay=False))
+@click.option("-l", "--ligand", type=click.Path(exists=True, dir_okay=False), help="Poses.")
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Score the 9 Vina poses shipped with the prolif package (pip install prolif).",
+)
 @click.option(
     "--model",
     default="crossdock_default2018",
@@ -157,12 +162,21 @@ def cache(types_file, output_dir, data_root, num_labels, group) -> None:
 @click.option("--rotations", default=0, show_default=True, help="Average over K random rotations.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the rotations.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON record per pose (GNINA's keys).")
-def score(receptor, ligand, model, rotations, seed, as_json) -> None:
+def score(receptor, ligand, example, model, rotations, seed, as_json) -> None:
     """Score every pose of LIGAND in RECEPTOR with GNINA's CNN: CNNscore (probability of a good pose),
     CNNaffinity (pK) and, for ensembles, CNNvariance."""
     import json
 
     from ..models import score_poses
+
+    if example:
+        from ._example import example_complex
+
+        receptor, ligand = example_complex()
+        if not as_json:
+            click.echo(f"receptor {receptor}\nposes    {ligand}")
+    elif not (receptor and ligand):
+        raise click.UsageError("give -r RECEPTOR and -l LIGAND, or --example")
 
     results = score_poses(receptor, ligand, model, rotations=rotations, seed=seed)
     if as_json:
