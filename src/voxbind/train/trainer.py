@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import logging
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -209,16 +210,19 @@ class Trainer:
         self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
         torch.set_rng_state(state["torch_rng"])
 
-    def run(self, progress: bool = True) -> list[dict[str, float]]:
-        """Train until ``config.steps``; returns the per-step log (also written to ``OUTPUT/train.csv``)."""
+    def run(self, progress: bool = True, max_seconds: float | None = None) -> list[dict[str, float]]:
+        """Train until ``config.steps`` (or, with ``max_seconds``, until that much time has passed); returns
+        the per-step log, also written to ``OUTPUT/train.csv`` (and to TensorBoard when installed)."""
         c = self.config
         main = self.rank == 0
         if main:
             self.output.mkdir(parents=True, exist_ok=True)
+        board = _tensorboard(self.output) if main else None
         log: list[dict[str, float]] = []
         bar = tqdm(total=c.steps, initial=self.step, disable=not (progress and main), unit="step")
         batches = self._batches()
-        while self.step < c.steps:
+        started = time.perf_counter()
+        while self.step < c.steps and (max_seconds is None or time.perf_counter() - started < max_seconds):
             record = {"step": self.step + 1, "epoch": self.epoch, "lr": self.optimizer.param_groups[0]["lr"]}
             record.update(self.train_step(next(batches)))
             log.append(record)
@@ -226,18 +230,40 @@ class Trainer:
             bar.set_postfix(loss=f"{record['loss']:.4f}")
             if main:
                 _append_csv(self.output / "train.csv", record)
+                _board(board, "train", record)
                 if self.step % c.checkpoint_every == 0 or self.step == c.steps:
                     self.save()
                 if self.test_set is not None and (self.step % c.eval_every == 0 or self.step == c.steps):
                     metrics = {"step": self.step, **self.evaluate(self.test_set)}
                     _append_csv(self.output / "test.csv", metrics)
+                    _board(board, "test", metrics)
                     logger.info(
                         "step %d: %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
                     )
         bar.close()
         if main:
+            if self.step % c.checkpoint_every:  # stopped by the time budget between checkpoints
+                self.save()
             plot_learning_curves(self.output)
+        if board is not None:
+            board.close()
         return log
+
+
+def _tensorboard(folder: Path):
+    """A TensorBoard writer into ``folder/tensorboard`` when the tensorboard package is installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(str(folder / "tensorboard"))
+
+
+def _board(writer, prefix: str, record: dict) -> None:
+    if writer is not None:
+        for name, value in record.items():
+            if name != "step":
+                writer.add_scalar(f"{prefix}/{name}", value, record["step"])
 
 
 def _append_csv(path: Path, record: dict) -> None:
