@@ -18,12 +18,23 @@ ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
 }
 
 
+def gnina_init(module: nn.Module) -> None:
+    """GNINA's initialisation: uniform Xavier weights and zero biases for convolutions and linear layers."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv3d, nn.Linear)):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+
 def create_model(name: str, num_channels: int = 28, grid_size: int = 48) -> nn.Module:
-    """A freshly initialised model of the named architecture (``default2017``, ``default2018``, ``dense``)."""
+    """A model of the named architecture (``default2017``, ``default2018``, ``dense``) with GNINA's
+    initialisation (:func:`gnina_init`)."""
     try:
         factory = ARCHITECTURES[name.lower()]
     except KeyError:
         raise ValueError(
             f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHITECTURES))}"
         ) from None
-    return factory(num_channels=num_channels, grid_size=grid_size)
+    model = factory(num_channels=num_channels, grid_size=grid_size)
+    gnina_init(model)
+    return model

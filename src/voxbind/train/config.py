@@ -26,7 +26,8 @@ class TrainConfig:
     Model: ``model`` (architecture name). Loss: ``pose_weight``, ``affinity_weight``, ``affinity_loss``
     (``l2`` / ``huber``), ``huber_delta``. Optimiser: ``optimizer`` (``sgd`` / ``adam``), ``lr``,
     ``momentum``, ``weight_decay``, ``lr_step`` / ``lr_gamma`` (multiply the rate by gamma every step
-    iterations; 0 = constant), ``clip_grad`` (max gradient norm; 0 = off). Run: ``steps``, ``seed``,
+    iterations; 0 = constant), ``clip_grad`` (max gradient norm, GNINA's 10; 0 = off).
+    Run: ``steps``, ``seed``,
     ``eval_every``, ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``.
     """
 
@@ -54,7 +55,7 @@ class TrainConfig:
     weight_decay: float = 0.001
     lr_step: int = 0
     lr_gamma: float = 0.1
-    clip_grad: float = 0.0
+    clip_grad: float = 10.0
     steps: int = 1000
     seed: int = 0
     eval_every: int = 100
