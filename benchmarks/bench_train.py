@@ -5,8 +5,9 @@
 ``small.types`` (1,000 poses, 60 targets) of the shared gnina test data is split by receptor: 48 targets
 train, 12 held out (every 5th target in sorted order). Default2018 with Adam (lr 0.001; GNINA's SGD
 settings left this small network dead within the first hundred steps here), gradient clipping at 10,
-balanced sampling, random rotation and 6 Å translation, trained until the time budget is spent; then pose ROC AUC, balanced accuracy and affinity RMSE / Pearson / Spearman on
-the held-out targets. Results are recorded in ``RESULTS.md``.
+balanced sampling, random rotation and 6 Å translation, trained until the time budget is spent; then
+pose ROC AUC, balanced accuracy and affinity RMSE / Pearson / Spearman on the held-out targets. Results
+are recorded in ``RESULTS.md``.
 """
 
 from __future__ import annotations
