@@ -131,3 +131,22 @@ def test_two_processes_under_torchrun_follow_one_process(tmp_path):
     ddp = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=False)["model"]
     for name, value in single.model.state_dict().items():
         torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6)
+
+
+def test_cli_train_then_evaluate(tmp_path):
+    from click.testing import CliRunner
+
+    from voxbind.cli.main import cli
+
+    config = _config(tmp_path)
+    options = tmp_path / "run.toml"
+    options.write_text('resolution = 1.0\ndimension = 15.0\nbatch_size = 8\noptimizer = "adam"\nlr = 0.001\n')
+    result = CliRunner().invoke(
+        cli, ["train", config.train, "--config", str(options), "--steps", "3", "-o", str(tmp_path / "cli")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained to step 3" in result.output
+    evaluated = CliRunner().invoke(cli, ["evaluate", str(tmp_path / "cli" / "checkpoint.pt"), config.test])
+    assert evaluated.exit_code == 0, evaluated.output
+    names = [line.split()[0] for line in evaluated.output.strip().splitlines()]
+    assert names == ["auc", "balanced_accuracy", "rmse", "pearson", "spearman"]
