@@ -1,0 +1,16 @@
+"""Multi-pose combination: one affinity from many poses of a compound (mean, smooth max, Boltzmann),
+trained without holding every pose's computation graph."""
+
+from .combinations import Boltzmann, Combination, Mean, SmoothMax, combination
+from .multipose import STRATEGIES, MultiPoseModel, MultiPoseOutput
+
+__all__ = [
+    "STRATEGIES",
+    "Boltzmann",
+    "Combination",
+    "Mean",
+    "MultiPoseModel",
+    "MultiPoseOutput",
+    "SmoothMax",
+    "combination",
+]

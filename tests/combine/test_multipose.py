@@ -1,0 +1,135 @@
+"""Combinations and strategies: exact gradients against plain autograd, masks, accumulation, no_grad."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from voxbind.combine import Boltzmann, Mean, MultiPoseModel, SmoothMax, combination
+
+COMBINATIONS = [Mean(), SmoothMax(2.0), Boltzmann()]
+STRATEGIES = ["split", "recompute", "auto"]
+
+
+class PoseNet(nn.Module):
+    """A small per-pose model with a parameter it never uses."""
+
+    def __init__(self, dtype=torch.float64):
+        super().__init__()
+        torch.manual_seed(0)
+        self.hidden = nn.Linear(5, 8, dtype=dtype)
+        self.out = nn.Linear(8, 1, dtype=dtype)
+        self.unused = nn.Parameter(torch.ones(3, dtype=dtype))
+
+    def forward(self, x):
+        return 4.0 * self.out(torch.tanh(self.hidden(x))).squeeze(-1) - 6.0
+
+
+def _compounds(dtype=torch.float64):
+    torch.manual_seed(1)
+    poses = torch.randn(3, 7, 5, dtype=dtype)
+    mask = torch.zeros(3, 7, dtype=torch.bool)
+    for b, n in enumerate((1, 4, 7)):
+        mask[b, :n] = True
+    return poses, mask, torch.tensor([-7.0, -5.5, -6.0], dtype=dtype)
+
+
+def _grads(strategy, combo, per_pose_loss=False, accumulate=False):
+    model = PoseNet()
+    multi = MultiPoseModel(model, combo, strategy)
+    poses, mask, target = _compounds()
+    if accumulate:  # one compound at a time, gradients accumulated before one step
+        for b in range(3):
+            out = multi(poses[b : b + 1], mask[b : b + 1])
+            loss = (out.combined - target[b]) ** 2
+            if per_pose_loss:
+                loss = loss + 0.1 * (out.per_pose[mask[b : b + 1]] + 6.0).pow(2).sum()
+            loss.backward()
+    else:
+        out = multi(poses, mask)
+        loss = ((out.combined - target) ** 2).sum()
+        if per_pose_loss:
+            loss = loss + 0.1 * (out.per_pose[mask] + 6.0).pow(2).sum()
+        loss.backward()
+    return {name: (None if p.grad is None else p.grad.clone()) for name, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=repr)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("per_pose_loss", [False, True], ids=["combined-loss", "plus-per-pose-loss"])
+@pytest.mark.parametrize("accumulate", [False, True], ids=["one-batch", "accumulated"])
+def test_parameter_gradients_equal_plain_autograd(combo, strategy, per_pose_loss, accumulate):
+    reference = _grads("full", combo, per_pose_loss, accumulate)
+    got = _grads(strategy, combo, per_pose_loss, accumulate)
+    assert reference["unused"] is None
+    assert got["unused"] is None  # a parameter without gradient is fine, and gets none
+    for name in ("hidden.weight", "hidden.bias", "out.weight", "out.bias"):
+        torch.testing.assert_close(got[name], reference[name], rtol=1e-5, atol=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["split", "recompute"])
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=repr)
+def test_gradcheck_float64(strategy, combo):
+    model = PoseNet()
+    multi = MultiPoseModel(model, combo, strategy)
+    poses, mask, _ = _compounds()
+    params = tuple(p for name, p in model.named_parameters() if name != "unused")
+    assert torch.autograd.gradcheck(lambda *_: multi(poses, mask).combined, params)
+
+
+def test_combinations_exact_for_one_pose_stable_and_biased_as_documented():
+    one = torch.tensor([[-8.5]], dtype=torch.float64)
+    for combo in COMBINATIONS:
+        assert float(combo(one)) == pytest.approx(-8.5)
+    huge = torch.tensor([[-4e5, -4e5 + 3.0, 2e5]], dtype=torch.float64)
+    for combo in COMBINATIONS:
+        assert math.isfinite(float(combo(huge)))
+        assert torch.isfinite(combo.weights(huge)).all()
+    equal = torch.full((1, 8), -5.0, dtype=torch.float64)
+    assert float(SmoothMax(2.0)(equal)) == pytest.approx(-5.0 - math.log(8) / 2.0)  # the ln(N)/t bias
+    values = torch.tensor([[-5.0, -9.0, -6.0]], dtype=torch.float64)
+    smooth = float(SmoothMax(1.0)(values))
+    assert -9.0 - math.log(3) <= smooth <= -9.0
+    assert float(SmoothMax(100.0)(values)) == pytest.approx(-9.0, abs=1e-6)
+    with pytest.raises(ValueError, match="at least one pose"):
+        Mean()(values, torch.zeros(1, 3, dtype=torch.bool))
+    assert isinstance(combination("max", 3.0), SmoothMax)
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=repr)
+def test_closed_form_weights_equal_autograd(combo):
+    _, mask, _ = _compounds()
+    g = torch.randn(3, 7, dtype=torch.float64, requires_grad=True) * 3 - 6
+    g.retain_grad()
+    combo(g, mask).sum().backward()
+    torch.testing.assert_close(combo.weights(g.detach(), mask), torch.where(mask, g.grad, 0.0))
+
+
+def test_no_grad_runs_one_pose_at_a_time_and_keeps_nothing():
+    model = PoseNet()
+    calls, backward_calls = [], []
+    model.register_forward_hook(lambda m, args, out: calls.append(args[0].shape[0]))
+    model.out.register_full_backward_hook(lambda *a: backward_calls.append(1))
+    multi = MultiPoseModel(model, Mean(), "split")
+    poses, mask, _ = _compounds()
+    with torch.no_grad():
+        out = multi(poses, mask)
+    assert not out.combined.requires_grad
+    assert calls == [1] * 12  # 1 + 4 + 7 real poses, one forward each
+    assert backward_calls == []
+
+
+def test_auto_picks_by_memory_and_input_gradients_need_full():
+    model = PoseNet()
+    multi = MultiPoseModel(model, Mean(), "auto")
+    poses, mask, _ = _compounds()
+    rows = poses[mask]
+    # 12 copies of 75 float64 parameters (7.2 kB) exceed one pose's few saved activations: recompute
+    assert multi.chosen_strategy(rows) == "recompute"
+    with pytest.raises(ValueError, match="full"):
+        MultiPoseModel(model, Mean(), "split")(poses.requires_grad_(), mask)
+    with pytest.raises(ValueError, match="strategy"):
+        MultiPoseModel(model, Mean(), "lazy")
