@@ -78,3 +78,21 @@ def test_example_job_scores_the_nine_vina_poses():
     assert [r["pose"] for r in records] == list(range(1, 10))
     assert all(0.0 <= r["CNNscore"] <= 1.0 and 2.0 < r["CNNaffinity"] < 12.0 for r in records)
     assert CliRunner().invoke(cli, ["score"]).exit_code == 2  # neither files nor --example
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
+)
+def test_combined_affinity_over_poses_is_combined_as_free_energies():
+    import math
+
+    result = CliRunner().invoke(
+        cli, ["score", "--example", "--json", "--combine", "max", "--temperature", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    *poses, combined = [json.loads(line) for line in result.output.strip().splitlines()]
+    dg = [-math.log(10) * p["CNNaffinity"] for p in poses]
+    expected = -(-math.log(sum(math.exp(-2 * g) for g in dg)) / 2) / math.log(10)
+    assert combined == {"combined": "max", "poses": 9, "CNNaffinity": pytest.approx(expected, abs=1e-9)}
+    best = max(p["CNNaffinity"] for p in poses)
+    assert best <= combined["CNNaffinity"] <= best + math.log(9) / 2 / math.log(10)

@@ -162,7 +162,14 @@ def cache(types_file, output_dir, data_root, num_labels, group) -> None:
 @click.option("--rotations", default=0, show_default=True, help="Average over K random rotations.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the rotations.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON record per pose (GNINA's keys).")
-def score(receptor, ligand, example, model, rotations, seed, as_json) -> None:
+@click.option(
+    "--combine",
+    "combine_name",
+    type=click.Choice(["mean", "max", "boltzmann"]),
+    help="Also report one affinity over all poses (combined as free energies, ΔG = −ln(10)·pK kT).",
+)
+@click.option("--temperature", default=1.0, show_default=True, help="Temperature of the smooth max.")
+def score(receptor, ligand, example, model, rotations, seed, as_json, combine_name, temperature) -> None:
     """Score every pose of LIGAND in RECEPTOR with GNINA's CNN: CNNscore (probability of a good pose),
     CNNaffinity (pK) and, for ensembles, CNNvariance."""
     import json
@@ -179,9 +186,19 @@ def score(receptor, ligand, example, model, rotations, seed, as_json) -> None:
         raise click.UsageError("give -r RECEPTOR and -l LIGAND, or --example")
 
     results = score_poses(receptor, ligand, model, rotations=rotations, seed=seed)
+    combined = None
+    if combine_name:
+        import torch
+
+        from ..combine import combination, dg_to_pk, pk_to_dg
+
+        affinities = torch.tensor([[r.cnn_affinity for r in results]], dtype=torch.float64)
+        combined = float(dg_to_pk(combination(combine_name, temperature)(pk_to_dg(affinities)))[0])
     if as_json:
         for result in results:
             click.echo(json.dumps(result.as_gnina()))
+        if combined is not None:
+            click.echo(json.dumps({"combined": combine_name, "poses": len(results), "CNNaffinity": combined}))
         return
     variance = results[0].cnn_variance is not None
     click.echo(
@@ -192,6 +209,8 @@ def score(receptor, ligand, example, model, rotations, seed, as_json) -> None:
     for r in results:
         extra = f"  {r.cnn_variance:11.4f}" if variance else ""
         click.echo(f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}{extra}  {r.name}")
+    if combined is not None:
+        click.echo(f"combined ({combine_name} of {len(results)} poses): CNNaffinity {combined:.4f}")
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """Multi-pose combination: one affinity from many poses of a compound (mean, smooth max, Boltzmann),
 trained without holding every pose's computation graph."""
 
-from .combinations import Boltzmann, Combination, Mean, SmoothMax, combination
+from .combinations import Boltzmann, Combination, Mean, SmoothMax, combination, dg_to_pk, pk_to_dg
 from .multipose import STRATEGIES, MultiPoseModel, MultiPoseOutput
 
 __all__ = [
@@ -13,4 +13,6 @@ __all__ = [
     "MultiPoseOutput",
     "SmoothMax",
     "combination",
+    "dg_to_pk",
+    "pk_to_dg",
 ]

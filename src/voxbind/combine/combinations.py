@@ -123,3 +123,16 @@ def combination(name: str, temperature: float = 1.0) -> Combination:
     if name == "boltzmann":
         return Boltzmann()
     raise ValueError(f"unknown combination {name!r}; choose mean, max or boltzmann")
+
+
+LN10 = math.log(10.0)
+
+
+def pk_to_dg(pk: torch.Tensor) -> torch.Tensor:
+    """ΔG in kT units of an affinity in pK (``K = 10^-pK``, ``ΔG = kT ln K = −pK ln 10``)."""
+    return -LN10 * pk
+
+
+def dg_to_pk(dg: torch.Tensor) -> torch.Tensor:
+    """The affinity in pK of ΔG in kT units (inverse of :func:`pk_to_dg`)."""
+    return -dg / LN10
