@@ -126,9 +126,8 @@ def test_auto_picks_by_memory_and_input_gradients_need_full():
     model = PoseNet()
     multi = MultiPoseModel(model, Mean(), "auto")
     poses, mask, _ = _compounds()
-    rows = poses[mask]
     # 12 copies of 75 float64 parameters (7.2 kB) exceed one pose's few saved activations: recompute
-    assert multi.chosen_strategy(rows) == "recompute"
+    assert multi.chosen_strategy(poses, mask) == "recompute"
     with pytest.raises(ValueError, match="full"):
         MultiPoseModel(model, Mean(), "split")(poses.requires_grad_(), mask)
     with pytest.raises(ValueError, match="strategy"):

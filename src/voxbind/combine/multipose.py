@@ -43,6 +43,28 @@ class _RNG:
             torch.cuda.set_rng_state(self.cuda, self.device)
 
 
+class _Rows:
+    """The real poses of ``(B, N, ...)`` inputs, in compound order, as views (no copy of the inputs)."""
+
+    def __init__(self, poses: torch.Tensor, mask: torch.Tensor, chunk: int):
+        self.poses = poses
+        self.count = int(mask.sum())
+        self.chunks: list[tuple[int, int, int]] = []  # (compound, first pose, end pose)
+        for b, row in enumerate(mask.tolist()):
+            real = [n for n, keep in enumerate(row) if keep]
+            start = 0
+            while start < len(real):
+                stop = start + 1
+                while stop < len(real) and stop - start < chunk and real[stop] == real[stop - 1] + 1:
+                    stop += 1
+                self.chunks.append((b, real[start], real[stop - 1] + 1))
+                start = stop
+
+    def __iter__(self):
+        for b, first, end in self.chunks:
+            yield self.poses[b, first:end]
+
+
 class _PerPose(torch.autograd.Function):
     """Per-pose ΔG of ``rows`` (``(P, ...)`` poses) without keeping their graphs.
 
@@ -52,12 +74,11 @@ class _PerPose(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, rows, owner, strategy, chunk, *params):
+    def forward(ctx, rows, owner, strategy, *params):
         model, readout = owner
-        ctx.owner, ctx.strategy, ctx.chunk, ctx.rows = owner, strategy, chunk, rows
+        ctx.owner, ctx.strategy, ctx.rows = owner, strategy, rows
         values, grads, states = [], [], []
-        for start in range(0, rows.shape[0], chunk):
-            x = rows[start : start + chunk]
+        for x in rows:
             states.append(_RNG(x.device))
             if strategy == "split":
                 with torch.enable_grad():
@@ -92,19 +113,21 @@ class _PerPose(torch.autograd.Function):
                     for k, g in enumerate(per):
                         add(k, None if g is None else weight * g)
         else:
-            for i, start in enumerate(range(0, ctx.rows.shape[0], ctx.chunk)):
-                weight = upstream[start : start + ctx.chunk]
+            start = 0
+            for state, x in zip(ctx.states, ctx.rows, strict=True):
+                weight = upstream[start : start + x.shape[0]]
+                start += x.shape[0]
                 if not bool((weight != 0).any()):
                     continue
-                current = _RNG(ctx.rows.device)
-                ctx.states[i].restore()
+                current = _RNG(x.device)
+                state.restore()
                 with torch.enable_grad():
-                    value = _values(model, readout, ctx.rows[start : start + ctx.chunk])
+                    value = _values(model, readout, x)
                     grads = torch.autograd.grad(value, params, grad_outputs=weight, allow_unused=True)
                 current.restore()
                 for k, g in enumerate(grads):
                     add(k, g)
-        return (None, None, None, None, *total)
+        return (None, None, None, *total)
 
 
 class MultiPoseModel(nn.Module):
@@ -154,22 +177,21 @@ class MultiPoseModel(nn.Module):
         if mask is None:
             mask = torch.ones(batch, count, dtype=torch.bool, device=poses.device)
         mask = mask.to(torch.bool)
-        rows = poses[mask]  # (P, ...) real poses, compound by compound
-        values = self._per_pose(rows)
+        values = self._per_pose(poses, mask)
         per_pose = torch.zeros(batch, count, dtype=values.dtype, device=values.device).masked_scatter(
             mask, values
         )
         return MultiPoseOutput(self.combination(per_pose, mask), per_pose)
 
-    def chosen_strategy(self, rows: torch.Tensor) -> str:
-        """The strategy ``auto`` resolves to for these poses (see the class)."""
+    def chosen_strategy(self, poses: torch.Tensor, mask: torch.Tensor) -> str:
+        """The strategy ``auto`` resolves to for these ``(B, N, ...)`` poses (see the class)."""
         if self.strategy != "auto":
             return self.strategy
-        key = tuple(rows.shape[1:])
+        key = tuple(poses.shape[2:])
         if key not in self._activation_bytes:
-            self._activation_bytes[key] = self._measure(rows[: self.chunk])
+            self._activation_bytes[key] = self._measure(next(iter(_Rows(poses, mask, self.chunk))))
         params = sum(p.numel() * p.element_size() for p in self.pose_model.parameters() if p.requires_grad)
-        copies = rows.shape[0] * params
+        copies = int(mask.sum()) * params
         return "split" if copies <= self._activation_bytes[key] else "recompute"
 
     def _measure(self, sample: torch.Tensor) -> int:
@@ -184,20 +206,21 @@ class MultiPoseModel(nn.Module):
             _values(self.pose_model, self.pose_output, sample)
         return total
 
-    def _per_pose(self, rows: torch.Tensor) -> torch.Tensor:
+    def _per_pose(self, poses: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``(P,)`` ΔG of the real poses, compound by compound."""
         if not torch.is_grad_enabled():
-            return torch.cat(
-                [
-                    _values(self.pose_model, self.pose_output, rows[s : s + self.chunk])
-                    for s in range(0, rows.shape[0], self.chunk)
-                ]
-            )
-        strategy = self.chosen_strategy(rows)
+            rows = _Rows(poses, mask, self.chunk)
+            return torch.cat([_values(self.pose_model, self.pose_output, x) for x in rows])
+        strategy = self.chosen_strategy(poses, mask)
         if strategy == "full":
-            return _values(self.pose_model, self.pose_output, rows)
-        if rows.requires_grad:
+            return _values(self.pose_model, self.pose_output, poses[mask])
+        if poses.requires_grad:
             raise ValueError(
                 f"strategy {strategy!r} differentiates parameters only; use 'full' for input gradients"
             )
         params = [p for p in self.pose_model.parameters() if p.requires_grad]
-        return _PerPose.apply(rows, (self.pose_model, self.pose_output), strategy, self.chunk, *params)
+        rows = _Rows(poses, mask, self.chunk)
+        if not params:  # nothing to differentiate
+            with torch.no_grad():
+                return torch.cat([_values(self.pose_model, self.pose_output, x) for x in rows])
+        return _PerPose.apply(rows, (self.pose_model, self.pose_output), strategy, *params)
