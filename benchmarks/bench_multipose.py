@@ -71,26 +71,24 @@ def main(argv=None) -> None:
             )
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             r = rows[-1]
-            print(
-                f"{r['strategy']:10} {r['poses']:3} poses  peak {r['peak_mb']:8.1f} MB  {r['seconds']:7.2f} s",
-                flush=True,
+            line = (
+                f"{r['strategy']:10} {r['poses']:3} poses  peak {r['peak_mb']:8.1f} MB  {r['seconds']:7.2f} s"
             )
-    by = {(r["strategy"], r["poses"]): r for r in rows}
+            print(line, flush=True)
+    peak = {(r["strategy"], r["poses"]): r["peak_mb"] for r in rows}
+    seconds = {(r["strategy"], r["poses"]): r["seconds"] for r in rows}
     low, high = min(args.poses), max(args.poses)
     params_mb = 389_059 * 4 / 2**20
-    print(
-        f"recompute peak {high} / {low} poses: {by['recompute', high]['peak_mb'] / by['recompute', low]['peak_mb']:.2f}x (target <= 1.25x)"
-    )
-    print(
-        f"full peak per extra pose: {(by['full', high]['peak_mb'] - by['full', low]['peak_mb']) / (high - low):.1f} MB"
-    )
-    growth = by["split", high]["peak_mb"] - by["split", low]["peak_mb"]
+    ratio = peak["recompute", high] / peak["recompute", low]
+    print(f"recompute peak {high} / {low} poses: {ratio:.2f}x (target <= 1.25x)")
+    per_pose = (peak["full", high] - peak["full", low]) / (high - low)
+    print(f"full peak per extra pose: {per_pose:.1f} MB")
+    growth = peak["split", high] - peak["split", low]
     print(
         f"split growth {low}->{high}: {growth:.1f} MB; (N-1) x parameters = {(high - low) * params_mb:.1f} MB"
     )
-    print(
-        f"recompute / full time at {high} poses: {by['recompute', high]['seconds'] / by['full', high]['seconds']:.2f}x (target <= 1.6x)"
-    )
+    slower = seconds["recompute", high] / seconds["full", high]
+    print(f"recompute / full time at {high} poses: {slower:.2f}x (target <= 1.6x)")
 
 
 if __name__ == "__main__":
