@@ -150,3 +150,30 @@ def test_cli_train_then_evaluate(tmp_path):
     assert evaluated.exit_code == 0, evaluated.output
     names = [line.split()[0] for line in evaluated.output.strip().splitlines()]
     assert names == ["auc", "balanced_accuracy", "rmse", "pearson", "spearman"]
+
+
+@pytest.mark.parametrize("combine", ["mean", "max", "boltzmann"])
+def test_multi_pose_training_on_grouped_types(tmp_path, combine):
+    from click.testing import CliRunner
+
+    from voxbind.cli.main import cli
+
+    from ..conftest import shared_data
+
+    data = shared_data() / "gnina-testdata"
+    options = tmp_path / "run.toml"
+    options.write_text(
+        'resolution = 1.0\ndimension = 15.0\nbatch_size = 2\noptimizer = "adam"\nlr = 0.001\nmax_poses = 5\n'
+        f'data_root = "{data / "structs"}"\n'
+    )
+    grouped = str(data / "grouped.types")
+    result = CliRunner().invoke(
+        cli,
+        ["train", grouped, "--test", grouped, "--config", str(options), "--combine", combine,
+         "--strategy", "recompute", "--steps", "3", "-o", str(tmp_path / "run")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    log = np.genfromtxt(tmp_path / "run" / "train.csv", delimiter=",", names=True)
+    assert np.isfinite(log["loss"]).all()
+    test = np.genfromtxt(tmp_path / "run" / "test.csv", delimiter=",", names=True)
+    assert int(np.atleast_1d(test["compounds"])[-1]) == 6  # every group has a known affinity

@@ -233,16 +233,28 @@ def score(receptor, ligand, example, model, rotations, seed, as_json, combine_na
 @click.option("--device", help="cpu, cuda, cuda:1, ...")
 @click.option("-o", "--output", help="Folder for checkpoints, logs and plots.")
 @click.option("--resume", type=click.Path(exists=True, dir_okay=False), help="Continue from this checkpoint.")
+@click.option(
+    "--combine",
+    type=click.Choice(["mean", "max", "boltzmann"]),
+    help="Train one affinity per group of poses (the .types files have a group column).",
+)
+@click.option("--temperature", type=float, help="Temperature of the smooth max.")
+@click.option("--max-poses", type=int, help="Poses per group (padded or cut).")
+@click.option(
+    "--strategy",
+    type=click.Choice(["full", "split", "recompute", "auto"]),
+    help="Multi-pose memory strategy.",
+)
 def train(train_types, test_types, config_file, resume, **overrides) -> None:
     """Train a GNINA-style model on TRAIN_TYPES. Options come from --config and are overridden by the
     command line; run under `torchrun --nproc_per_node=N -m voxbind train ...` for several processes."""
-    from ..train import TrainConfig, Trainer
+    from ..train import MultiPoseTrainer, TrainConfig, Trainer
     from ._distributed import distributed
 
     config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
     config = config.replace(train=train_types, test=test_types, **overrides)
     with distributed(config.device):
-        trainer = Trainer(config)
+        trainer = (MultiPoseTrainer if config.combine else Trainer)(config)
         if resume:
             trainer.resume(resume)
         trainer.run()

@@ -28,7 +28,10 @@ class TrainConfig:
     ``momentum``, ``weight_decay``, ``lr_step`` / ``lr_gamma`` (multiply the rate by gamma every step
     iterations; 0 = constant), ``clip_grad`` (max gradient norm, GNINA's 10; 0 = off).
     Run: ``steps``, ``seed``,
-    ``eval_every``, ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``.
+    ``eval_every``, ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``. Multi-pose:
+    ``combine`` (``mean``, ``max``, ``boltzmann``; the ``.types`` files then have a group column and one
+    affinity is trained per group), ``temperature`` (smooth max), ``max_poses`` (poses per group, padded
+    or cut), ``strategy`` (``full``, ``split``, ``recompute``, ``auto``).
     """
 
     train: str = ""
@@ -63,12 +66,18 @@ class TrainConfig:
     output: str = "voxbind-run"
     device: str = "cpu"
     workers: int = 0
+    combine: str = ""
+    temperature: float = 1.0
+    max_poses: int = 16
+    strategy: str = "auto"
 
     def __post_init__(self) -> None:
         choices = {
             "sampler": ("shuffle", "balanced", "receptor"),
             "affinity_loss": ("l2", "huber"),
             "optimizer": ("sgd", "adam"),
+            "combine": ("", "mean", "max", "boltzmann"),
+            "strategy": ("full", "split", "recompute", "auto"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

@@ -73,6 +73,7 @@ class Trainer:
             "data_root": config.data_root or None,
             "molcaches": config.molcaches,
             "num_labels": None if config.num_labels < 0 else config.num_labels,
+            "group": bool(config.combine),
         }
         self.train_set = ComplexDataset(config.train, **options)
         self.test_set = ComplexDataset(config.test, **options) if config.test else None
@@ -292,7 +293,7 @@ def plot_learning_curves(folder: Path) -> None:
     axes[0].legend()
     if (folder / "test.csv").exists():
         test = np.genfromtxt(folder / "test.csv", delimiter=",", names=True)
-        for name in ("auc", "pearson"):
+        for name in [n for n in ("auc", "pearson") if n in (test.dtype.names or ())]:
             axes[1].plot(
                 np.atleast_1d(test["step"]), np.atleast_1d(test[name]), marker="o", label=f"test {name}"
             )
