@@ -177,3 +177,32 @@ def test_multi_pose_training_on_grouped_types(tmp_path, combine):
     assert np.isfinite(log["loss"]).all()
     test = np.genfromtxt(tmp_path / "run" / "test.csv", delimiter=",", names=True)
     assert int(np.atleast_1d(test["compounds"])[-1]) == 6  # every group has a known affinity
+
+
+def test_multi_pose_training_from_sdf_files_of_poses(tmp_path):
+    import importlib.util
+
+    from voxbind.data import ComplexDataset, expand_poses, read_types
+    from voxbind.train import MultiPoseTrainer
+
+    spec = importlib.util.find_spec("prolif")
+    if spec is None:
+        pytest.skip("prolif (the example complex) not installed")
+    vina = tmp_path.joinpath("vina")
+    folder = next(iter(spec.submodule_search_locations)) + "/data/vina"
+    types = tmp_path / "compounds.types"
+    types.write_text(f"1 7.5 {folder}/rec.pdb {folder}/vina_output.sdf\n")
+    expanded = expand_poses(read_types(types), lambda name: 9)
+    assert len(expanded) == 9
+    assert expanded.groups.tolist() == [0] * 9
+    assert expanded.files(4)[1].endswith("vina_output.sdf#4")
+    dataset = ComplexDataset(expanded)
+    assert not np.array_equal(dataset[0].atoms.coords, dataset[1].atoms.coords)  # different poses
+    config = TrainConfig.from_mapping(
+        {"train": str(types), "combine": "max", "pose_files": True, "max_poses": 9, "batch_size": 1,
+         "resolution": 1.0, "dimension": 15.0, "steps": 2, "optimizer": "adam", "lr": 0.001,
+         "output": str(vina)}
+    )  # fmt: skip
+    log = MultiPoseTrainer(config).run(progress=False)
+    assert len(log) == 2
+    assert all(np.isfinite(r["loss"]) for r in log)

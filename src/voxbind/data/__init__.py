@@ -13,7 +13,7 @@ from .samplers import (
     value_sampler,
 )
 from .transforms import RandomTransform, Transform, random_rotation
-from .types_file import NONE, PathTable, TypesFile, read_types
+from .types_file import NONE, PathTable, TypesFile, expand_poses, read_types
 
 __all__ = [
     "NONE",
@@ -31,6 +31,7 @@ __all__ = [
     "Transform",
     "TypesFile",
     "balanced_sampler",
+    "expand_poses",
     "pad_examples",
     "random_rotation",
     "read_types",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomtypes.reading import read_typed_molecule
+from ..atomtypes.reading import read_typed_molecule, read_typed_molecules
 from ..atomtypes.typed import TypedAtoms
 from ..atomtypes.typers import GninaTyper, Typer
 from ..errors import InvalidFileError
@@ -57,9 +57,10 @@ class MoleculeStore:
 
     A name is looked up, in order, in the memory cache, in the ``.molcache2`` files (by the name as
     written), then read from ``root / name``: ``.gninatypes`` directly (GNINA types, mapped by the
-    typer's channel map), structure files through :func:`~voxbind.atomtypes.read_typed_molecule` (its
-    first molecule). Molcache2 files are opened lazily in each process, so a store can be sent to
-    ``DataLoader`` workers.
+    typer's channel map), structure files through :func:`~voxbind.atomtypes.read_typed_molecules` —
+    their first molecule, or, for a name ``file.sdf#k``, its ``k``-th pose (0-based; every pose of the
+    file is typed and cached on the first read). Molcache2 files are opened lazily in each process, so a
+    store can be sent to ``DataLoader`` workers.
 
     Args:
         root: folder the names are relative to.
@@ -103,9 +104,26 @@ class MoleculeStore:
         path = self.root / name
         if name.lower().endswith(".gninatypes"):
             return _map_gnina(read_gninatypes(path), typer, str(path))
+        file, pose = split_pose(name)
+        path = self.root / file
         if not path.exists():
             raise InvalidFileError(path, "", "no such file (and not in any molcache2)")
-        return read_typed_molecule(path, typer)
+        if pose is None:
+            return read_typed_molecule(path, typer)
+        poses = read_typed_molecules(path, typer)
+        if pose >= len(poses):
+            raise InvalidFileError(path, f"pose {pose}", f"the file holds {len(poses)} pose(s)")
+        for k, atoms in enumerate(poses):
+            self.cache.put((id(typer), f"{file}#{k}"), atoms)
+        return poses[pose]
+
+
+def split_pose(name: str) -> tuple[str, int | None]:
+    """``("poses.sdf", 3)`` for ``"poses.sdf#3"``; ``(name, None)`` without a pose suffix."""
+    file, sep, index = name.rpartition("#")
+    if sep and index.isdigit():
+        return file, int(index)
+    return name, None
 
 
 def _map_gnina(atoms: TypedAtoms, typer: Typer, where: str) -> TypedAtoms:

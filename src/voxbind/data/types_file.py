@@ -237,3 +237,38 @@ def _parse(lines, path: str, count: int | None, group: bool):
     labels = np.asarray(label_rows, dtype=np.float32).reshape(len(label_rows), -1)
     groups = np.asarray(group_ids, dtype=np.int64) if group else None
     return labels, groups, molecules, PathTable(list(index)), np.asarray(line_numbers, dtype=np.int32)
+
+
+def expand_poses(types: TypesFile, count_poses) -> TypesFile:
+    """One line per pose for files that hold several poses: every line becomes a group of lines, one per
+    pose of its last molecule file, named ``file#k`` (read by :class:`~voxbind.data.MoleculeStore`).
+
+    Args:
+        types: a ``.types`` file whose lines are compounds (receptor, a multi-pose ligand file).
+        count_poses: ``name -> number of poses`` of a molecule file (e.g. reading it once).
+
+    Returns:
+        The expanded file with ``groups`` = the original line index and the labels repeated.
+    """
+    labels, groups, molecules, names, line_numbers = [], [], [], [], {}
+    name_index: dict[str, int] = {}
+    for i in range(len(types)):
+        files = types.files(i)
+        last = max((k for k, f in enumerate(files) if f is not None), default=None)
+        count = count_poses(files[last]) if last is not None else 1
+        for pose in range(count):
+            row = [f"{f}#{pose}" if k == last else f for k, f in enumerate(files)]
+            molecules.append([-1 if f is None else name_index.setdefault(f, len(name_index)) for f in row])
+            labels.append(types.labels[i])
+            groups.append(i)
+            line_numbers[len(labels) - 1] = int(types.line_numbers[i])
+    names = list(name_index)
+    return TypesFile(
+        path=types.path,
+        labels=np.asarray(labels, dtype=np.float32).reshape(len(labels), types.num_labels),
+        groups=np.asarray(groups, dtype=np.int64),
+        molecules=np.asarray(molecules, dtype=np.int32),
+        names=PathTable(names),
+        line_numbers=np.asarray([line_numbers[k] for k in range(len(labels))], dtype=np.int32),
+        data_root=types.data_root,
+    )

@@ -31,7 +31,8 @@ class TrainConfig:
     ``eval_every``, ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``. Multi-pose:
     ``combine`` (``mean``, ``max``, ``boltzmann``; the ``.types`` files then have a group column and one
     affinity is trained per group), ``temperature`` (smooth max), ``max_poses`` (poses per group, padded
-    or cut), ``strategy`` (``full``, ``split``, ``recompute``, ``auto``).
+    or cut), ``strategy`` (``full``, ``split``, ``recompute``, ``auto``), ``pose_files`` (no group column:
+    each line is a compound whose last molecule file, e.g. an SDF, holds all its poses).
     """
 
     train: str = ""
@@ -69,6 +70,7 @@ class TrainConfig:
     combine: str = ""
     temperature: float = 1.0
     max_poses: int = 16
+    pose_files: bool = False
     strategy: str = "auto"
 
     def __post_init__(self) -> None:

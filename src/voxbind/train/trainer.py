@@ -20,9 +20,12 @@ from ..data import (
     GridCollate,
     RandomTransform,
     balanced_sampler,
+    expand_poses,
+    read_types,
     receptor_sampler,
 )
 from ..grid import GridMaker
+from ..io import read_molecules
 from ..models import create_model
 from .config import TrainConfig
 from .losses import GninaLoss
@@ -73,10 +76,10 @@ class Trainer:
             "data_root": config.data_root or None,
             "molcaches": config.molcaches,
             "num_labels": None if config.num_labels < 0 else config.num_labels,
-            "group": bool(config.combine),
+            "group": bool(config.combine) and not config.pose_files,
         }
-        self.train_set = ComplexDataset(config.train, **options)
-        self.test_set = ComplexDataset(config.test, **options) if config.test else None
+        self.train_set = self._dataset(config.train, options)
+        self.test_set = self._dataset(config.test, options) if config.test else None
         self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
         self.sampler = self._sampler()
         model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n).to(
@@ -103,6 +106,20 @@ class Trainer:
         self.epoch = 0
         self.batch_in_epoch = 0
         self.output = Path(config.output)
+
+    def _dataset(self, path: str, options: dict) -> ComplexDataset:
+        if not self.config.pose_files:
+            return ComplexDataset(path, **options)
+        options = {k: v for k, v in options.items() if k != "group"}
+        types = read_types(path, num_labels=options.pop("num_labels"), data_root=options["data_root"])
+        counts: dict[str, int] = {}
+
+        def count(name: str) -> int:
+            if name not in counts:
+                counts[name] = len(read_molecules(types.resolve(name)))
+            return counts[name]
+
+        return ComplexDataset(expand_poses(types, count), **options)
 
     def _sampler(self):
         c, labels = self.config, self.train_set.types.labels
