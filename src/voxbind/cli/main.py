@@ -241,6 +241,12 @@ def score(receptor, ligand, example, model, rotations, seed, as_json, combine_na
 @click.option("--temperature", type=float, help="Temperature of the smooth max.")
 @click.option("--max-poses", type=int, help="Poses per group (padded or cut).")
 @click.option(
+    "--pose-files",
+    is_flag=True,
+    default=None,
+    help="With --combine: no group column; each line's last file (e.g. an SDF) holds the compound's poses.",
+)
+@click.option(
     "--strategy",
     type=click.Choice(["full", "split", "recompute", "auto"]),
     help="Multi-pose memory strategy.",
