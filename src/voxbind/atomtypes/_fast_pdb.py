@@ -49,7 +49,7 @@ class _Graph:
         z = table.element
         self.n = n = z.size
         water = table.resname == b"HOH"
-        i, j, _ = proximity_bonds(table.coords, z, table.residue, water)
+        i, j = proximity_bonds(table.coords, z, table.residue, water)
         heavy = z != 1
         hh = heavy[i] & heavy[j]
         self.i, self.j = i[hh], j[hh]

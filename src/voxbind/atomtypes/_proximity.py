@@ -78,7 +78,7 @@ def _close_pairs(xyz, radius, cell):  # pragma: no cover - compiled
 
 def proximity_bonds(
     coords: np.ndarray, element: np.ndarray, residue: np.ndarray, water: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Bonds RDKit's PDB reader would make from distances.
 
     Args:
@@ -88,7 +88,7 @@ def proximity_bonds(
         water: ``(N,)`` bool, atoms of ``HOH`` residues.
 
     Returns:
-        ``(i, j, d)``: bonded atom indices (``i < j``) and their distances in Å.
+        ``(i, j)``: bonded atom indices (``i < j``).
     """
     numbers = np.unique(element)
     radii = np.array([_TABLE.GetRcovalent(int(z)) for z in numbers], dtype=np.float32)
@@ -105,16 +105,15 @@ def proximity_bonds(
     linkable = np.isin(element, list(_LINKABLE))
     keep &= ~(across & (~linkable[i] | ~linkable[j] | water[i] | water[j]))
     i, j = i[keep], j[keep]
-    d = np.linalg.norm(coords[i] - coords[j], axis=1)
     h_end = np.where(hydrogen[i], i, np.where(hydrogen[j], j, -1))
     with_h = np.flatnonzero(h_end >= 0)
-    if with_h.size:
-        order = with_h[np.lexsort((d[with_h], h_end[with_h]))]
+    if with_h.size:  # a hydrogen keeps only its shortest bond
+        d = np.linalg.norm(coords[i[with_h]] - coords[j[with_h]], axis=1)
+        order = with_h[np.lexsort((d, h_end[with_h]))]
         repeated = np.zeros(order.size, dtype=bool)
         repeated[1:] = h_end[order[1:]] == h_end[order[:-1]]
-        drop = order[repeated]
-        if drop.size:
+        if repeated.any():
             mask = np.ones(i.size, dtype=bool)
-            mask[drop] = False
-            i, j, d = i[mask], j[mask], d[mask]
-    return i, j, d
+            mask[order[repeated]] = False
+            i, j = i[mask], j[mask]
+    return i, j

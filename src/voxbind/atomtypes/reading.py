@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 from rdkit import Chem
 
-from ..errors import InvalidFileError
 from ..io._pdb import guessed_residue, warn_guessed_bond_orders
 from ..io._pdb_table import read_pdb_table
 from ..io._source import Source, detect_format, read_text, source_name, text_lines
-from ..io.structures import read_molecules
+from ..io.structures import only_one, read_molecules
 from ._fast_pdb import pdb_gnina_types
 from .typed import TypedAtoms
 from .typers import GninaTyper, Typer, default_receptor_typer, warn_unknown_elements
@@ -65,10 +64,7 @@ def read_typed_molecule(source: Source, typer: Typer | None = None, **options) -
     Raises:
         InvalidFileError: as :func:`read_typed_molecules`, or when the file holds more than one molecule.
     """
-    typed = read_typed_molecules(source, typer, **options)
-    if len(typed) != 1:
-        raise InvalidFileError(source_name(source), "", f"expected one molecule, found {len(typed)}")
-    return typed[0]
+    return only_one(read_typed_molecules(source, typer, **options), source)
 
 
 class _TextSource:
@@ -91,6 +87,4 @@ def _typed_pdb(text: str, path: str, typer: GninaTyper, **options) -> TypedAtoms
     warn_guessed_bond_orders(where, {name for name in hetero if guessed_residue(name)})
     types = pdb_gnina_types(table, where)
     warn_unknown_elements(types, where, lambda i: _PERIODIC.GetElementSymbol(int(table.element[i])))
-    keep, channels, radii = typer.map_gnina_types(types)
-    coords = table.coords[keep].astype(np.float32)
-    return TypedAtoms(coords, channels, radii.astype(np.float32), typer.channel_names)
+    return typer.from_gnina_types(table.coords, types)

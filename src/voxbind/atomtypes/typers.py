@@ -34,8 +34,13 @@ class Typer:
         raise NotImplementedError
 
     def __call__(self, molecule: Molecule) -> TypedAtoms:
-        keep, types, radii = self.type_atoms(molecule)
-        coords = molecule.coords[keep].astype(np.float32)
+        return self.assemble(molecule.coords, *self.type_atoms(molecule))
+
+    def assemble(
+        self, coords: np.ndarray, keep: np.ndarray, types: np.ndarray, radii: np.ndarray
+    ) -> TypedAtoms:
+        """:class:`TypedAtoms` of the kept rows of ``(N, 3)`` coordinates with their types and radii."""
+        coords = np.ascontiguousarray(coords[keep], dtype=np.float32)
         return TypedAtoms(coords, types, radii.astype(np.float32), self.channel_names)
 
 
@@ -80,6 +85,11 @@ class GninaTyper(Typer):
 
     def type_atoms(self, molecule):
         return self.map_gnina_types(self.gnina_types(molecule))
+
+    def from_gnina_types(self, coords: np.ndarray, types: np.ndarray) -> TypedAtoms:
+        """Atoms already typed with GNINA's 28 types (a ``.gninatypes`` file, the template path) mapped
+        onto this typer's channels; atoms in no channel are dropped."""
+        return self.assemble(coords, *self.map_gnina_types(types))
 
     def map_gnina_types(self, types: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(keep, channels, radii)`` for ``(N,)`` GNINA type indices: this typer's channel mapping."""

@@ -7,8 +7,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from ..atomtypes.reading import read_typed_molecule, read_typed_molecules
 from ..atomtypes.typed import TypedAtoms
 from ..atomtypes.typers import GninaTyper, Typer
@@ -131,10 +129,4 @@ def _map_gnina(atoms: TypedAtoms, typer: Typer, where: str) -> TypedAtoms:
         raise InvalidFileError(
             where, "", f"GNINA-typed molecules need a GninaTyper, not {type(typer).__name__}"
         )
-    keep, channels, radii = typer.map_gnina_types(atoms.types)
-    return TypedAtoms(
-        np.ascontiguousarray(atoms.coords[keep], dtype=np.float32),
-        channels,
-        radii.astype(np.float32),
-        typer.channel_names,
-    )
+    return typer.from_gnina_types(atoms.coords, atoms.types)

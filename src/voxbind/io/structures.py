@@ -79,7 +79,11 @@ def read_molecule(source: Source, format: str | None = None, **options) -> Molec
     Raises:
         InvalidFileError: as :func:`read_molecules`, or when the file holds more than one molecule.
     """
-    molecules = read_molecules(source, format, **options)
-    if len(molecules) != 1:
-        raise InvalidFileError(source_name(source), "", f"expected one molecule, found {len(molecules)}")
-    return molecules[0]
+    return only_one(read_molecules(source, format, **options), source)
+
+
+def only_one(items: list, source: Source):
+    """The single item of ``items`` read from ``source``; InvalidFileError when there are 0 or several."""
+    if len(items) != 1:
+        raise InvalidFileError(source_name(source), "", f"expected one molecule, found {len(items)}")
+    return items[0]

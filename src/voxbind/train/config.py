@@ -98,9 +98,10 @@ class TrainConfig:
         unknown = sorted(set(values) - set(fields))
         if unknown:
             raise ConfigError(f"{source}: unknown option(s) {', '.join(unknown)}")
+        defaults = cls()
         checked = {}
         for name, value in values.items():
-            default = getattr(cls(), name)
+            default = getattr(defaults, name)
             if isinstance(default, bool) != isinstance(value, bool) or (
                 not isinstance(value, type(default))
                 and not (isinstance(default, float) and isinstance(value, int))

@@ -49,18 +49,7 @@ class MultiPoseTrainer(Trainer):
         target, known = self._targets(batch)
         predicted = dg_to_pk(self._combined(batch))
         loss = torch.where(known, (predicted - target) ** 2, 0.0).mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.config.clip_grad > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_grad)
-        self.optimizer.step()
-        self.scheduler.step()
-        self.step += 1
-        value = loss.detach()
-        if self.world > 1:
-            torch.distributed.all_reduce(value)
-            value /= self.world
-        return {"loss": float(value), "pose": 0.0, "affinity": float(value)}
+        return self.update(loss, {"loss": loss, "pose": loss.new_zeros(()), "affinity": loss})
 
     @torch.no_grad()
     def evaluate(self, dataset) -> dict[str, float]:

@@ -164,18 +164,23 @@ class Trainer:
         with torch.autocast(self.device.type, enabled=self.device.type == "cuda"):
             prediction = self.net(batch.grids)
         parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
+        return self.update(parts["loss"], parts)
+
+    def update(self, loss: torch.Tensor, parts: dict[str, torch.Tensor]) -> dict[str, float]:
+        """One optimiser step on ``loss`` (clipped, scheduled); returns ``parts`` averaged over the ranks
+        (the global batch's values, as one process would log them)."""
         self.optimizer.zero_grad(set_to_none=True)
-        parts["loss"].backward()
-        logged = torch.stack([parts["loss"].detach(), parts["pose"].detach(), parts["affinity"].detach()])
-        if self.world > 1:  # log the global batch's losses, as one process would
+        loss.backward()
+        logged = torch.stack([v.detach().float() for v in parts.values()])
+        if self.world > 1:
             torch.distributed.all_reduce(logged)
             logged /= self.world
-        if c.clip_grad > 0:
-            nn.utils.clip_grad_norm_(self.model.parameters(), c.clip_grad)
+        if self.config.clip_grad > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_grad)
         self.optimizer.step()
         self.scheduler.step()
         self.step += 1
-        return dict(zip(("loss", "pose", "affinity"), logged.tolist(), strict=True))
+        return dict(zip(parts, logged.tolist(), strict=True))
 
     @torch.no_grad()
     def evaluate(self, dataset: ComplexDataset) -> dict[str, float]:
