@@ -76,7 +76,7 @@ class _PerPose(torch.autograd.Function):
     @staticmethod
     def forward(ctx, rows, owner, strategy, *params):
         model, readout = owner
-        ctx.owner, ctx.strategy, ctx.rows = owner, strategy, rows
+        ctx.owner, ctx.strategy, ctx.rows, ctx.params = owner, strategy, rows, params
         values, grads, states = [], [], []
         for x in rows:
             states.append(_RNG(x.device))
@@ -99,7 +99,7 @@ class _PerPose(torch.autograd.Function):
     @staticmethod
     def backward(ctx, upstream):
         model, readout = ctx.owner
-        params = [p for p in model.parameters() if p.requires_grad]
+        params = ctx.params
         total = [None] * len(params)
 
         def add(k, g):

@@ -206,12 +206,12 @@ def _parse(lines, path: str, count: int | None, group: bool):
             continue
         if count is None:
             count = _leading_numbers(tokens)
-        if len(tokens) <= count:
-            raise InvalidFileError(path, f"line {lineno}", f"no molecule file after {count} label columns")
         try:
             numbers = [float(t) for t in tokens[:count]]
         except ValueError:
             raise InvalidFileError(path, f"line {lineno}", f"non-numeric label in {tokens[:count]}") from None
+        if len(tokens) <= count:
+            raise InvalidFileError(path, f"line {lineno}", f"no molecule file after {count} label columns")
         if detect and _NUMBER.fullmatch(tokens[count]):
             raise InvalidFileError(
                 path,
