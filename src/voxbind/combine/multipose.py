@@ -102,9 +102,13 @@ class _PerPose(torch.autograd.Function):
         params = ctx.params
         total = [None] * len(params)
 
-        def add(k, g):
-            if g is not None:
-                total[k] = g.clone() if total[k] is None else total[k] + g
+        def add(k, g):  # in place: two copies of the parameters at most, whatever the pose count
+            if g is None:
+                return
+            if total[k] is None:  # a fresh gradient becomes the sum; a view (of upstream) is copied
+                total[k] = g if g._base is None else g.clone()
+            else:
+                total[k].add_(g)
 
         if ctx.strategy == "split":
             for n, per in enumerate(ctx.grads):
@@ -127,6 +131,7 @@ class _PerPose(torch.autograd.Function):
                 current.restore()
                 for k, g in enumerate(grads):
                     add(k, g)
+                del value, grads  # free this pose's gradients before the next pose's graph
         return (None, None, None, *total)
 
 

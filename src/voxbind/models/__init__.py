@@ -1,6 +1,7 @@
 """GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities."""
 
 from ._base import Prediction
+from .conv import Conv3d, conv3d
 from .default2017 import Default2017
 from .default2018 import Default2018
 from .dense import Dense, DenseBlock
@@ -20,6 +21,7 @@ __all__ = [
     "ARCHITECTURES",
     "GNINA_ENSEMBLES",
     "GNINA_MODELS",
+    "Conv3d",
     "Default2017",
     "Default2018",
     "Dense",
@@ -29,6 +31,7 @@ __all__ = [
     "PoseScore",
     "Prediction",
     "WeightsError",
+    "conv3d",
     "create_model",
     "gninatorch_weights_dir",
     "load_gnina",

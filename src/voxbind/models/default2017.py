@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ._base import Prediction, check_grid, heads
+from .conv import Conv3d
 
 
 class Default2017(nn.Module):
@@ -25,11 +26,11 @@ class Default2017(nn.Module):
             raise ValueError(f"grid_size must be a multiple of 8, not {grid_size}")
         self.num_channels, self.grid_size = num_channels, grid_size
         self.unit1_pool = nn.MaxPool3d(2)
-        self.unit1_conv1 = nn.Conv3d(num_channels, 32, 3, padding=1)
+        self.unit1_conv1 = Conv3d(num_channels, 32, 3, padding=1)
         self.unit2_pool = nn.MaxPool3d(2)
-        self.unit2_conv1 = nn.Conv3d(32, 64, 3, padding=1)
+        self.unit2_conv1 = Conv3d(32, 64, 3, padding=1)
         self.unit3_pool = nn.MaxPool3d(2)
-        self.unit3_conv1 = nn.Conv3d(64, 128, 3, padding=1)
+        self.unit3_conv1 = Conv3d(64, 128, 3, padding=1)
         self.num_features = 128 * (grid_size // 8) ** 3
         heads(self, self.num_features, "output_fc", "output_fc_aff")
 

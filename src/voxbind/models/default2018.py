@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ._base import Prediction, check_grid, heads
+from .conv import Conv3d
 
 
 class Default2018(nn.Module):
@@ -26,13 +27,13 @@ class Default2018(nn.Module):
             raise ValueError(f"grid_size must be a multiple of 8, not {grid_size}")
         self.num_channels, self.grid_size = num_channels, grid_size
         self.unit1_pool = nn.AvgPool3d(2)
-        self.unit1_conv = nn.Conv3d(num_channels, 32, 3, padding=1)
-        self.unit2_conv = nn.Conv3d(32, 32, 1)
+        self.unit1_conv = Conv3d(num_channels, 32, 3, padding=1)
+        self.unit2_conv = Conv3d(32, 32, 1)
         self.unit3_pool = nn.AvgPool3d(2)
-        self.unit3_conv = nn.Conv3d(32, 64, 3, padding=1)
-        self.unit4_conv = nn.Conv3d(64, 64, 1)
+        self.unit3_conv = Conv3d(32, 64, 3, padding=1)
+        self.unit4_conv = Conv3d(64, 64, 1)
         self.unit5_pool = nn.AvgPool3d(2)
-        self.unit5_conv = nn.Conv3d(64, 128, 3, padding=1)
+        self.unit5_conv = Conv3d(64, 128, 3, padding=1)
         self.num_features = 128 * (grid_size // 8) ** 3
         heads(self, self.num_features, "pose_output", "affinity_output")
 

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ._base import Prediction, check_grid, heads
+from .conv import Conv3d
 
 
 class DenseBlock(nn.Module):
@@ -22,7 +23,7 @@ class DenseBlock(nn.Module):
         for k in range(convs):
             norm, conv = f"data_enc_level{level}_batchnorm_conv{k}", f"data_enc_level{level}_conv{k}"
             setattr(self, norm, nn.BatchNorm3d(channels))
-            setattr(self, conv, nn.Conv3d(channels, growth, 3, padding=1))
+            setattr(self, conv, Conv3d(channels, growth, 3, padding=1))
             self.names.append((norm, conv))
             channels += growth
         self.out_channels = channels
@@ -56,14 +57,14 @@ class Dense(nn.Module):
             raise ValueError(f"grid_size must be a multiple of {2**blocks}, not {grid_size}")
         self.num_channels, self.grid_size, self.blocks = num_channels, grid_size, blocks
         self.data_enc_init_pool = nn.MaxPool3d(2)
-        self.data_enc_init_conv = nn.Conv3d(num_channels, 32, 3, padding=1)
+        self.data_enc_init_conv = Conv3d(num_channels, 32, 3, padding=1)
         channels = 32
         for level in range(blocks):
             block = DenseBlock(channels, level, growth, convs)
             setattr(self, f"dense_block_{level}", block)
             channels = block.out_channels
             if level < blocks - 1:
-                setattr(self, f"data_enc_level{level}_bottleneck", nn.Conv3d(channels, channels, 1))
+                setattr(self, f"data_enc_level{level}_bottleneck", Conv3d(channels, channels, 1))
                 setattr(self, f"data_enc_level{level + 1}_pool", nn.MaxPool3d(2))
         self.num_features = channels
         heads(self, channels, "pose_output", "affinity_output")
