@@ -23,8 +23,9 @@ turns them into derivatives with respect to coordinates and radii:
 * ``∂²ρ/∂r² = (6 s h' + 4 s² h'') / r²``.
 
 :func:`radial_terms` is written once against three primitives (``_sqrt``, ``_clamp_min``, ``_select``;
-the caller supplies ``exp(-2 s)``) and bound twice: to PyTorch tensor operations (:func:`radial_torch`,
-used by the reference backend) and to scalar ``math`` operations (compiled by the numba backend).
+the caller supplies ``exp(-2 s)``) and bound to PyTorch tensor operations (:func:`radial_torch`, used
+by the reference backend), to scalar ``math`` operations (compiled by the numba backend) and to
+Triton's (the GPU backend).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "radial_scalar",
     "radial_terms",
     "radial_torch",
+    "radial_with",
 ]
 
 
@@ -152,6 +154,12 @@ radial_scalar = _bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=_sc
 def compile_radial_scalar(jit):
     """:func:`radial_terms` on scalars, compiled by ``jit`` (e.g. ``numba.njit(inline="always")``)."""
     return jit(_bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
+
+
+def radial_with(*, sqrt, clamp_min, select, **namespace):
+    """:func:`radial_terms` written against other primitives (for a kernel language such as Triton's);
+    ``namespace`` adds globals the kernel language expects to see."""
+    return _bind(radial_terms, _sqrt=sqrt, _clamp_min=clamp_min, _select=select, **namespace)
 
 
 def radial_derivatives_in_distance(d, radius, profile: DensityProfile):

@@ -39,7 +39,8 @@ class GridMaker(nn.Module):
             ``|G| r``. See ``docs/density.md``.
         radius_scale: every radius is multiplied by this before gridding.
         binary: 1 inside the (scaled) radius instead of a density; not differentiable.
-        backend: ``"auto"`` (numba on CPU tensors when installed, else the reference), ``"numba"`` or
+        backend: ``"auto"`` (numba on CPU tensors, Triton on CUDA tensors, when installed; else the
+            reference), ``"numba"`` (CPU), ``"triton"`` (CUDA; CPU under ``TRITON_INTERPRET=1``) or
             ``"reference"`` (pure PyTorch, any device).
 
     ``forward(center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None)`` grids

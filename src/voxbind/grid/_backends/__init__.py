@@ -1,14 +1,17 @@
-"""Gridding backends: the pure-PyTorch reference and compiled kernels (numba on CPU).
+"""Gridding backends: the pure-PyTorch reference and compiled kernels (numba on CPU, Triton on CUDA).
 
-``backend="auto"`` picks the fastest backend available for the tensors' device and falls back quietly to
-the reference; a backend asked for by name that cannot run raises
-:class:`~voxbind.errors.BackendUnavailableError`.
+``backend="auto"`` picks the fastest backend available for the tensors' device (numba for CPU tensors,
+Triton for CUDA tensors) and falls back quietly to the reference; a backend asked for by name that cannot
+run raises :class:`~voxbind.errors.BackendUnavailableError`. The Triton backend also runs on CPU tensors
+when Triton's interpreter is on (``TRITON_INTERPRET=1`` set before Triton is imported), slowly: that is
+how it is tested without a GPU.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from functools import cache
 
 import torch
@@ -19,7 +22,7 @@ from .._autograd import KernelCall, kernel_grid
 from .._spec import AtomBatch, GridGeometry
 from ._reference import reference_grid
 
-BACKENDS = ("auto", "reference", "numba")
+BACKENDS = ("auto", "reference", "numba", "triton")
 
 
 class ReferenceBackend:
@@ -61,6 +64,37 @@ def _numba_backend() -> KernelBackend | None:
     return KernelBackend(module.NumbaKernels())
 
 
+@cache
+def _triton_backend() -> KernelBackend | None:
+    if importlib.util.find_spec("triton") is None:
+        return None
+    try:
+        module = importlib.import_module("voxbind.grid._backends._triton")
+    except ImportError as exc:  # a Triton without a usable compiler or runtime
+        logger.warning("triton backend unavailable: %s", exc)
+        return None
+    return KernelBackend(module.TritonKernels())
+
+
+def triton_interpreted() -> bool:
+    """Whether Triton kernels run under the interpreter (on CPU tensors)."""
+    return os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
+
+
+def _triton_for(device: torch.device) -> KernelBackend:
+    if device.type != "cuda" and not (device.type == "cpu" and triton_interpreted()):
+        raise BackendUnavailableError(
+            f"the triton backend runs on CUDA tensors (or CPU tensors with TRITON_INTERPRET=1), got "
+            f"tensors on {device}"
+        )
+    backend = _triton_backend()
+    if backend is None:
+        raise BackendUnavailableError(
+            "the triton backend needs triton (it comes with PyTorch's CUDA builds): pip install triton"
+        )
+    return backend
+
+
 def get_backend(name: str, device: torch.device):
     """The backend called ``name`` for tensors on ``device``."""
     if name not in BACKENDS:
@@ -76,8 +110,14 @@ def get_backend(name: str, device: torch.device):
         if backend is None:
             raise BackendUnavailableError("the numba backend needs numba: pip install numba")
         return backend
+    if name == "triton":
+        return _triton_for(device)
     if device.type == "cpu":
         backend = _numba_backend()
+        if backend is not None:
+            return backend
+    if device.type == "cuda":
+        backend = _triton_backend()
         if backend is not None:
             return backend
     return ReferenceBackend()
