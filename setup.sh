@@ -13,4 +13,7 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --no-deps "gninatorch==0.0.2"
 # A receptor with 9 docked poses (AutoDock Vina output) for the example job: the data files of prolif.
 .venv/bin/python -m pip install -q --no-deps "prolif==2.2.3"
+# Triton: the GPU kernels. PyTorch's CUDA builds bring it; here it runs the kernels' tests on the CPU under
+# its interpreter. Pinned because the interpreter's behaviour changes between releases.
+.venv/bin/python -m pip install -q "triton==3.6.0"
 echo "voxbind is installed in .venv"

@@ -1,4 +1,8 @@
-"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities."""
+"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities.
+
+Scoring structure files (:func:`score_poses`, :class:`PoseScore`) needs the readers and RDKit; it is
+imported on first use, so the networks themselves load with PyTorch alone.
+"""
 
 from ._base import Prediction
 from .conv import Conv3d, conv3d
@@ -15,7 +19,6 @@ from .gnina_weights import (
     load_gnina_model,
 )
 from .registry import ARCHITECTURES, create_model
-from .scoring import PoseScore, score_poses
 
 __all__ = [
     "ARCHITECTURES",
@@ -38,3 +41,11 @@ __all__ = [
     "load_gnina_model",
     "score_poses",
 ]
+
+
+def __getattr__(name: str):
+    if name in ("PoseScore", "score_poses"):
+        from . import scoring
+
+        return getattr(scoring, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,121 @@
+"""Triton kernels against the reference backend: value, gradient and second gradient.
+
+On a CUDA machine the kernels run compiled on the GPU; elsewhere they run under Triton's interpreter on
+CPU tensors (``TRITON_INTERPRET=1``, set in ``tests/conftest.py``), on small inputs because the
+interpreter is slow.
+"""
+
+import pytest
+import torch
+
+import voxbind
+from voxbind.errors import BackendUnavailableError
+from voxbind.grid._backends import get_backend
+
+from .conftest import random_atoms
+
+pytest.importorskip("triton", reason="the triton backend needs the triton package")
+
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def close(a, b, tolerance=1e-5):
+    scale = b.abs().max().clamp_min(1e-30)
+    assert ((a - b).abs().max() / scale).item() < tolerance
+
+
+def _derivatives(backend, kind, coords, types, radii, center, upstream, a, bw, multiple=1.0):
+    gm = voxbind.GridMaker(0.5, 6.0, gaussian_radius_multiple=multiple, radius_scale=0.9, backend=backend)
+    x = coords.clone().requires_grad_()
+    r = radii.clone().requires_grad_()
+    c = center.clone().requires_grad_()
+    inputs = [c, x, r]
+    if kind == "index":
+        grid = gm(c, x, types, r, types.max().item() + 1)
+    else:
+        w = types.clone().requires_grad_()
+        inputs.append(w)
+        grid = gm(c, x, w, r, radii_per_type=kind == "pertype")
+    first = torch.autograd.grad(grid, inputs, upstream, create_graph=True)
+    loss = (first[1] * a).sum() + sum((g * g).sum() for g in first[2:]) + (first[0] ** 2).sum()
+    if kind != "index":
+        loss = loss + (first[3] * bw).sum()
+    second = torch.autograd.grad(loss, inputs)
+    return [grid.detach(), *(g.detach() for g in first), *second]
+
+
+def _case(kind, atoms, types, seed=7):
+    coords, t, radii = random_atoms(atoms, types, kind=kind, batch=2, seed=seed, box=7.0)
+    g = torch.Generator().manual_seed(seed + 1)
+    center = torch.randn((2, 3), generator=g, dtype=torch.float64) * 0.5
+    upstream = torch.randn((2, types, 13, 13, 13), generator=g, dtype=torch.float64)
+    a = torch.randn(coords.shape, generator=g, dtype=torch.float64)
+    bw = torch.randn(t.shape, generator=g, dtype=torch.float64) if kind != "index" else None
+    move = (coords, t, radii, center, upstream, a, bw)
+    return [None if v is None else v.to(DEVICE) for v in move]
+
+
+@pytest.mark.parametrize(
+    ("kind", "atoms", "types", "multiple"),
+    [("index", 40, 5, 1.0), ("index", 30, 3, -1.2), ("vector", 16, 3, 1.0), ("pertype", 16, 3, 0.8)],
+)
+def test_triton_matches_reference_to_second_order(kind, atoms, types, multiple):
+    case = _case(kind, atoms, types)
+    got = _derivatives("triton", kind, *case, multiple=multiple)
+    want = _derivatives("reference", kind, *case, multiple=multiple)
+    assert want[0].abs().sum() > 50  # the atoms are really in the box
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        close(g, w)
+
+
+@pytest.mark.parametrize("kind", ["index", "vector"])
+def test_binary_grids_match_reference(kind):
+    coords, types, radii, center, *_ = _case(kind, 30, 4)
+    grids = []
+    for backend in ("triton", "reference"):
+        gm = voxbind.GridMaker(0.5, 6.0, binary=True, backend=backend)
+        grids.append(
+            gm(center, coords, types, radii, 4) if kind == "index" else gm(center, coords, types, radii)
+        )
+    close(*grids)
+    if kind == "index":
+        assert set(grids[0].unique().tolist()) <= {0.0, 1.0}
+
+
+def test_float32_out_buffer_and_empty_examples():
+    coords, types, radii, center, *_ = _case("index", 30, 4)
+    coords, radii, center = coords.float(), radii.float(), center.float()
+    coords[1] += 100.0  # the second example has no atom in its box
+    gm = voxbind.GridMaker(0.5, 6.0, backend="triton")
+    out = torch.full((2, 4, 13, 13, 13), 7.0, device=DEVICE)
+    with torch.no_grad():
+        gm(center, coords, types, radii, 4, out=out)
+    want = voxbind.GridMaker(0.5, 6.0, backend="reference")(center, coords, types, radii, 4)
+    torch.testing.assert_close(out, want, rtol=1e-5, atol=1e-5)
+    assert out[1].abs().max() == 0
+
+
+def test_gradcheck_float64():
+    g = torch.Generator().manual_seed(5)
+    coords = ((torch.rand(2, 3, generator=g, dtype=torch.float64) - 0.5) * 1.0).to(DEVICE)
+    weights = torch.rand(2, 3, generator=g, dtype=torch.float64).to(DEVICE)
+    radii = (0.9 + torch.rand(2, generator=g, dtype=torch.float64)).to(DEVICE)
+    center = torch.zeros(3, dtype=torch.float64, device=DEVICE)
+    gm = voxbind.GridMaker(0.5, 1.0, backend="triton")  # 3³ points: the interpreter is slow
+
+    def grid(x, w, r):
+        return gm(center, x, w, r)
+
+    inputs = tuple(t.clone().requires_grad_() for t in (coords, weights, radii))
+    fast = DEVICE.type != "cuda"  # the interpreter is too slow for full Jacobians
+    assert torch.autograd.gradcheck(grid, inputs, fast_mode=fast)
+    assert torch.autograd.gradgradcheck(grid, inputs, fast_mode=fast)
+
+
+def test_backend_selection(monkeypatch):
+    if DEVICE.type == "cuda":
+        assert get_backend("auto", DEVICE).name == "triton"
+    monkeypatch.setenv("TRITON_INTERPRET", "0")
+    with pytest.raises(BackendUnavailableError, match="CUDA tensors"):
+        get_backend("triton", torch.device("cpu"))
