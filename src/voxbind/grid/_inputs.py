@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from ..errors import GridInputError
@@ -20,12 +22,35 @@ def _where(position: tuple[int, ...], batched: bool) -> str:
     return f"atom {position[0]}"
 
 
-def _check_finite(name: str, t: torch.Tensor, batched: bool, atom_axes: bool = True) -> None:
-    bad = ~torch.isfinite(t)
-    if bool(bad.any()):
+class _ValueChecks:
+    """Checks of tensor values, answered with one host synchronisation (on a GPU each ``bool(mask.any())``
+    would stall the queue); :meth:`run` raises the first failing check's error, in the order added."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[torch.Tensor, Callable[[torch.Tensor], None]]] = []
+
+    def add(self, bad: torch.Tensor, report: Callable[[torch.Tensor], None]) -> None:
+        self.pending.append((bad, report))
+
+    def run(self) -> None:
+        if not self.pending:
+            return
+        flags = torch.stack([bad.any() for bad, _ in self.pending]).tolist()
+        for (bad, report), flag in zip(self.pending, flags, strict=True):
+            if flag:
+                report(bad)
+        self.pending.clear()
+
+
+def _check_finite(
+    checks: _ValueChecks, name: str, t: torch.Tensor, batched: bool, atom_axes: bool = True
+) -> None:
+    def report(bad: torch.Tensor) -> None:
         position = _first_bad(bad)
         place = _where(position, batched) if atom_axes else f"index {position}"
         raise GridInputError(f"{name} has a non-finite value at {place}: {t[position].item()!r}")
+
+    checks.add(~torch.isfinite(t), report)
 
 
 def _as_tensor(name: str, value, device=None) -> torch.Tensor:
@@ -51,7 +76,8 @@ def normalise(
         raise GridInputError(f"coords must have shape (N, 3) or (B, N, 3), got {tuple(coords.shape)}")
     batched = coords.ndim == 3
     dtype, device = coords.dtype, coords.device
-    _check_finite("coords", coords, batched)
+    checks = _ValueChecks()
+    _check_finite(checks, "coords", coords, batched)
     lead = coords.shape[:-1]  # (N,) or (B, N)
 
     types = _as_tensor("types", types, device)
@@ -71,13 +97,15 @@ def normalise(
         if num_types < 1:
             raise GridInputError(f"num_types must be at least 1, got {num_types}")
         types = types.long()
-        over = types >= num_types
-        if bool(over.any()):
+
+        def out_of_range(over: torch.Tensor, types=types, num_types=num_types) -> None:
             position = _first_bad(over)
             raise GridInputError(
                 f"type index {int(types[position])} at {_where(position, batched)} is out of range "
                 f"for num_types={num_types} (valid: 0..{num_types - 1}, negative = ignored)"
             )
+
+        checks.add(types >= num_types, out_of_range)
     else:
         if types.ndim != len(lead) + 1 or tuple(types.shape[:-1]) != tuple(lead):
             raise GridInputError(
@@ -92,7 +120,7 @@ def normalise(
         if num_types < 1:
             raise GridInputError("type vectors must have at least one channel")
         types = types.to(dtype)
-        _check_finite("types", types, batched)
+        _check_finite(checks, "types", types, batched)
 
     radii = _as_tensor("radii", radii, device)
     if radii.device != device:
@@ -119,11 +147,13 @@ def normalise(
         raise GridInputError(f"per-type radii must have shape ({num_types},), got {tuple(radii.shape)}")
     elif not radii_per_type and not per_atom_ok:
         raise GridInputError(f"per-atom radii must have shape {tuple(lead)}, got {tuple(radii.shape)}")
-    bad = ~torch.isfinite(radii) | (radii < 0)
-    if bool(bad.any()):
+
+    def bad_radius(bad: torch.Tensor, radii=radii, per_type=radii_per_type) -> None:
         position = _first_bad(bad)
-        place = f"type {position[0]}" if radii_per_type else _where(position, batched)
+        place = f"type {position[0]}" if per_type else _where(position, batched)
         raise GridInputError(f"radii must be finite and non-negative; {place} has {radii[position].item()!r}")
+
+    checks.add(~torch.isfinite(radii) | (radii < 0), bad_radius)
     radii = radii * radius_scale
 
     center = _as_tensor("center", center, device).to(device=device, dtype=dtype)
@@ -133,7 +163,8 @@ def normalise(
     elif not (batched and center.shape == (batch, 3)):
         expected = f"(3,) or ({batch}, 3)" if batched else "(3,)"
         raise GridInputError(f"center must have shape {expected}, got {tuple(center.shape)}")
-    _check_finite("center", center, False, atom_axes=False)
+    _check_finite(checks, "center", center, False, atom_axes=False)
+    checks.run()  # before any value is used as an index
 
     if not batched:
         coords, types = coords[None], types[None]

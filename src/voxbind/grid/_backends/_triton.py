@@ -7,11 +7,13 @@ gradient is wanted (a zero weight still has a gradient). Radii are per splat (pe
 The forward pass bins splats into ``TILE³`` tiles of the grid: each splat is listed under every (example,
 channel, tile) its cut-off box overlaps, the list is sorted by that key (stably, so sums run in atom
 order and results are deterministic), and ``searchsorted`` turns it into one slice per tile. Everything
-runs as tensor operations on the atoms' device; the only host synchronisation is the length of the list.
+runs as tensor operations on the atoms' device; with index types the only host synchronisation is the
+length of the list (vector types add one to list their non-zero weights).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -20,7 +22,7 @@ from .._spec import GridGeometry
 from . import _triton_kernels as kernels
 
 TILE = 8  # grid points per tile side in the forward pass (8³ = 512 per program)
-BLOCK_ATOMS = 16  # splats per step of a forward program
+BLOCK_ATOMS = 8  # splats per step of a forward program (tuned on an H100)
 BLOCK_POINTS = 256  # grid points per step of a per-splat program
 
 
@@ -36,10 +38,20 @@ class _Splats:
 
 
 def _splats(rel, base, weights, radii, per_type, num_types, active_weights) -> _Splats:
-    """The pairs with a positive radius where ``active_weights (B, N, K)`` is true."""
+    """The pairs with a positive radius where ``active_weights (B, N, K)`` is true.
+
+    With index types (``K = 1``) every atom is kept, inactive ones with radius 0 (the kernels skip them):
+    that needs no host synchronisation. Vector types keep only the active pairs.
+    """
     B, N, K = weights.shape
     r = radii.reshape(1, 1, K).expand(B, N, K) if per_type else radii.reshape(B, N, 1).expand(B, N, K)
-    index = ((r > 0) & active_weights).reshape(-1).nonzero().squeeze(1)
+    active = (r > 0) & active_weights
+    if K == 1:
+        index = torch.arange(B * N, device=rel.device)
+        radius = torch.where(active, r, 0.0).reshape(-1)
+    else:
+        index = active.reshape(-1).nonzero().squeeze(1)
+        radius = r.reshape(-1)[index]
     atom = index // K
     k = index - atom * K
     example = atom // N
@@ -48,11 +60,12 @@ def _splats(rel, base, weights, radii, per_type, num_types, active_weights) -> _
         index=index,
         channel=channel,
         pos=rel.reshape(-1, 3)[atom].contiguous(),
-        radius=r.reshape(-1)[index].contiguous(),
+        radius=radius.contiguous(),
         weight=weights.reshape(-1)[index].contiguous(),
     )
 
 
+@functools.cache
 def _constants(geom: GridGeometry, dtype, device) -> torch.Tensor:
     g2, c2, qa, qb, qc = geom.profile.kernel_constants()
     values = [geom.lower, geom.resolution, g2, c2, qa, qb, qc, geom.profile.cutoff]
@@ -76,7 +89,7 @@ def _bin(splats: _Splats, num_channels: int, geom: GridGeometry):
     first, last = _point_range(splats.pos, geom.profile.cutoff * splats.radius, geom)
     low = torch.div(first, TILE, rounding_mode="floor")
     span = (torch.div(last, TILE, rounding_mode="floor") - low + 1).clamp_min(0)
-    count = span.prod(1)
+    count = torch.where(splats.radius > 0, span.prod(1), 0)
     owner = torch.repeat_interleave(count)  # one host synchronisation: the number of pairs
     local = torch.arange(owner.numel(), device=owner.device) - (torch.cumsum(count, 0) - count)[owner]
     sy, sz = span[owner, 1], span[owner, 2]
@@ -84,8 +97,11 @@ def _bin(splats: _Splats, num_channels: int, geom: GridGeometry):
     ty = low[owner, 1] + (local // sz) % sy
     tz = low[owner, 2] + local % sz
     key = splats.channel[owner] * per_channel + (tx * tiles + ty) * tiles + tz
+    items = num_channels * per_channel + 1
+    if items < 2**31:  # 32-bit keys sort in half the radix passes
+        key = key.to(torch.int32)
     key, order = torch.sort(key, stable=True)
-    items = torch.arange(num_channels * per_channel + 1, device=key.device)
+    items = torch.arange(items, device=key.device, dtype=key.dtype)
     offsets = torch.searchsorted(key, items)
     return offsets, owner[order].contiguous(), tiles
 
@@ -99,7 +115,7 @@ def _scatter(splats: _Splats, out, geom: GridGeometry, *, order, binary, set_val
     kernels.scatter[(B * T * tiles**3,)](
         out, offsets, listed, splats.pos, splats.radius, splats.weight, a, e, b,
         _constants(geom, out.dtype, out.device), geom.n, tiles,
-        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, BLOCK_A=BLOCK_ATOMS,
+        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, BLOCK_A=BLOCK_ATOMS, num_warps=4,
     )  # fmt: skip
     return out
 

@@ -174,6 +174,8 @@ def gather(
     y = tl.load(pos_ptr + 3 * sid + 1)
     z = tl.load(pos_ptr + 3 * sid + 2)
     r = tl.load(radius_ptr + sid)
+    active = r > 0.0  # radius 0: an atom to skip
+    r = tl.where(active, r, 1.0)
     w = tl.load(weight_ptr + sid)
     channel = tl.load(channel_ptr + sid).to(tl.int64)
     ax = 0.0
@@ -197,7 +199,7 @@ def gather(
     nx = tl.maximum(x1 - x0 + 1, 0)
     ny = tl.maximum(y1 - y0 + 1, 0)
     nz = tl.maximum(z1 - z0 + 1, 0)
-    total = nx * ny * nz
+    total = tl.where(active, nx * ny * nz, 0)
     inv_r2 = 1.0 / (r * r)
     inv_r = 1.0 / r
     zero = tl.zeros([BLOCK], dtype=pos_ptr.dtype.element_ty)

@@ -1,0 +1,206 @@
+"""GPU gridding: voxbind's Triton kernels against libmolgrid's CUDA GridMaker and a Default2018 step.
+
+Two steps, because the GPU machine has neither the shared test data nor RDKit:
+
+    # here, with the shared data: 64 real complexes of small.types, typed (28 channels), to one file
+    .venv/bin/python benchmarks/bench_gpu.py prepare .gpu/batch64.pt
+    # on the CUDA machine (libmolgrid from a folder holding molgrid 0.5.5 and numpy<2, or none)
+    python benchmarks/bench_gpu.py run .gpu/batch64.pt --molgrid-path /tmp/molgrid-site
+
+``run`` times, on the same batch of 64 complexes at 28×48³ (0.5 Å, 23.5 Å), with CUDA synchronisation:
+voxbind's forward (fresh output and a reused buffer), coordinate backward, and double backward (a loss
+on the coordinate gradient, differentiated again); libmolgrid's GPU forward and coordinate backward in a
+separate process (``molgrid_gpu_side.py``); and one Default2018 training step (forward, loss, backward,
+SGD update) on the gridded batch. It checks that both grids agree, then reports grids per second, the
+ratios, gridding's share of a training step and double backward / forward. Results go to ``RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "data" / "gnina-testdata"
+RESOLUTION, DIMENSION = 0.5, 23.5
+
+
+def prepare(path: Path, batch: int) -> None:
+    from voxbind.data import ComplexDataset, GridCollate
+
+    dataset = ComplexDataset(DATA / "small.types", data_root=DATA / "structs")
+    step = len(dataset) // batch  # spread over the file: many receptors
+    examples = [dataset[i * step] for i in range(batch)]
+    b = GridCollate(crop=False)(examples)
+    typed = b.types >= 0  # untyped atoms are stored as nothing: both sides ignore them
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "coords": b.coords[typed],
+            "types": b.types[typed].to(torch.int8),
+            "radii": b.radii[typed],
+            "counts": typed.sum(1),
+            "centers": b.centers,
+            "labels": b.labels,
+            "num_channels": b.num_channels,
+        },
+        path,
+    )
+    total = int(typed.sum())
+    print(f"{batch} complexes, {total} typed atoms ({total / batch:.0f} per complex), saved to {path}")
+
+
+def load_batch(path: Path) -> dict:
+    """The prepared batch, padded again: coords ``(B, N, 3)``, types ``(B, N)`` (-1 = padding), radii."""
+    data = torch.load(path)
+    counts = data["counts"]
+    B, N = counts.numel(), int(counts.max())
+    real = torch.arange(N)[None, :] < counts[:, None]
+    coords = torch.zeros((B, N, 3))
+    types = torch.full((B, N), -1, dtype=torch.long)
+    radii = torch.zeros((B, N))
+    coords[real], types[real], radii[real] = data["coords"], data["types"].long(), data["radii"]
+    return {**data, "coords": coords, "types": types, "radii": radii}
+
+
+def _cuda_ms(fn, repeats: int) -> float:
+    """Median time of ``fn()`` in ms (CUDA synchronised), after two warm-up calls."""
+    times = []
+    for i in range(repeats + 2):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        if i >= 2:
+            times.append(time.perf_counter() - start)
+    return 1e3 * sorted(times)[len(times) // 2]
+
+
+def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
+    import voxbind
+
+    dev = torch.device("cuda")
+    coords = data["coords"].to(dev)
+    types = data["types"].to(dev)
+    radii = data["radii"].to(dev)
+    centers = data["centers"].to(dev, torch.float32)
+    T = data["num_channels"]
+    gm = voxbind.GridMaker(RESOLUTION, DIMENSION, backend="triton")
+    out = torch.empty((coords.shape[0], *gm.grid_shape(T)), device=dev)
+    upstream = torch.randn_like(out)
+
+    def forward_buffer():
+        with torch.no_grad():
+            gm(centers, coords, types, radii, T, out=out)
+
+    def forward_fresh():
+        with torch.no_grad():
+            gm(centers, coords, types, radii, T)
+
+    def backward():
+        x = coords.clone().requires_grad_()
+        torch.autograd.grad(gm(centers, x, types, radii, T), x, upstream)
+
+    def double_backward():
+        x = coords.clone().requires_grad_()
+        (g,) = torch.autograd.grad(gm(centers, x, types, radii, T), x, upstream, create_graph=True)
+        torch.autograd.grad((g * g).sum(), x)
+
+    results = {
+        "forward_buffer_ms": _cuda_ms(forward_buffer, repeats),
+        "forward_ms": _cuda_ms(forward_fresh, repeats),
+        "backward_ms": _cuda_ms(backward, repeats),
+        "double_backward_ms": _cuda_ms(double_backward, repeats),
+    }
+    forward_buffer()
+    return results, out
+
+
+def _training_step_ms(grids: torch.Tensor, labels: torch.Tensor, repeats: int) -> float:
+    from voxbind.models import Default2018
+
+    model = Default2018(num_channels=grids.shape[1]).cuda()
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-3)
+    pose = labels[:, 0].long().cuda()
+    affinity = labels[:, 1].abs().cuda()
+
+    def step():
+        optimiser.zero_grad(set_to_none=True)
+        out = model(grids)
+        loss = torch.nn.functional.cross_entropy(out.pose_logits, pose)
+        loss = loss + torch.nn.functional.mse_loss(out.affinity, affinity)
+        loss.backward()
+        optimiser.step()
+
+    return _cuda_ms(step, repeats)
+
+
+def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
+    data = load_batch(path)
+    B = data["coords"].shape[0]
+    print(f"device: {torch.cuda.get_device_name()}; batch of {B} at {data['num_channels']}×48³")
+    mine, grids = _voxbind_side(data, repeats)
+    step = _training_step_ms(grids, data["labels"], repeats)
+    theirs = None
+    if molgrid_path is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = Path(tmp) / "molgrid.json"
+            grid_file = Path(tmp) / "molgrid_grid.pt"
+            env = {**os.environ, "PYTHONPATH": molgrid_path}
+            side = [sys.executable, str(HERE / "molgrid_gpu_side.py"), str(path), str(result), str(grid_file)]
+            subprocess.run([*side, str(repeats), str(RESOLUTION), str(DIMENSION)], check=True, env=env)
+            theirs = json.loads(result.read_text())
+            their_grid = torch.load(grid_file).cuda()
+        gap = (their_grid - grids).abs().max().item()
+        print(f"largest difference between the two grids: {gap:.2e}")
+    for key, value in mine.items():
+        print(f"voxbind {key:22} {value:8.2f} ms")
+    if theirs:
+        for key, value in theirs.items():
+            if key.endswith("_ms"):
+                print(f"libmolgrid {key:19} {value:8.2f} ms   ({theirs['mode']})")
+    print(f"Default2018 training step      {step:8.2f} ms")
+    rate = 1e3 * B / mine["forward_buffer_ms"]
+    print(f"voxbind forward: {rate:,.0f} grids/s")
+    if theirs:
+        their_rate = 1e3 * B / theirs["forward_ms"]
+        print(
+            f"libmolgrid forward: {their_rate:,.0f} grids/s; voxbind / libmolgrid = {rate / their_rate:.2f}x"
+        )
+        ratio = theirs["backward_ms"] / mine["backward_ms"]
+        print(f"coordinate backward: libmolgrid / voxbind time = {ratio:.2f}x")
+    share = mine["forward_buffer_ms"] / step
+    print(f"gridding / training step: {100 * share:.1f}% (target <= 10%)")
+    alone = mine["double_backward_ms"] - mine["backward_ms"]  # the second backward pass by itself
+    print(
+        f"double backward alone: {alone:.2f} ms; / forward: {alone / mine['forward_ms']:.2f}x (target <= 3x)"
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare", help="type 64 complexes of the shared data into one file")
+    p.add_argument("path", type=Path)
+    p.add_argument("--batch", type=int, default=64)
+    r = sub.add_parser("run", help="time on a CUDA device")
+    r.add_argument("path", type=Path)
+    r.add_argument("--molgrid-path", help="folder holding molgrid 0.5.5 and numpy<2 (PYTHONPATH)")
+    r.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    if args.command == "prepare":
+        prepare(args.path, args.batch)
+    else:
+        run(args.path, args.molgrid_path, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
