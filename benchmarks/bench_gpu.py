@@ -124,7 +124,8 @@ def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
     return results, out
 
 
-def _training_step_ms(grids: torch.Tensor, labels: torch.Tensor, repeats: int) -> float:
+def _training_step_ms(grids: torch.Tensor, labels: torch.Tensor, repeats: int, mixed: bool) -> float:
+    """One Default2018 step: forward, loss, backward, SGD; ``mixed``: under autocast (as ``Trainer``)."""
     from voxbind.models import Default2018
 
     model = Default2018(num_channels=grids.shape[1]).cuda()
@@ -134,9 +135,10 @@ def _training_step_ms(grids: torch.Tensor, labels: torch.Tensor, repeats: int) -
 
     def step():
         optimiser.zero_grad(set_to_none=True)
-        out = model(grids)
-        loss = torch.nn.functional.cross_entropy(out.pose_logits, pose)
-        loss = loss + torch.nn.functional.mse_loss(out.affinity, affinity)
+        with torch.autocast("cuda", enabled=mixed):
+            out = model(grids)
+            loss = torch.nn.functional.cross_entropy(out.pose_logits.float(), pose)
+            loss = loss + torch.nn.functional.mse_loss(out.affinity.float(), affinity)
         loss.backward()
         optimiser.step()
 
@@ -148,7 +150,8 @@ def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
     B = data["coords"].shape[0]
     print(f"device: {torch.cuda.get_device_name()}; batch of {B} at {data['num_channels']}×48³")
     mine, grids = _voxbind_side(data, repeats)
-    step = _training_step_ms(grids, data["labels"], repeats)
+    step = _training_step_ms(grids, data["labels"], repeats, mixed=False)
+    mixed_step = _training_step_ms(grids, data["labels"], repeats, mixed=True)
     theirs = None
     if molgrid_path is not None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -167,7 +170,7 @@ def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
         for key, value in theirs.items():
             if key.endswith("_ms"):
                 print(f"libmolgrid {key:19} {value:8.2f} ms   ({theirs['mode']})")
-    print(f"Default2018 training step      {step:8.2f} ms")
+    print(f"Default2018 training step      {step:8.2f} ms (float32; {mixed_step:.2f} ms under autocast)")
     rate = 1e3 * B / mine["forward_buffer_ms"]
     print(f"voxbind forward: {rate:,.0f} grids/s")
     if theirs:
@@ -178,7 +181,10 @@ def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
         ratio = theirs["backward_ms"] / mine["backward_ms"]
         print(f"coordinate backward: libmolgrid / voxbind time = {ratio:.2f}x")
     share = mine["forward_buffer_ms"] / step
-    print(f"gridding / training step: {100 * share:.1f}% (target <= 10%)")
+    mixed_share = mine["forward_buffer_ms"] / mixed_step
+    print(f"gridding / training step: {100 * share:.1f}% (target <= 10%); autocast {100 * mixed_share:.1f}%")
+    if theirs:
+        print(f"libmolgrid gridding / training step: {100 * theirs['forward_ms'] / step:.1f}%")
     alone = mine["double_backward_ms"] - mine["backward_ms"]  # the second backward pass by itself
     print(
         f"double backward alone: {alone:.2f} ms; / forward: {alone / mine['forward_ms']:.2f}x (target <= 3x)"
