@@ -1,14 +1,17 @@
 """Triton kernels for gridding and its first and second derivatives (CUDA GPUs; CPU under the interpreter).
 
-Both kernels work on *splats*: one (atom, channel) pair with its position (Å, relative to the example's grid
-center), radius (Å) and channel weight, as built by :mod:`voxbind.grid._backends._triton`. Neither uses
-atomics:
+The kernels work on *splats*: (atom, channel) pairs. With index types (``DENSE``) splat ``s`` is atom
+``s`` of the flattened batch; with vector types the host lists the pairs to visit in ``index`` (flat
+positions in the ``(B, N, K)`` weights). Every kernel reads the atoms in the
+:class:`~voxbind.grid._spec.AtomBatch` layout through :func:`_splat`; a splat whose radius reads 0 (no
+radius, or an ignored atom) contributes nothing. No kernel uses atomics:
 
-* :func:`scatter` (grid-shaped outputs): one program per (example, channel, tile of ``TILE³`` grid
-  points). The host lists, for each such tile, the splats whose cut-off box overlaps it; the program
-  sums their densities over its points and writes the tile once. ``ORDER == 0`` is the forward pass,
+* :func:`count_tiles` and :func:`list_tiles` bin the splats: each is listed under every (example,
+  channel, tile of ``TILE³`` grid points) its cut-off box overlaps; the host sorts the list by tile.
+* :func:`scatter` (grid-shaped outputs): one program per (example, channel, tile) sums the densities of
+  its listed splats over its points and writes the tile once. ``ORDER == 0`` is the forward pass,
   ``ORDER == 1`` the grid-gradient of the double backward.
-* :func:`gather` (per-splat outputs): one program per splat, summing over the grid points of its cut-off
+* :func:`gather` (per-splat outputs): one program per splat sums over the grid points of its cut-off
   box. ``ORDER == 1`` is the backward pass, ``ORDER == 2`` the atom part of the double backward.
 
 The profile is :func:`voxbind.grid.density.radial_terms`, bound to Triton's primitives. Constants come
@@ -57,31 +60,108 @@ def _constants(consts_ptr):
 
 
 @triton.jit
-def scatter(
-    out_ptr,
-    offsets_ptr,
-    listed_ptr,
-    pos_ptr,
-    radius_ptr,
-    weight_ptr,
-    grad_pos_ptr,
-    grad_radius_ptr,
-    grad_weight_ptr,
-    consts_ptr,
-    n,
-    tiles,
-    ORDER: tl.constexpr,
-    BINARY: tl.constexpr,
-    SET: tl.constexpr,
-    TILE: tl.constexpr,
-    BLOCK_A: tl.constexpr,
-):
-    """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``.
+def _placement(consts_ptr):
+    return tl.load(consts_ptr + 0), tl.load(consts_ptr + 1), tl.load(consts_ptr + 7)
 
-    Its splats are ``listed[offsets[p]:offsets[p + 1]]`` (indices into the per-splat arrays).
+
+@triton.jit
+def _splat(s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE):
+    """Atom, type slot ``k``, flat channel ``b·T + c``, position (Å), radius (0 = skip) and weight of
+    splats ``s`` (``ok`` masks them)."""
+    if DENSE:
+        atom = s
+        k = s * 0
+    else:
+        flat = tl.load(index_ptr + s, mask=ok, other=0)
+        atom = flat // K
+        k = flat - atom * K
+    x = tl.load(rel_ptr + 3 * atom, mask=ok, other=0.0)
+    y = tl.load(rel_ptr + 3 * atom + 1, mask=ok, other=0.0)
+    z = tl.load(rel_ptr + 3 * atom + 2, mask=ok, other=0.0)
+    w = tl.load(weight_ptr + atom * K + k, mask=ok, other=0.0)
+    r = tl.load(radius_ptr + (k if PER_TYPE else atom), mask=ok, other=0.0)
+    if DENSE:
+        r = tl.where(w != 0.0, r, 0.0)  # an ignored atom (index -1)
+    channel = (atom // N) * T + tl.load(base_ptr + atom, mask=ok, other=0) + k
+    return atom, k, channel, x, y, z, r, w
+
+
+@triton.jit
+def _axis_tiles(x, reach, lower, res, n, TILE):
+    """First tile and tile count along one axis of the points within ``reach`` of ``x`` (a rounding
+    margin widens the range; kernels test the cut-off exactly)."""
+    margin = 1e-6 * n
+    first = tl.maximum(tl.ceil((x - reach - lower) / res - margin), 0.0).to(tl.int32)
+    last = tl.minimum(tl.floor((x + reach - lower) / res + margin), n - 1.0).to(tl.int32)
+    low = first // TILE
+    span = tl.where(last >= first, last // TILE - low + 1, 0)
+    return low, span
+
+
+@triton.jit
+def count_tiles(
+    count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
+    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
+):  # fmt: skip
+    """``count[s]``: how many tiles splat ``s`` overlaps (0 for a splat to skip)."""
+    s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    ok = s < S
+    _, _, _, x, y, z, r, _ = _splat(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    lower, res, cutoff = _placement(consts_ptr)
+    reach = cutoff * r
+    _, sx = _axis_tiles(x, reach, lower, res, n, TILE)
+    _, sy = _axis_tiles(y, reach, lower, res, n, TILE)
+    _, sz = _axis_tiles(z, reach, lower, res, n, TILE)
+    count = tl.where(r > 0.0, sx * sy * sz, 0)
+    tl.store(count_ptr + s, count, mask=ok)
+
+
+@triton.jit
+def list_tiles(
+    key_ptr, owner_ptr, start_ptr, count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
+    consts_ptr, N, K, T, n, tiles,
+    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, CHUNK: tl.constexpr,
+):  # fmt: skip
+    """Write splat ``s``'s keys ``(b·T + c)·tiles³ + tile`` and ``s`` itself at ``start[s]`` onwards."""
+    s = tl.program_id(0).to(tl.int64)
+    count = tl.load(count_ptr + s)
+    start = tl.load(start_ptr + s)
+    _, _, channel, x, y, z, r, _ = _splat(
+        s, s >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    lower, res, cutoff = _placement(consts_ptr)
+    reach = cutoff * r
+    lx, _ = _axis_tiles(x, reach, lower, res, n, TILE)
+    ly, sy = _axis_tiles(y, reach, lower, res, n, TILE)
+    lz, sz = _axis_tiles(z, reach, lower, res, n, TILE)
+    u0 = 0
+    while u0 < count:
+        u = u0 + tl.arange(0, CHUNK)
+        keep = u < count
+        tx = lx + u // (sy * sz)
+        ty = ly + (u // sz) % sy
+        tz = lz + u % sz
+        key = channel * (tiles * tiles * tiles) + (tx * tiles + ty) * tiles + tz
+        tl.store(key_ptr + start + u, key.to(key_ptr.dtype.element_ty), mask=keep)
+        tl.store(owner_ptr + start + u, (s + u * 0).to(owner_ptr.dtype.element_ty), mask=keep)
+        u0 += CHUNK
+
+
+@triton.jit
+def scatter(
+    out_ptr, offsets_ptr, listed_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
+    grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, consts_ptr, N, K, T, n, tiles,
+    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BINARY: tl.constexpr,
+    SET: tl.constexpr, TILE: tl.constexpr, BLOCK_A: tl.constexpr,
+):  # fmt: skip
+    """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``, whose
+    splats are ``listed[offsets[p]:offsets[p + 1]]``.
+
     ``ORDER == 0``: ``Σ w ρ`` (``SET``: 1 where any splat has ``ρ ≠ 0``; ``BINARY``: ``ρ = [d < r]``).
-    ``ORDER == 1``: ``Σ w (a·∇ρ + e ∂ρ/∂r) + b ρ`` with ``a = grad_pos (S, 3)``, ``e = grad_radius (S,)``
-    and ``b = grad_weight (S,)``.
+    ``ORDER == 1``: ``Σ w (a·∇ρ + e ∂ρ/∂r) + b ρ`` with ``a = grad_rel`` (per atom), ``e = grad_radius``
+    (laid out as the radii) and ``b = grad_weight`` (as the weights).
     """
     item = tl.program_id(0)
     per_channel = tiles * tiles * tiles
@@ -104,25 +184,26 @@ def scatter(
     end = tl.load(offsets_ptr + item + 1)
     first = start
     while first < end:  # (a while loop: range() over loaded bounds fails in the interpreter)
-        k = first + tl.arange(0, BLOCK_A)
+        j = first + tl.arange(0, BLOCK_A)
         first += BLOCK_A
-        ok = k < end
-        sid = tl.load(listed_ptr + k, mask=ok, other=0).to(tl.int64)
-        x = tl.load(pos_ptr + 3 * sid, mask=ok, other=0.0)
-        y = tl.load(pos_ptr + 3 * sid + 1, mask=ok, other=0.0)
-        z = tl.load(pos_ptr + 3 * sid + 2, mask=ok, other=0.0)
-        r = tl.load(radius_ptr + sid, mask=ok, other=1.0)
-        w = tl.load(weight_ptr + sid, mask=ok, other=0.0)
+        ok = j < end
+        s = tl.load(listed_ptr + j, mask=ok, other=0).to(tl.int64)
+        atom, k, _, x, y, z, r, w = _splat(
+            s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+        )
+        ok = ok & (r > 0.0)
+        r = tl.where(ok, r, 1.0)
+        w = tl.where(ok, w, 0.0)
         inv_r2 = 1.0 / (r * r)
         dx = px[:, None] - x[None, :]
         dy = py[:, None] - y[None, :]
         dz = pz[:, None] - z[None, :]
-        s = (dx * dx + dy * dy + dz * dz) * inv_r2[None, :]
+        s2 = (dx * dx + dy * dy + dz * dz) * inv_r2[None, :]
         if BINARY:
-            h = tl.where(s < 1.0, 1.0, 0.0).to(s.dtype)
+            h = tl.where(s2 < 1.0, 1.0, 0.0).to(s2.dtype)
             h1 = h
         else:
-            h, h1, _h2 = _radial(s, tl.exp(-2.0 * s), g2, c2, qa, qb, qc)
+            h, h1, _h2 = _radial(s2, tl.exp(-2.0 * s2), g2, c2, qa, qb, qc)
         if ORDER == 0:
             if SET:
                 hit = tl.where((h != 0.0) & ok[None, :], 1.0, 0.0).to(acc.dtype)
@@ -130,13 +211,13 @@ def scatter(
             else:
                 acc += tl.sum(h * w[None, :], axis=1)
         else:
-            ax = tl.load(grad_pos_ptr + 3 * sid, mask=ok, other=0.0)
-            ay = tl.load(grad_pos_ptr + 3 * sid + 1, mask=ok, other=0.0)
-            az = tl.load(grad_pos_ptr + 3 * sid + 2, mask=ok, other=0.0)
-            e = tl.load(grad_radius_ptr + sid, mask=ok, other=0.0)
-            b = tl.load(grad_weight_ptr + sid, mask=ok, other=0.0)
+            ax = tl.load(grad_rel_ptr + 3 * atom, mask=ok, other=0.0)
+            ay = tl.load(grad_rel_ptr + 3 * atom + 1, mask=ok, other=0.0)
+            az = tl.load(grad_rel_ptr + 3 * atom + 2, mask=ok, other=0.0)
+            e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom), mask=ok, other=0.0)
+            b = tl.load(grad_weight_ptr + atom * K + k, mask=ok, other=0.0)
             adot = ax[None, :] * dx + ay[None, :] * dy + az[None, :] * dz
-            grad_part = inv_r2[None, :] * adot + (e / r)[None, :] * s
+            grad_part = inv_r2[None, :] * adot + (e / r)[None, :] * s2
             acc += tl.sum(-2.0 * w[None, :] * h1 * grad_part + b[None, :] * h, axis=1)
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
     tl.store(out_ptr + point, acc, mask=inside)
@@ -144,24 +225,11 @@ def scatter(
 
 @triton.jit
 def gather(
-    grid_ptr,
-    channel_ptr,
-    pos_ptr,
-    radius_ptr,
-    weight_ptr,
-    grad_pos_ptr,
-    grad_radius_ptr,
-    grad_weight_ptr,
-    consts_ptr,
-    out_pos_ptr,
-    out_radius_ptr,
-    out_weight_ptr,
-    n,
-    ORDER: tl.constexpr,
-    BLOCK: tl.constexpr,
-):
-    """Per-splat sums over the grid points of its cut-off box; ``U = grid[channel[s]]`` (flat
-    ``b·T + c``).
+    grid_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, grad_rel_ptr, grad_radius_ptr,
+    grad_weight_ptr, consts_ptr, out_pos_ptr, out_radius_ptr, out_weight_ptr, N, K, T, n,
+    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BLOCK: tl.constexpr,
+):  # fmt: skip
+    """Per-splat sums over the grid points of its cut-off box, ``U = grid`` at the splat's channel.
 
     ``ORDER == 1``: ``out_pos = w Σ U ∇ρ``, ``out_weight = Σ U ρ``, ``out_radius = w Σ U ∂ρ/∂r``.
     ``ORDER == 2``, with the gradients ``a, e, b`` of those outputs, ``Q = w U`` and ``P = b U``:
@@ -170,25 +238,23 @@ def gather(
     """
     sid = tl.program_id(0).to(tl.int64)
     lower, res, g2, c2, qa, qb, qc, cutoff = _constants(consts_ptr)
-    x = tl.load(pos_ptr + 3 * sid)
-    y = tl.load(pos_ptr + 3 * sid + 1)
-    z = tl.load(pos_ptr + 3 * sid + 2)
-    r = tl.load(radius_ptr + sid)
-    active = r > 0.0  # radius 0: an atom to skip
+    atom, k, channel, x, y, z, r, w = _splat(
+        sid, sid >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    channel = channel.to(tl.int64)
+    active = r > 0.0
     r = tl.where(active, r, 1.0)
-    w = tl.load(weight_ptr + sid)
-    channel = tl.load(channel_ptr + sid).to(tl.int64)
     ax = 0.0
     ay = 0.0
     az = 0.0
     e = 0.0
     b = 0.0
     if ORDER == 2:
-        ax = tl.load(grad_pos_ptr + 3 * sid)
-        ay = tl.load(grad_pos_ptr + 3 * sid + 1)
-        az = tl.load(grad_pos_ptr + 3 * sid + 2)
-        e = tl.load(grad_radius_ptr + sid)
-        b = tl.load(grad_weight_ptr + sid)
+        ax = tl.load(grad_rel_ptr + 3 * atom)
+        ay = tl.load(grad_rel_ptr + 3 * atom + 1)
+        az = tl.load(grad_rel_ptr + 3 * atom + 2)
+        e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
+        b = tl.load(grad_weight_ptr + atom * K + k)
     reach = cutoff * r
     x0 = tl.maximum(tl.ceil((x - reach - lower) / res), 0.0).to(tl.int32)
     x1 = tl.minimum(tl.floor((x + reach - lower) / res), n - 1.0).to(tl.int32)
@@ -202,7 +268,7 @@ def gather(
     total = tl.where(active, nx * ny * nz, 0)
     inv_r2 = 1.0 / (r * r)
     inv_r = 1.0 / r
-    zero = tl.zeros([BLOCK], dtype=pos_ptr.dtype.element_ty)
+    zero = tl.zeros([BLOCK], dtype=rel_ptr.dtype.element_ty)
     gx = zero
     gy = zero
     gz = zero
