@@ -8,23 +8,10 @@ batched backward). Writes the times and its grid (for the agreement check).
 
 import json
 import sys
-import time
 
 import molgrid
 import torch
-from bench_gpu import load_batch
-
-
-def _cuda_ms(fn, repeats):
-    times = []
-    for i in range(repeats + 2):
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        if i >= 2:
-            times.append(time.perf_counter() - start)
-    return 1e3 * sorted(times)[len(times) // 2]
+from bench_gpu import _cuda_ms, load_batch
 
 
 def main(batch_path, out_path, grid_path, repeats, resolution, dimension):

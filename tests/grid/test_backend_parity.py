@@ -13,14 +13,20 @@ def close(a, b):
     assert ((a - b).abs().max() / scale).item() < 1e-5
 
 
-def derivatives(backend, kind, batch, coords, types, radii, center, upstream, a, bw):
-    gm = voxbind.GridMaker(0.5, 12.0, gaussian_radius_multiple=1.0, radius_scale=0.9, backend=backend)
+def derivatives(
+    backend, kind, batch, coords, types, radii, center, upstream, a, bw, *, dimension=12.0, num_types=28,
+    multiple=1.0,
+):  # fmt: skip
+    """Grid, first derivatives, and second derivatives of a loss on the first ones."""
+    gm = voxbind.GridMaker(
+        0.5, dimension, gaussian_radius_multiple=multiple, radius_scale=0.9, backend=backend
+    )
     x = coords.clone().requires_grad_()
     r = radii.clone().requires_grad_()
     c = center.clone().requires_grad_()
     inputs = [c, x, r]
     if kind == "index":
-        grid = gm(c, x, types, r, 28)
+        grid = gm(c, x, types, r, num_types)
     else:
         w = types.clone().requires_grad_()
         inputs.append(w)

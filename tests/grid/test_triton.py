@@ -13,35 +13,11 @@ from voxbind.errors import BackendUnavailableError
 from voxbind.grid._backends import get_backend
 
 from .conftest import random_atoms
+from .test_backend_parity import close, derivatives
 
 pytest.importorskip("triton", reason="the triton backend needs the triton package")
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def close(a, b, tolerance=1e-5):
-    scale = b.abs().max().clamp_min(1e-30)
-    assert ((a - b).abs().max() / scale).item() < tolerance
-
-
-def _derivatives(backend, kind, coords, types, radii, center, upstream, a, bw, multiple=1.0):
-    gm = voxbind.GridMaker(0.5, 6.0, gaussian_radius_multiple=multiple, radius_scale=0.9, backend=backend)
-    x = coords.clone().requires_grad_()
-    r = radii.clone().requires_grad_()
-    c = center.clone().requires_grad_()
-    inputs = [c, x, r]
-    if kind == "index":
-        grid = gm(c, x, types, r, types.max().item() + 1)
-    else:
-        w = types.clone().requires_grad_()
-        inputs.append(w)
-        grid = gm(c, x, w, r, radii_per_type=kind == "pertype")
-    first = torch.autograd.grad(grid, inputs, upstream, create_graph=True)
-    loss = (first[1] * a).sum() + sum((g * g).sum() for g in first[2:]) + (first[0] ** 2).sum()
-    if kind != "index":
-        loss = loss + (first[3] * bw).sum()
-    second = torch.autograd.grad(loss, inputs)
-    return [grid.detach(), *(g.detach() for g in first), *second]
 
 
 def _case(kind, atoms, types, seed=7):
@@ -61,12 +37,13 @@ def _case(kind, atoms, types, seed=7):
 )
 def test_triton_matches_reference_to_second_order(kind, atoms, types, multiple):
     case = _case(kind, atoms, types)
-    got = _derivatives("triton", kind, *case, multiple=multiple)
-    want = _derivatives("reference", kind, *case, multiple=multiple)
-    assert want[0].abs().sum() > 50  # the atoms are really in the box
-    assert len(got) == len(want)
-    for g, w in zip(got, want, strict=True):
-        close(g, w)
+    options = {"dimension": 6.0, "num_types": types, "multiple": multiple}
+    grid, first, second = derivatives("triton", kind, None, *case, **options)
+    grid_r, first_r, second_r = derivatives("reference", kind, None, *case, **options)
+    assert grid_r.abs().sum() > 50  # the atoms are really in the box
+    close(grid, grid_r)
+    for got, want in zip([*first, *second], [*first_r, *second_r], strict=True):
+        close(got, want)
 
 
 @pytest.mark.parametrize("kind", ["index", "vector"])
