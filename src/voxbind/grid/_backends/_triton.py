@@ -25,6 +25,7 @@ TILE = 8  # grid points per tile side in the forward pass (8³ = 512 per program
 BLOCK_ATOMS = 1  # splats per step of a forward program (tuned on an H100: most tiles list few)
 BLOCK_POINTS = 256  # grid points per step of a per-splat program
 BLOCK_COUNT = 256  # splats per program when counting tiles
+BLOCK_LIST = 64  # splats per program when listing their tiles
 
 
 class _Atoms:
@@ -84,9 +85,9 @@ def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
     key = torch.empty(total, dtype=torch.int32 if small else torch.int64, device=device)
     owner = torch.empty(total, dtype=torch.int32 if small else torch.int64, device=device)
     if total:
-        kernels.list_tiles[(S,)](
-            key, owner, start, count, *atoms.tensors, consts, *atoms.sizes, geom.n, tiles,
-            TILE=TILE, CHUNK=32, num_warps=1, **atoms.flags,
+        kernels.list_tiles[(-(-S // BLOCK_LIST),)](
+            key, owner, start, count, *atoms.tensors, consts, S, *atoms.sizes, geom.n, tiles,
+            TILE=TILE, BLOCK=BLOCK_LIST, CHUNK=32, **atoms.flags,
         )  # fmt: skip
     key, order = torch.sort(key, stable=True)
     offsets = torch.searchsorted(key, _items(items, key.dtype, device))

@@ -121,32 +121,39 @@ def count_tiles(
 @triton.jit
 def list_tiles(
     key_ptr, owner_ptr, start_ptr, count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
-    consts_ptr, N, K, T, n, tiles,
-    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, CHUNK: tl.constexpr,
+    consts_ptr, S, N, K, T, n, tiles,
+    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
+    CHUNK: tl.constexpr,
 ):  # fmt: skip
-    """Write splat ``s``'s keys ``(b·T + c)·tiles³ + tile`` and ``s`` itself at ``start[s]`` onwards."""
-    s = tl.program_id(0).to(tl.int64)
-    count = tl.load(count_ptr + s)
-    start = tl.load(start_ptr + s)
+    """Write each splat's keys ``(b·T + c)·tiles³ + tile`` and the splat itself from ``start[s]`` on;
+    ``BLOCK`` splats per program, ``CHUNK`` entries of each per step."""
+    s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    ok = s < S
+    count = tl.load(count_ptr + s, mask=ok, other=0)
+    start = tl.load(start_ptr + s, mask=ok, other=0)
     _, _, channel, x, y, z, r, _ = _splat(
-        s, s >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
     )
     lower, res, cutoff = _placement(consts_ptr)
     reach = cutoff * r
     lx, _ = _axis_tiles(x, reach, lower, res, n, TILE)
     ly, sy = _axis_tiles(y, reach, lower, res, n, TILE)
     lz, sz = _axis_tiles(z, reach, lower, res, n, TILE)
+    sy = tl.maximum(sy, 1)[:, None]  # (a splat with an empty span has count 0)
+    sz = tl.maximum(sz, 1)[:, None]
+    longest = tl.max(count, axis=0)
     u0 = 0
-    while u0 < count:
-        u = u0 + tl.arange(0, CHUNK)
-        keep = u < count
-        tx = lx + u // (sy * sz)
-        ty = ly + (u // sz) % sy
-        tz = lz + u % sz
-        key = channel * (tiles * tiles * tiles) + (tx * tiles + ty) * tiles + tz
-        tl.store(key_ptr + start + u, key.to(key_ptr.dtype.element_ty), mask=keep)
-        tl.store(owner_ptr + start + u, (s + u * 0).to(owner_ptr.dtype.element_ty), mask=keep)
+    while u0 < longest:
+        u = u0 + tl.arange(0, CHUNK)[None, :]
         u0 += CHUNK
+        keep = u < count[:, None]
+        tx = lx[:, None] + u // (sy * sz)
+        ty = ly[:, None] + (u // sz) % sy
+        tz = lz[:, None] + u % sz
+        key = channel[:, None] * (tiles * tiles * tiles) + (tx * tiles + ty) * tiles + tz
+        at = start[:, None] + u
+        tl.store(key_ptr + at, key.to(key_ptr.dtype.element_ty), mask=keep)
+        tl.store(owner_ptr + at, (s[:, None] + u * 0).to(owner_ptr.dtype.element_ty), mask=keep)
 
 
 @triton.jit
