@@ -39,11 +39,13 @@ import torch
 __all__ = [
     "DensityProfile",
     "compile_radial_scalar",
+    "double_backward_terms",
     "radial_derivatives_in_distance",
     "radial_scalar",
     "radial_terms",
     "radial_torch",
     "radial_with",
+    "with_globals",
 ]
 
 
@@ -154,6 +156,35 @@ radial_scalar = _bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=_sc
 def compile_radial_scalar(jit):
     """:func:`radial_terms` on scalars, compiled by ``jit`` (e.g. ``numba.njit(inline="always")``)."""
     return jit(_bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
+
+
+def double_backward_terms(q, p, h1, h2, s, adot, e, inv_r, inv_r2):
+    """One grid point's share of the double backward's atom part, for the kernels.
+
+    With ``U`` the upstream grid gradient at the point, ``Q = Σ_k w_k U_k`` and ``P = Σ_k b_k U_k`` (``w``:
+    channel weights, ``b``: the gradient arriving at the type-weight gradient), ``a`` and ``e`` the
+    gradients arriving at the coordinate and radius gradients, ``adot = a·δ`` (``δ`` = point − atom,
+    Å) and ``s, h', h''`` from :func:`radial_terms`, the point adds ``along·δ + across·a`` to the
+    coordinate result, ``Q (H a + e ∇ρ_r) + P ∇ρ``, and ``radius`` to the radius result,
+    ``Q (a·∇ρ_r + e ρ_rr) + P ρ_r`` (``H`` = Hessian of ρ in the coordinates, ``ρ_r = ∂ρ/∂r``).
+
+    Returns:
+        ``(along, across, radius)``.
+    """
+    # H a = 4 h'' δ (a·δ) / r⁴ + 2 h' a / r²;  ∇ρ_r = 4 (s h'' + h') δ / r³;  ∇ρ = -2 h' δ / r².
+    radial_part = 4.0 * (s * h2 + h1) * inv_r2 * inv_r
+    along = q * (4.0 * h2 * adot * inv_r2 * inv_r2 + e * radial_part) - 2.0 * p * h1 * inv_r2
+    across = 2.0 * q * h1 * inv_r2
+    rho_r = -2.0 * s * h1 * inv_r
+    rho_rr = (6.0 * s * h1 + 4.0 * s * s * h2) * inv_r2
+    radius = q * (radial_part * adot + e * rho_rr) + p * rho_r
+    return along, across, radius
+
+
+def with_globals(function, **namespace):
+    """A copy of one of this module's functions that also sees ``namespace`` as globals (a kernel
+    language such as Triton's looks for its module there)."""
+    return _bind(function, **namespace)
 
 
 def radial_with(*, sqrt, clamp_min, select, **namespace):

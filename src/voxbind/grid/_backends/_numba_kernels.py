@@ -19,9 +19,10 @@ import types
 import numba as nb
 import numpy as np
 
-from ..density import compile_radial_scalar
+from ..density import compile_radial_scalar, double_backward_terms
 
 _radial = compile_radial_scalar(nb.njit(inline="always"))
+_second = nb.njit(inline="always")(double_backward_terms)
 # Inputs are validated finite, but the NaN/inf-free flags are left out so that no check is optimised away.
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -316,19 +317,11 @@ def gather(
                             gz += qh * dz
                             gr += qh * s
                         else:
-                            # Q (H a + e ∇ρ_r) + P ∇ρ, with H a = 4 h'' δ (a·δ)/r⁴ + 2 h' a / r²,
-                            # ∇ρ_r = 4 (s h'' + h') δ / r³ and ∇ρ = -2 h' δ / r².
-                            radial_part = 4.0 * (s * h2 + h1) * inv_r2 * inv_r
-                            along = q * (4.0 * h2 * adot * inv_r2 * inv_r2 + er * radial_part)
-                            along -= 2.0 * p * h1 * inv_r2
-                            across = 2.0 * q * h1 * inv_r2
+                            along, across, radius = _second(q, p, h1, h2, s, adot, er, inv_r, inv_r2)
                             gx += along * dx + across * ax
                             gy += along * dy + across * ay
                             gz += along * dz + across * az
-                            # Q (a·∇ρ_r + e ρ_rr) + P ρ_r
-                            rho_r = -2.0 * s * h1 * inv_r
-                            rho_rr = (6.0 * s * h1 + 4.0 * s * s * h2) * inv_r2
-                            gr += q * (radial_part * adot + er * rho_rr) + p * rho_r
+                            gr += radius
             if order == 1:
                 cx += -2.0 * inv_r2 * gx
                 cy += -2.0 * inv_r2 * gy

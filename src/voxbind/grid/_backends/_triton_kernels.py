@@ -24,7 +24,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from ..density import radial_with
+from ..density import double_backward_terms, radial_with, with_globals
 
 
 # Primitives as jit functions (not ``tl.sqrt`` itself), so that the interpreter's patched ``tl`` is used.
@@ -44,6 +44,7 @@ def _select(condition, if_true, if_false):
 
 
 _radial = triton.jit(radial_with(sqrt=_sqrt, clamp_min=_clamp_min, select=_select, tl=tl))
+_second = triton.jit(with_globals(double_backward_terms, tl=tl))
 
 
 @triton.jit
@@ -311,18 +312,11 @@ def gather(
             p = b * u
             adot = ax * dx + ay * dy + az * dz
             gw += u * (-2.0 * h1 * (inv_r2 * adot + e * s * inv_r))
-            # Q (H a + e ∇ρ_r) + P ∇ρ, with H a = 4 h'' δ (a·δ)/r⁴ + 2 h' a / r²,
-            # ∇ρ_r = 4 (s h'' + h') δ / r³ and ∇ρ = -2 h' δ / r².
-            radial_part = 4.0 * (s * h2 + h1) * inv_r2 * inv_r
-            along = q * (4.0 * h2 * adot * inv_r2 * inv_r2 + e * radial_part) - 2.0 * p * h1 * inv_r2
-            across = 2.0 * q * h1 * inv_r2
+            along, across, radius = _second(q, p, h1, h2, s, adot, e, inv_r, inv_r2)
             gx += along * dx + across * ax
             gy += along * dy + across * ay
             gz += along * dz + across * az
-            # Q (a·∇ρ_r + e ρ_rr) + P ρ_r
-            rho_r = -2.0 * s * h1 * inv_r
-            rho_rr = (6.0 * s * h1 + 4.0 * s * s * h2) * inv_r2
-            gr += q * (radial_part * adot + e * rho_rr) + p * rho_r
+            gr += radius
     sx = tl.sum(gx, axis=0)
     sy = tl.sum(gy, axis=0)
     sz = tl.sum(gz, axis=0)
