@@ -52,28 +52,27 @@ class KernelBackend:
         return kernel_grid(atoms.rel, atoms.weights, atoms.radii, atoms.base, call)
 
 
-@cache
-def _numba_backend() -> KernelBackend | None:
-    if importlib.util.find_spec("numba") is None:
+def _load(package: str, module: str, kernels: str) -> KernelBackend | None:
+    """The kernels of ``module`` if ``package`` is installed and imports; a broken install (no usable
+    compiler or runtime) logs a warning."""
+    if importlib.util.find_spec(package) is None:
         return None
     try:
-        module = importlib.import_module("voxbind.grid._backends._numba")
-    except ImportError as exc:  # a broken numba install
-        logger.warning("numba backend unavailable: %s", exc)
+        loaded = importlib.import_module(f"voxbind.grid._backends.{module}")
+    except ImportError as exc:
+        logger.warning("%s backend unavailable: %s", package, exc)
         return None
-    return KernelBackend(module.NumbaKernels())
+    return KernelBackend(getattr(loaded, kernels)())
+
+
+@cache
+def _numba_backend() -> KernelBackend | None:
+    return _load("numba", "_numba", "NumbaKernels")
 
 
 @cache
 def _triton_backend() -> KernelBackend | None:
-    if importlib.util.find_spec("triton") is None:
-        return None
-    try:
-        module = importlib.import_module("voxbind.grid._backends._triton")
-    except ImportError as exc:  # a Triton without a usable compiler or runtime
-        logger.warning("triton backend unavailable: %s", exc)
-        return None
-    return KernelBackend(module.TritonKernels())
+    return _load("triton", "_triton", "TritonKernels")
 
 
 def triton_interpreted() -> bool:

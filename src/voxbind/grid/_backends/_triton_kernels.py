@@ -100,6 +100,23 @@ def _axis_tiles(x, reach, lower, res, n, TILE):
 
 
 @triton.jit
+def _splat_tiles(
+    s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
+    PER_TYPE, TILE,
+):  # fmt: skip
+    """Channel, radius, and first tile and tile count along x, y and z of splats ``s``."""
+    _, _, channel, x, y, z, r, _ = _splat(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    lower, res, cutoff = _placement(consts_ptr)
+    reach = cutoff * r
+    lx, sx = _axis_tiles(x, reach, lower, res, n, TILE)
+    ly, sy = _axis_tiles(y, reach, lower, res, n, TILE)
+    lz, sz = _axis_tiles(z, reach, lower, res, n, TILE)
+    return channel, r, lx, sx, ly, sy, lz, sz
+
+
+@triton.jit
 def count_tiles(
     count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
     DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
@@ -107,14 +124,10 @@ def count_tiles(
     """``count[s]``: how many tiles splat ``s`` overlaps (0 for a splat to skip)."""
     s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = s < S
-    _, _, _, x, y, z, r, _ = _splat(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-    )
-    lower, res, cutoff = _placement(consts_ptr)
-    reach = cutoff * r
-    _, sx = _axis_tiles(x, reach, lower, res, n, TILE)
-    _, sy = _axis_tiles(y, reach, lower, res, n, TILE)
-    _, sz = _axis_tiles(z, reach, lower, res, n, TILE)
+    _, r, _, sx, _, sy, _, sz = _splat_tiles(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
+        PER_TYPE, TILE,
+    )  # fmt: skip
     count = tl.where(r > 0.0, sx * sy * sz, 0)
     tl.store(count_ptr + s, count, mask=ok)
 
@@ -132,14 +145,10 @@ def list_tiles(
     ok = s < S
     count = tl.load(count_ptr + s, mask=ok, other=0)
     start = tl.load(start_ptr + s, mask=ok, other=0)
-    _, _, channel, x, y, z, r, _ = _splat(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-    )
-    lower, res, cutoff = _placement(consts_ptr)
-    reach = cutoff * r
-    lx, _ = _axis_tiles(x, reach, lower, res, n, TILE)
-    ly, sy = _axis_tiles(y, reach, lower, res, n, TILE)
-    lz, sz = _axis_tiles(z, reach, lower, res, n, TILE)
+    channel, _, lx, _, ly, sy, lz, sz = _splat_tiles(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
+        PER_TYPE, TILE,
+    )  # fmt: skip
     sy = tl.maximum(sy, 1)[:, None]  # (a splat with an empty span has count 0)
     sz = tl.maximum(sz, 1)[:, None]
     longest = tl.max(count, axis=0)
