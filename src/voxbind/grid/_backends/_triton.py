@@ -148,7 +148,8 @@ class TritonKernels:
         B = rel.shape[0]
         if out is None:
             out = torch.empty((B, num_types) + (geom.n,) * 3, dtype=rel.dtype, device=rel.device)
-        atoms = _Atoms(rel, base, weights, radii, per_type, num_types, weights != 0)
+        active = None if weights.shape[-1] == 1 else weights != 0  # index types: checked in the kernels
+        atoms = _Atoms(rel, base, weights, radii, per_type, num_types, active)
         return _scatter(atoms, out, geom, order=0, binary=geom.profile.binary, set_value=bool(set_binary))
 
     def backward(self, rel, base, weights, radii, per_type, geom, grad, need_weights):
