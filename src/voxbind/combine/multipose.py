@@ -105,8 +105,8 @@ class _PerPose(torch.autograd.Function):
         def add(k, g):  # in place: two copies of the parameters at most, whatever the pose count
             if g is None:
                 return
-            if total[k] is None:  # a fresh gradient becomes the sum; a view (of upstream) is copied
-                total[k] = g if g._base is None else g.clone()
+            if total[k] is None:
+                total[k] = g.clone()
             else:
                 total[k].add_(g)
 

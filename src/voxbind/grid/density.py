@@ -44,7 +44,6 @@ __all__ = [
     "radial_scalar",
     "radial_terms",
     "radial_torch",
-    "radial_with",
     "with_globals",
 ]
 
@@ -182,15 +181,10 @@ def double_backward_terms(q, p, h1, h2, s, adot, e, inv_r, inv_r2):
 
 
 def with_globals(function, **namespace):
-    """A copy of one of this module's functions that also sees ``namespace`` as globals (a kernel
-    language such as Triton's looks for its module there)."""
+    """A copy of one of this module's functions that sees ``namespace`` as globals: other primitives for
+    :func:`radial_terms` (``_sqrt``, ``_clamp_min``, ``_select``), or the module a kernel language such
+    as Triton's looks for there."""
     return _bind(function, **namespace)
-
-
-def radial_with(*, sqrt, clamp_min, select, **namespace):
-    """:func:`radial_terms` written against other primitives (for a kernel language such as Triton's);
-    ``namespace`` adds globals the kernel language expects to see."""
-    return _bind(radial_terms, _sqrt=sqrt, _clamp_min=clamp_min, _select=select, **namespace)
 
 
 def radial_derivatives_in_distance(d, radius, profile: DensityProfile):

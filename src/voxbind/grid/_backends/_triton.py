@@ -62,7 +62,7 @@ def _constants(geom: GridGeometry, dtype, device) -> torch.Tensor:
     return torch.tensor(values, dtype=dtype, device=device)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)
 def _items(count: int, dtype, device) -> torch.Tensor:
     return torch.arange(count, dtype=dtype, device=device)
 
@@ -78,7 +78,7 @@ def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
         count, *atoms.tensors, consts, S, *atoms.sizes, geom.n, TILE=TILE, BLOCK=BLOCK_COUNT, **atoms.flags
     )
     start = torch.cumsum(count, 0, dtype=torch.int64)
-    total = int(start[-1]) if S else 0  # the one host synchronisation of the forward pass
+    total = int(start[-1]) if S else 0  # the binning's one host synchronisation
     start -= count
     items = num_channels * tiles**3 + 1
     small = items < 2**31 and S < 2**31
@@ -139,6 +139,17 @@ def _gather(atoms: _Atoms, grid, geom: GridGeometry, *, order, grads=None):
     return coords.reshape(B, N, 3), weight.reshape(B, N, K), radius
 
 
+def _visited(weights, everything: bool, also=None):
+    """The (atom, type) pairs vector types visit: all of them (type gradients wanted), else those with a
+    non-zero weight or a non-zero ``also``; ``None`` for index types, whose kernels skip ignored atoms."""
+    if weights.shape[-1] == 1:
+        return None
+    if everything:
+        return torch.ones_like(weights, dtype=torch.bool)
+    active = weights != 0
+    return active if also is None else active | (also != 0)
+
+
 class TritonKernels:
     """Forward, backward and double-backward kernels on CUDA tensors (CPU under ``TRITON_INTERPRET=1``)."""
 
@@ -148,14 +159,12 @@ class TritonKernels:
         B = rel.shape[0]
         if out is None:
             out = torch.empty((B, num_types) + (geom.n,) * 3, dtype=rel.dtype, device=rel.device)
-        active = None if weights.shape[-1] == 1 else weights != 0  # index types: checked in the kernels
-        atoms = _Atoms(rel, base, weights, radii, per_type, num_types, active)
+        atoms = _Atoms(rel, base, weights, radii, per_type, num_types, _visited(weights, False))
         return _scatter(atoms, out, geom, order=0, binary=geom.profile.binary, set_value=bool(set_binary))
 
     def backward(self, rel, base, weights, radii, per_type, geom, grad, need_weights):
         """``(∂L/∂rel (B, N, 3), ∂L/∂weights (B, N, K), ∂L/∂radii per group (B, N, G))``."""
-        active = torch.ones_like(weights, dtype=torch.bool) if need_weights else weights != 0
-        atoms = _Atoms(rel, base, weights, radii, per_type, grad.shape[1], active)
+        atoms = _Atoms(rel, base, weights, radii, per_type, grad.shape[1], _visited(weights, need_weights))
         return _gather(atoms, grad.contiguous(), geom, order=1)
 
     def double_backward(
@@ -167,14 +176,14 @@ class TritonKernels:
         out_grid = out_coords = out_weights = out_radii = None
         num_types = grad.shape[1]
         grads = (grad_coords.contiguous(), grad_radii.contiguous(), grad_weights.contiguous())
-        listed = (weights != 0) | (grad_weights != 0)
         if need_grid:
+            listed = _visited(weights, False, grad_weights)
             atoms = _Atoms(rel, base, weights, radii, per_type, num_types, listed)
             out_grid = _scatter(
                 atoms, torch.empty_like(grad), geom, order=1, binary=False, set_value=False, grads=grads
             )
         if need_atoms or need_weights:
-            active = torch.ones_like(weights, dtype=torch.bool) if need_weights else listed
+            active = _visited(weights, need_weights, grad_weights)
             atoms = _Atoms(rel, base, weights, radii, per_type, num_types, active)
             out_coords, out_weights, out_radii = _gather(atoms, grad.contiguous(), geom, order=2, grads=grads)
         return out_coords, out_weights, out_radii, out_grid

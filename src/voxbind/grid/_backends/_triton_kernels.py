@@ -24,7 +24,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from ..density import double_backward_terms, radial_with, with_globals
+from ..density import double_backward_terms, radial_terms, with_globals
 
 
 # Primitives as jit functions (not ``tl.sqrt`` itself), so that the interpreter's patched ``tl`` is used.
@@ -43,7 +43,7 @@ def _select(condition, if_true, if_false):
     return tl.where(condition, if_true, if_false)
 
 
-_radial = triton.jit(radial_with(sqrt=_sqrt, clamp_min=_clamp_min, select=_select, tl=tl))
+_radial = triton.jit(with_globals(radial_terms, _sqrt=_sqrt, _clamp_min=_clamp_min, _select=_select, tl=tl))
 _second = triton.jit(with_globals(double_backward_terms, tl=tl))
 
 
