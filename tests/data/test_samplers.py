@@ -13,6 +13,7 @@ from voxbind.data import (
     ExampleSampler,
     GridCollate,
     GroupedSampler,
+    StratifiedSampler,
     balanced_sampler,
     read_types,
     receptor_sampler,
@@ -138,3 +139,16 @@ def test_uneven_epochs_pad_or_drop():
     assert not set(dropped[0]) & set(dropped[1])
     with pytest.raises(ValueError, match="rank"):
         ExampleSampler(5, num_replicas=2, rank=2)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ExampleSampler(5, copies=0),
+        lambda: StratifiedSampler([0, 1, 0, 1], copies=0),
+        lambda: GroupedSampler([0, 0, 1], max_group_size=2, copies=0),
+    ],
+)
+def test_every_sampler_refuses_zero_copies(make):
+    with pytest.raises(ValueError, match="copies must be >= 1, not 0"):
+        make()

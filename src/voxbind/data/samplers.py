@@ -22,8 +22,17 @@ class _Sharded:
     """Shared parts: seeds, epochs, ranks and dealing units to ranks."""
 
     def __init__(
-        self, *, shuffle: bool, seed: int, num_replicas: int | None, rank: int | None, drop_last: bool
+        self,
+        *,
+        shuffle: bool,
+        seed: int,
+        copies: int,
+        num_replicas: int | None,
+        rank: int | None,
+        drop_last: bool,
     ):
+        if copies < 1:
+            raise ValueError(f"copies must be >= 1, not {copies}")
         if num_replicas is None:
             num_replicas = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
         if rank is None:
@@ -35,6 +44,7 @@ class _Sharded:
         self.num_replicas = int(num_replicas)
         self.rank = int(rank)
         self.drop_last = drop_last
+        self.copies = int(copies)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -76,12 +86,14 @@ class ExampleSampler(_Sharded, Sampler[int]):
         drop_last: bool = False,
     ):
         super().__init__(
-            shuffle=shuffle, seed=seed, num_replicas=num_replicas, rank=rank, drop_last=drop_last
+            shuffle=shuffle,
+            seed=seed,
+            copies=copies,
+            num_replicas=num_replicas,
+            rank=rank,
+            drop_last=drop_last,
         )
         self.size = size if isinstance(size, int) else len(size)
-        if copies < 1:
-            raise ValueError(f"copies must be >= 1, not {copies}")
-        self.copies = copies
 
     def _units(self) -> list[int]:
         order = np.tile(np.arange(self.size), self.copies)
@@ -127,7 +139,12 @@ class StratifiedSampler(_Sharded, Sampler[int]):
         drop_last: bool = False,
     ):
         super().__init__(
-            shuffle=shuffle, seed=seed, num_replicas=num_replicas, rank=rank, drop_last=drop_last
+            shuffle=shuffle,
+            seed=seed,
+            copies=copies,
+            num_replicas=num_replicas,
+            rank=rank,
+            drop_last=drop_last,
         )
         if epoch not in EPOCHS:
             raise ValueError(f"epoch must be one of {EPOCHS}, not {epoch!r}")
@@ -138,7 +155,6 @@ class StratifiedSampler(_Sharded, Sampler[int]):
             raise ValueError("no example has a stratum")
         self.members = [valid[keys[valid] == k] for k in self.keys]
         self.epoch_mode = epoch
-        self.copies = copies
 
     @property
     def cycles(self) -> int:
@@ -223,7 +239,12 @@ class GroupedSampler(_Sharded, Sampler[list[int]]):
         drop_last: bool = False,
     ):
         super().__init__(
-            shuffle=shuffle, seed=seed, num_replicas=num_replicas, rank=rank, drop_last=drop_last
+            shuffle=shuffle,
+            seed=seed,
+            copies=copies,
+            num_replicas=num_replicas,
+            rank=rank,
+            drop_last=drop_last,
         )
         if max_group_size < 1:
             raise ValueError(f"max_group_size must be >= 1, not {max_group_size}")
@@ -232,7 +253,6 @@ class GroupedSampler(_Sharded, Sampler[list[int]]):
         order = np.argsort(first)  # groups in order of first appearance
         self.members = [np.flatnonzero(inverse == g) for g in order]
         self.max_group_size = max_group_size
-        self.copies = copies
 
     def _units(self) -> list[list[int]]:
         rng = self._rng()
