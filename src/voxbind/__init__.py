@@ -15,7 +15,7 @@ from .errors import (
     NotDifferentiableError,
     VoxbindError,
 )
-from .grid import DensityProfile, GridMaker, coords_to_grid
+from .grid import DensityProfile, GridMaker, check_atoms, coords_to_grid
 
 try:
     __version__ = version("voxbind")
@@ -31,5 +31,6 @@ __all__ = [
     "NotDifferentiableError",
     "VoxbindError",
     "__version__",
+    "check_atoms",
     "coords_to_grid",
 ]

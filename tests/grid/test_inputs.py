@@ -170,3 +170,20 @@ def test_numba_is_not_imported_by_import_voxbind():
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     )
+
+
+def test_check_atoms_and_unchecked_cpu_calls_raise_the_same_errors():
+    """``check_atoms`` checks without gridding; ``check_values=False`` only skips checks on a GPU."""
+    gm = voxbind.GridMaker(0.5, 3.0)
+    good = (torch.zeros(3), torch.zeros(2, 3), torch.tensor([0, 1]), torch.ones(2), 2)
+    assert voxbind.check_atoms(*good) is None
+    bad = (
+        torch.zeros(3),
+        torch.tensor([[0.0, 0, 0], [math.nan, 0, 0]]),
+        torch.tensor([0, 1]),
+        torch.ones(2),
+        2,
+    )
+    for check in (voxbind.check_atoms, lambda *a: gm(*a, check_values=False)):
+        with pytest.raises(GridInputError, match="non-finite value at atom 1: nan"):
+            check(*bad)

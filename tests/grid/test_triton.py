@@ -20,11 +20,11 @@ pytest.importorskip("triton", reason="the triton backend needs the triton packag
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _case(kind, atoms, types, seed=7):
-    coords, t, radii = random_atoms(atoms, types, kind=kind, batch=2, seed=seed, box=7.0)
+def _case(kind, atoms, types, seed=7, box=7.0, points=13):
+    coords, t, radii = random_atoms(atoms, types, kind=kind, batch=2, seed=seed, box=box)
     g = torch.Generator().manual_seed(seed + 1)
     center = torch.randn((2, 3), generator=g, dtype=torch.float64) * 0.5
-    upstream = torch.randn((2, types, 13, 13, 13), generator=g, dtype=torch.float64)
+    upstream = torch.randn((2, types, points, points, points), generator=g, dtype=torch.float64)
     a = torch.randn(coords.shape, generator=g, dtype=torch.float64)
     bw = torch.randn(t.shape, generator=g, dtype=torch.float64) if kind != "index" else None
     move = (coords, t, radii, center, upstream, a, bw)
@@ -44,6 +44,56 @@ def test_triton_matches_reference_to_second_order(kind, atoms, types, multiple):
     close(grid, grid_r)
     for got, want in zip([*first, *second], [*first_r, *second_r], strict=True):
         close(got, want)
+
+
+@pytest.mark.parametrize("kind", ["index", "vector"])
+def test_boxes_spanning_several_tiles_of_a_larger_grid(kind):
+    """25³ points are 4 tiles a side; cut-off boxes span up to 3 of them, and some atoms sit across
+    the grid's edge or outside it, so tiles read atoms from several cells below them."""
+    case = _case(kind, 60, 3, seed=11, box=15.0, points=25)
+    options = {"dimension": 12.0, "num_types": 3}
+    grid, first, second = derivatives("triton", kind, None, *case, **options)
+    grid_r, first_r, second_r = derivatives("reference", kind, None, *case, **options)
+    assert grid_r.abs().sum() > 50
+    close(grid, grid_r)
+    for got, want in zip([*first, *second], [*first_r, *second_r], strict=True):
+        close(got, want)
+
+
+def test_unchecked_bad_atoms_are_skipped_inside_the_kernels():
+    """Input not checked (``check_values=False`` on a GPU) may hold a type out of range or non-finite
+    values: the kernels skip those atoms rather than read or write outside their tensors."""
+    coords, types, radii, center, *_ = _case("index", 20, 3)
+    gm = voxbind.GridMaker(0.5, 6.0, backend="triton")
+    kernels = get_backend("triton", DEVICE).kernels
+    rel = (coords - center[:, None, :]).contiguous()
+    base, weights = types.clamp(min=0), (types >= 0).to(rel.dtype)[..., None]
+
+    def forward(rel, base, weights, radii):
+        out = torch.full((2, 3, 13, 13, 13), 7.0, dtype=rel.dtype, device=DEVICE)
+        return kernels.forward(rel, base, weights, radii, False, 3, gm.geometry, False, out)
+
+    want = forward(rel, base, weights, radii)
+    bad_rel = torch.cat([rel, torch.zeros_like(rel[:, :3])], 1)
+    bad_rel[:, -2, 1] = float("nan")
+    bad_base = torch.cat([base, torch.full_like(base[:, :3], 3)], 1)  # channel 3 of 3: out of range
+    bad_base[:, -2:] = 0
+    bad_radii = torch.cat([radii, torch.ones_like(radii[:, :3])], 1)
+    bad_radii[:, -1] = float("inf")
+    bad_weights = torch.cat([weights, torch.ones_like(weights[:, :3])], 1)
+    got = forward(bad_rel, bad_base, bad_weights, bad_radii)
+    torch.testing.assert_close(got, want)
+    grads = kernels.backward(
+        bad_rel,
+        bad_base,
+        bad_weights,
+        bad_radii,
+        False,
+        gm.geometry,
+        torch.ones_like(want),
+        False,
+    )
+    assert all(g[:, 20:].abs().sum() == 0 for g in grads)
 
 
 @pytest.mark.parametrize("kind", ["index", "vector"])

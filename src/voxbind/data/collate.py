@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from ..grid.functional import check_atoms
 from ..grid.gridmaker import GridMaker
 from .dataset import Example
 from .transforms import RandomTransform, Transform
@@ -32,6 +33,9 @@ class Batch:
         group_size: ``K`` for grouped batches (then every tensor's first dimension is ``B * K`` and
             :meth:`grouped` reshapes), else ``None``.
         grids: ``(B, C, n, n, n)`` float32 once gridded, else ``None``.
+        checked: whether the atom values (finite coordinates and radii, types in range) were checked
+            on the host when the batch was made; gridding then skips the checks, which on a GPU would
+            wait for the device.
     """
 
     coords: torch.Tensor
@@ -46,6 +50,7 @@ class Batch:
     num_channels: int
     group_size: int | None = None
     grids: torch.Tensor | None = None
+    checked: bool = False
 
     def __len__(self) -> int:
         return int(self.indices.shape[0])
@@ -77,6 +82,7 @@ class Batch:
                 self.radii,
                 self.num_channels,
                 out=out,
+                check_values=not self.checked,
             )
         return replace(self, grids=grids)
 
@@ -205,4 +211,9 @@ class GridCollate:
         motions = [self._motion(e) for e in examples]
         tensors = pad_examples(examples, motions, channels, real[0].labels.shape[0], self.crop_to)
         batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)
-        return batch.gridded(self.gridmaker) if self.gridmaker is not None else batch
+        if self.gridmaker is not None:
+            return batch.gridded(self.gridmaker)
+        # Gridding is left to the caller, maybe on a GPU: check the values here, on the host, where it
+        # costs no synchronisation (GridInputError for a bad value, as gridding would raise).
+        check_atoms(batch.centers, batch.coords, batch.types, batch.radii, channels, radii_per_type=False)
+        return replace(batch, checked=True)

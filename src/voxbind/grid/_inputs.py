@@ -63,11 +63,12 @@ def _as_tensor(name: str, value, device=None) -> torch.Tensor:
 
 
 def normalise(
-    center, coords, types, radii, num_types, radii_per_type, radius_scale
+    center, coords, types, radii, num_types, radii_per_type, radius_scale, check_values: bool = True
 ) -> tuple[AtomBatch, bool]:
     """Check shapes, dtypes and values; return always-batched atoms and whether input was batched.
 
-    See :func:`voxbind.coords_to_grid` for the accepted forms.
+    See :func:`voxbind.coords_to_grid` for the accepted forms. ``check_values=False`` skips the value
+    checks on GPU tensors (shapes and dtypes are always checked, and values on the CPU).
     """
     coords = _as_tensor("coords", coords)
     if coords.dtype not in _FLOATS:
@@ -164,7 +165,8 @@ def normalise(
         expected = f"(3,) or ({batch}, 3)" if batched else "(3,)"
         raise GridInputError(f"center must have shape {expected}, got {tuple(center.shape)}")
     _check_finite(checks, "center", center, False, atom_axes=False)
-    checks.run()  # before any value is used as an index
+    if check_values or device.type == "cpu":
+        checks.run()  # before any value is used as an index
 
     if not batched:
         coords, types = coords[None], types[None]

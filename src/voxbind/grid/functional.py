@@ -14,7 +14,7 @@ from ._inputs import normalise
 if TYPE_CHECKING:
     from .gridmaker import GridMaker
 
-__all__ = ["coords_to_grid"]
+__all__ = ["check_atoms", "coords_to_grid"]
 
 
 def coords_to_grid(
@@ -27,6 +27,7 @@ def coords_to_grid(
     *,
     radii_per_type: bool | None = None,
     out: torch.Tensor | None = None,
+    check_values: bool = True,
 ) -> torch.Tensor:
     """Grid atoms into per-type density channels with the settings of ``gmaker``.
 
@@ -44,6 +45,12 @@ def coords_to_grid(
             (an unbatched call with as many atoms as types), in which case it is required.
         out: a tensor of the result's shape, dtype and device to write into (reusing one buffer across
             batches avoids the cost of fresh memory); only when no gradient is recorded.
+        check_values: check that coordinates, radii and the center are finite, radii non-negative and
+            type indices in range. On a GPU the answer costs one host synchronisation per call, which
+            stalls the queue; ``False`` skips the checks there, for input already checked on the host
+            (batches from :class:`~voxbind.data.GridCollate` are). Unchecked bad values then give wrong
+            densities but never touch memory outside the output: an atom with an out-of-range type or a
+            non-finite coordinate or radius contributes nothing. On the CPU the checks always run.
 
     Returns:
         ``(T, n, n, n)`` or ``(B, T, n, n, n)`` densities in the dtype of ``coords``, laid out as
@@ -56,7 +63,9 @@ def coords_to_grid(
             ``out`` while gradients are recorded.
         BackendUnavailableError: ``gmaker.backend`` names a backend that cannot run here.
     """
-    atoms, batched = normalise(center, coords, types, radii, num_types, radii_per_type, gmaker.radius_scale)
+    atoms, batched = normalise(
+        center, coords, types, radii, num_types, radii_per_type, gmaker.radius_scale, check_values
+    )
     backend = get_backend(gmaker.backend, atoms.rel.device)
     geom = gmaker.geometry
     if out is not None:
@@ -76,6 +85,18 @@ def coords_to_grid(
     else:
         grid = backend.grid(atoms, geom)
     return grid if batched else grid[0]
+
+
+def check_atoms(center, coords, types, radii, num_types: int | None = None, *, radii_per_type=None) -> None:
+    """Check atoms as :func:`coords_to_grid` would, without gridding them.
+
+    Takes the same arguments in the same forms. Run it on the host (CPU tensors, where it waits for
+    nothing) on input that is later gridded on a GPU with ``check_values=False``.
+
+    Raises:
+        GridInputError: whatever :func:`coords_to_grid` would raise for these atoms.
+    """
+    normalise(center, coords, types, radii, num_types, radii_per_type, 1.0)
 
 
 def _check_out(out: torch.Tensor, atoms, geom, batched: bool) -> None:

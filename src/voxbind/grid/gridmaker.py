@@ -43,8 +43,9 @@ class GridMaker(nn.Module):
             reference), ``"numba"`` (CPU), ``"triton"`` (CUDA; CPU under ``TRITON_INTERPRET=1``) or
             ``"reference"`` (pure PyTorch, any device).
 
-    ``forward(center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None)`` grids
-    atoms; see :func:`voxbind.coords_to_grid` for shapes. Output layout (channel, x, y, z).
+    ``forward(center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None,
+    check_values=True)`` grids atoms; see :func:`voxbind.coords_to_grid` for shapes. Output layout
+    (channel, x, y, z).
 
     Example:
         >>> import torch, voxbind
@@ -97,10 +98,14 @@ class GridMaker(nn.Module):
         offsets = self.geometry.lower + self.resolution * torch.arange(self.points_per_side, dtype=dtype)
         return torch.as_tensor(center, dtype=dtype)[:, None] + offsets
 
-    def forward(self, center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None):
+    def forward(
+        self, center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None,
+        check_values=True,
+    ):  # fmt: skip
         return coords_to_grid(
-            self, center, coords, types, radii, num_types, radii_per_type=radii_per_type, out=out
-        )
+            self, center, coords, types, radii, num_types,
+            radii_per_type=radii_per_type, out=out, check_values=check_values,
+        )  # fmt: skip
 
     def extra_repr(self) -> str:
         return (

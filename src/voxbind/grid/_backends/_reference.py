@@ -68,8 +68,8 @@ def reference_grid(atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = F
     else:
         atom_radius = atoms.radii.reshape(B * N).detach()
     active = atom_radius > 0
-    if atoms.index_types:
-        active &= weights[:, 0].detach() != 0
+    if atoms.index_types:  # (a type out of range only gets here unchecked, on a GPU: skipped)
+        active &= (weights[:, 0].detach() != 0) & (atoms.base.reshape(B * N) < T)
     reach = torch.where(active, atom_radius * geom.profile.cutoff, -1.0)
     atom, point = _pairs(rel.detach(), reach, geom)
     logger.debug("reference backend: %d atom-point pairs", atom.numel())

@@ -22,10 +22,8 @@ from .._spec import GridGeometry
 from . import _triton_kernels as kernels
 
 TILE = 8  # grid points per tile side in the forward pass (8³ = 512 per program)
-BLOCK_ATOMS = 1  # splats per step of a forward program (tuned on an H100: most tiles list few)
 BLOCK_POINTS = 256  # grid points per step of a per-splat program
-BLOCK_COUNT = 256  # splats per program when counting tiles
-BLOCK_LIST = 64  # splats per program when listing their tiles
+BLOCK_KEYS = 256  # splats per program when finding their cells
 
 
 class _Atoms:
@@ -68,30 +66,23 @@ def _items(count: int, dtype, device) -> torch.Tensor:
 
 
 def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
-    """``(offsets (W + 1,), listed (P,), tiles)``: the splats of work item ``w = channel · tiles³ + tile``
-    are ``listed[offsets[w]:offsets[w + 1]]``."""
+    """``(offsets (W + 1,), order (S,), span (1,), tiles)``: the splats whose cut-off box starts in cell
+    ``w = (channel · tiles + x) · tiles² + y · tiles + z`` are ``order[offsets[w]:offsets[w + 1]]``, in
+    splat order; ``span`` is the most tiles any box spans along an axis. Every size here follows from
+    the batch's shape alone, so nothing waits on the GPU."""
     tiles = -(-geom.n // TILE)
     device = consts.device
     S = atoms.count
-    count = torch.empty(S, dtype=torch.int32, device=device)
-    kernels.count_tiles[(-(-S // BLOCK_COUNT),)](
-        count, *atoms.tensors, consts, S, *atoms.sizes, geom.n, TILE=TILE, BLOCK=BLOCK_COUNT, **atoms.flags
-    )
-    start = torch.cumsum(count, 0, dtype=torch.int64)
-    total = int(start[-1]) if S else 0  # the binning's one host synchronisation
-    start -= count
-    items = num_channels * tiles**3 + 1
-    small = items < 2**31 and S < 2**31
-    key = torch.empty(total, dtype=torch.int32 if small else torch.int64, device=device)
-    owner = torch.empty(total, dtype=torch.int32 if small else torch.int64, device=device)
-    if total:
-        kernels.list_tiles[(-(-S // BLOCK_LIST),)](
-            key, owner, start, count, *atoms.tensors, consts, S, *atoms.sizes, geom.n, tiles,
-            TILE=TILE, BLOCK=BLOCK_LIST, CHUNK=32, **atoms.flags,
-        )  # fmt: skip
-    key, order = torch.sort(key, stable=True)
-    offsets = torch.searchsorted(key, _items(items, key.dtype, device))
-    return offsets, owner[order], tiles
+    cells = num_channels * tiles**3
+    key = torch.empty(S, dtype=torch.int32 if cells < 2**31 else torch.int64, device=device)
+    spans = torch.empty(S, dtype=torch.int32, device=device)
+    kernels.cell_keys[(-(-S // BLOCK_KEYS),)](
+        key, spans, *atoms.tensors, consts, S, *atoms.sizes, geom.n, tiles, cells,
+        TILE=TILE, BLOCK=BLOCK_KEYS, **atoms.flags,
+    )  # fmt: skip
+    key, order = torch.sort(key, stable=True)  # stable: each cell's splats stay in splat order
+    offsets = torch.searchsorted(key, _items(cells + 1, key.dtype, device))
+    return offsets, order, spans.amax().reshape(1), tiles
 
 
 def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value, grads=None):
@@ -100,12 +91,11 @@ def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value
     if atoms.count == 0:
         return out.zero_()
     consts = _constants(geom, out.dtype, out.device)
-    offsets, listed, tiles = _bin(atoms, consts, B * T, geom)
+    offsets, listed, span, tiles = _bin(atoms, consts, B * T, geom)
     a, e, b = grads if grads is not None else atoms.tensors[1:4]
     kernels.scatter[(B * T * tiles**3,)](
-        out, offsets, listed, *atoms.tensors, a, e, b, consts, *atoms.sizes, geom.n, tiles,
-        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, BLOCK_A=BLOCK_ATOMS, num_warps=2,
-        **atoms.flags,
+        out, offsets, listed, span, *atoms.tensors, a, e, b, consts, *atoms.sizes, geom.n, tiles,
+        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, num_warps=2, **atoms.flags,
     )  # fmt: skip
     return out
 

@@ -81,9 +81,17 @@ def _splat(s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T,
     z = tl.load(rel_ptr + 3 * atom + 2, mask=ok, other=0.0)
     w = tl.load(weight_ptr + atom * K + k, mask=ok, other=0.0)
     r = tl.load(radius_ptr + (k if PER_TYPE else atom), mask=ok, other=0.0)
+    base = tl.load(base_ptr + atom, mask=ok, other=0)
+    # Skip (radius 0) an ignored atom (index -1), and values the unchecked path may let through: a type
+    # out of range, a non-finite coordinate or radius; so no kernel ever reads or writes out of bounds.
+    usable = (base < T) & (tl.abs(x) < 1e30) & (tl.abs(y) < 1e30) & (tl.abs(z) < 1e30) & (r < 1e30)
     if DENSE:
-        r = tl.where(w != 0.0, r, 0.0)  # an ignored atom (index -1)
-    channel = (atom // N) * T + tl.load(base_ptr + atom, mask=ok, other=0) + k
+        usable = usable & (w != 0.0)
+    r = tl.where(usable, r, 0.0)
+    x = tl.where(usable, x, 0.0)
+    y = tl.where(usable, y, 0.0)
+    z = tl.where(usable, z, 0.0)
+    channel = (atom // N) * T + base + k
     return atom, k, channel, x, y, z, r, w
 
 
@@ -100,81 +108,51 @@ def _axis_tiles(x, reach, lower, res, n, TILE):
 
 
 @triton.jit
-def _splat_tiles(
-    s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
-    PER_TYPE, TILE,
-):  # fmt: skip
-    """Channel, radius, and first tile and tile count along x, y and z of splats ``s``."""
-    _, _, channel, x, y, z, r, _ = _splat(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-    )
+def _box_tiles(x, y, z, r, consts_ptr, n, TILE):
+    """First tile and tile count along x, y and z of the cut-off box of an atom at ``(x, y, z)``."""
     lower, res, cutoff = _placement(consts_ptr)
     reach = cutoff * r
     lx, sx = _axis_tiles(x, reach, lower, res, n, TILE)
     ly, sy = _axis_tiles(y, reach, lower, res, n, TILE)
     lz, sz = _axis_tiles(z, reach, lower, res, n, TILE)
-    return channel, r, lx, sx, ly, sy, lz, sz
+    return lx, sx, ly, sy, lz, sz
 
 
 @triton.jit
-def count_tiles(
-    count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
-    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
+def cell_keys(
+    key_ptr, span_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
+    tiles, skip_key, DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
 ):  # fmt: skip
-    """``count[s]``: how many tiles splat ``s`` overlaps (0 for a splat to skip)."""
+    """``key[s]``: the cell of splat ``s``, ``((b·T + c)·tiles + x)·tiles + y)·tiles + z`` for the first
+    tile ``(x, y, z)`` its cut-off box overlaps (``skip_key`` for a splat that reaches no grid point);
+    ``span[s]``: the most tiles that box spans along one axis (0 for a skipped splat)."""
     s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = s < S
-    _, r, _, sx, _, sy, _, sz = _splat_tiles(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
-        PER_TYPE, TILE,
-    )  # fmt: skip
-    count = tl.where(r > 0.0, sx * sy * sz, 0)
-    tl.store(count_ptr + s, count, mask=ok)
-
-
-@triton.jit
-def list_tiles(
-    key_ptr, owner_ptr, start_ptr, count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
-    consts_ptr, S, N, K, T, n, tiles,
-    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
-    CHUNK: tl.constexpr,
-):  # fmt: skip
-    """Write each splat's keys ``(b·T + c)·tiles³ + tile`` and the splat itself from ``start[s]`` on;
-    ``BLOCK`` splats per program, ``CHUNK`` entries of each per step."""
-    s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
-    ok = s < S
-    count = tl.load(count_ptr + s, mask=ok, other=0)
-    start = tl.load(start_ptr + s, mask=ok, other=0)
-    channel, _, lx, _, ly, sy, lz, sz = _splat_tiles(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
-        PER_TYPE, TILE,
-    )  # fmt: skip
-    sy = tl.maximum(sy, 1)[:, None]  # (a splat with an empty span has count 0)
-    sz = tl.maximum(sz, 1)[:, None]
-    longest = tl.max(count, axis=0)
-    u0 = 0
-    while u0 < longest:
-        u = u0 + tl.arange(0, CHUNK)[None, :]
-        u0 += CHUNK
-        keep = u < count[:, None]
-        tx = lx[:, None] + u // (sy * sz)
-        ty = ly[:, None] + (u // sz) % sy
-        tz = lz[:, None] + u % sz
-        key = channel[:, None] * (tiles * tiles * tiles) + (tx * tiles + ty) * tiles + tz
-        at = start[:, None] + u
-        tl.store(key_ptr + at, key.to(key_ptr.dtype.element_ty), mask=keep)
-        tl.store(owner_ptr + at, (s[:, None] + u * 0).to(owner_ptr.dtype.element_ty), mask=keep)
+    _, _, channel, x, y, z, r, _ = _splat(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, TILE)
+    live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
+    key = ((channel * tiles + lx) * tiles + ly) * tiles + lz
+    key = tl.where(live, key, skip_key)
+    span = tl.where(live, tl.maximum(tl.maximum(sx, sy), sz), 0)
+    tl.store(key_ptr + s, key.to(key_ptr.dtype.element_ty), mask=ok)
+    tl.store(span_ptr + s, span, mask=ok)
 
 
 @triton.jit
 def scatter(
-    out_ptr, offsets_ptr, listed_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
+    out_ptr, offsets_ptr, order_ptr, span_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
     grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, consts_ptr, N, K, T, n, tiles,
     DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BINARY: tl.constexpr,
-    SET: tl.constexpr, TILE: tl.constexpr, BLOCK_A: tl.constexpr,
+    SET: tl.constexpr, TILE: tl.constexpr,
 ):  # fmt: skip
-    """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``, whose
-    splats are ``listed[offsets[p]:offsets[p + 1]]``.
+    """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``.
+
+    The splats that can reach the tile start in one of the cells up to ``span - 1`` tiles below it
+    along each axis (``span``: the largest span of any splat); cells are read from the sorted splats
+    ``order[offsets[cell]:offsets[cell + 1]]``, whole runs of cells along z at once, and a splat whose
+    box misses the tile is skipped before any point is evaluated.
 
     ``ORDER == 0``: ``Σ w ρ`` (``SET``: 1 where any splat has ``ρ ≠ 0``; ``BINARY``: ``ρ = [d < r]``).
     ``ORDER == 1``: ``Σ w (a·∇ρ + e ∂ρ/∂r) + b ρ`` with ``a = grad_rel`` (per atom), ``e = grad_radius``
@@ -197,45 +175,53 @@ def scatter(
     py = lower + iy.to(lower.dtype) * res
     pz = lower + iz.to(lower.dtype) * res
     acc = tl.zeros([TILE * TILE * TILE], dtype=out_ptr.dtype.element_ty)
-    start = tl.load(offsets_ptr + item)
-    end = tl.load(offsets_ptr + item + 1)
-    first = start
-    while first < end:  # (a while loop: range() over loaded bounds fails in the interpreter)
-        j = first + tl.arange(0, BLOCK_A)
-        first += BLOCK_A
-        ok = j < end
-        s = tl.load(listed_ptr + j, mask=ok, other=0).to(tl.int64)
-        atom, k, _, x, y, z, r, w = _splat(
-            s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-        )
-        ok = ok & (r > 0.0)
-        r = tl.where(ok, r, 1.0)
-        w = tl.where(ok, w, 0.0)
-        inv_r2 = 1.0 / (r * r)
-        dx = px[:, None] - x[None, :]
-        dy = py[:, None] - y[None, :]
-        dz = pz[:, None] - z[None, :]
-        s2 = (dx * dx + dy * dy + dz * dz) * inv_r2[None, :]
-        if BINARY:
-            h = tl.where(s2 < 1.0, 1.0, 0.0).to(s2.dtype)
-            h1 = h
-        else:
-            h, h1, _h2 = _radial(s2, tl.exp(-2.0 * s2), g2, c2, qa, qb, qc)
-        if ORDER == 0:
-            if SET:
-                hit = tl.where((h != 0.0) & ok[None, :], 1.0, 0.0).to(acc.dtype)
-                acc = tl.maximum(acc, tl.max(hit, axis=1))
-            else:
-                acc += tl.sum(h * w[None, :], axis=1)
-        else:
-            ax = tl.load(grad_rel_ptr + 3 * atom, mask=ok, other=0.0)
-            ay = tl.load(grad_rel_ptr + 3 * atom + 1, mask=ok, other=0.0)
-            az = tl.load(grad_rel_ptr + 3 * atom + 2, mask=ok, other=0.0)
-            e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom), mask=ok, other=0.0)
-            b = tl.load(grad_weight_ptr + atom * K + k, mask=ok, other=0.0)
-            adot = ax[None, :] * dx + ay[None, :] * dy + az[None, :] * dz
-            grad_part = inv_r2[None, :] * adot + (e / r)[None, :] * s2
-            acc += tl.sum(-2.0 * w[None, :] * h1 * grad_part + b[None, :] * h, axis=1)
+    span = tl.load(span_ptr)
+    z_first = tl.maximum(tz - span + 1, 0)
+    # (while loops: range() over loaded bounds fails in the interpreter)
+    dx = 0
+    while dx < span:
+        dy = 0
+        while dy < span:
+            cx = tx - dx
+            cy = ty - dy
+            row = (channel.to(tl.int64) * tiles + tl.maximum(cx, 0)) * tiles + tl.maximum(cy, 0)
+            j = tl.load(offsets_ptr + row * tiles + z_first)
+            end = tl.load(offsets_ptr + row * tiles + tz + 1)
+            end = tl.where((cx >= 0) & (cy >= 0), end, j)
+            while j < end:
+                s = tl.load(order_ptr + j).to(tl.int64)
+                j += 1
+                atom, k, _, x, y, z, r, w = _splat(
+                    s, s >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE,
+                    PER_TYPE,
+                )  # fmt: skip
+                lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, TILE)
+                if (lx + sx > tx) & (ly + sy > ty) & (lz + sz > tz):  # the box reaches this tile
+                    inv_r2 = 1.0 / (r * r)
+                    ex = px - x
+                    ey = py - y
+                    ez = pz - z
+                    s2 = (ex * ex + ey * ey + ez * ez) * inv_r2
+                    if BINARY:
+                        h = tl.where(s2 < 1.0, 1.0, 0.0).to(s2.dtype)
+                        h1 = h
+                    else:
+                        h, h1, _h2 = _radial(s2, tl.exp(-2.0 * s2), g2, c2, qa, qb, qc)
+                    if ORDER == 0:
+                        if SET:
+                            acc = tl.maximum(acc, tl.where(h != 0.0, 1.0, 0.0).to(acc.dtype))
+                        else:
+                            acc += h * w
+                    else:
+                        ax = tl.load(grad_rel_ptr + 3 * atom)
+                        ay = tl.load(grad_rel_ptr + 3 * atom + 1)
+                        az = tl.load(grad_rel_ptr + 3 * atom + 2)
+                        e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
+                        b = tl.load(grad_weight_ptr + atom * K + k)
+                        adot = ax * ex + ay * ey + az * ez
+                        acc += -2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h
+            dy += 1
+        dx += 1
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
     tl.store(out_ptr + point, acc, mask=inside)
 
