@@ -24,19 +24,21 @@ def _where(position: tuple[int, ...], batched: bool) -> str:
 
 class _ValueChecks:
     """Checks of tensor values, answered with one host synchronisation (on a GPU each ``bool(mask.any())``
-    would stall the queue); :meth:`run` raises the first failing check's error, in the order added."""
+    would stall the queue); :meth:`run` raises the first failing check's error, in the order added.
+    Masks are computed only when the checks run."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[torch.Tensor, Callable[[torch.Tensor], None]]] = []
+        self.pending: list[tuple[Callable[[], torch.Tensor], Callable[[torch.Tensor], None]]] = []
 
-    def add(self, bad: torch.Tensor, report: Callable[[torch.Tensor], None]) -> None:
+    def add(self, bad: Callable[[], torch.Tensor], report: Callable[[torch.Tensor], None]) -> None:
         self.pending.append((bad, report))
 
     def run(self) -> None:
         if not self.pending:
             return
-        flags = torch.stack([bad.any() for bad, _ in self.pending]).tolist()
-        for (bad, report), flag in zip(self.pending, flags, strict=True):
+        masks = [bad() for bad, _ in self.pending]
+        flags = torch.stack([mask.any() for mask in masks]).tolist()
+        for (_, report), bad, flag in zip(self.pending, masks, flags, strict=True):
             if flag:
                 report(bad)
         self.pending.clear()
@@ -50,7 +52,7 @@ def _check_finite(
         place = _where(position, batched) if atom_axes else f"index {position}"
         raise GridInputError(f"{name} has a non-finite value at {place}: {t[position].item()!r}")
 
-    checks.add(~torch.isfinite(t), report)
+    checks.add(lambda: ~torch.isfinite(t), report)
 
 
 def _as_tensor(name: str, value, device=None) -> torch.Tensor:
@@ -106,7 +108,7 @@ def normalise(
                 f"for num_types={num_types} (valid: 0..{num_types - 1}, negative = ignored)"
             )
 
-        checks.add(types >= num_types, out_of_range)
+        checks.add(lambda types=types: types >= num_types, out_of_range)
     else:
         if types.ndim != len(lead) + 1 or tuple(types.shape[:-1]) != tuple(lead):
             raise GridInputError(
@@ -154,7 +156,7 @@ def normalise(
         place = f"type {position[0]}" if per_type else _where(position, batched)
         raise GridInputError(f"radii must be finite and non-negative; {place} has {radii[position].item()!r}")
 
-    checks.add(~torch.isfinite(radii) | (radii < 0), bad_radius)
+    checks.add(lambda radii=radii: ~torch.isfinite(radii) | (radii < 0), bad_radius)
     radii = radii * radius_scale
 
     center = _as_tensor("center", center, device).to(device=device, dtype=dtype)

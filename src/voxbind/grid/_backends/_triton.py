@@ -5,11 +5,11 @@ types every atom is a *splat* (ignored atoms are skipped inside the kernels), so
 vector types the host lists the (atom, type) pairs to visit: those with a non-zero weight, or all of them
 when the type gradient is wanted (a zero weight still has a gradient).
 
-The forward pass bins splats into ``TILE³`` tiles of the grid: :func:`count_tiles` counts the tiles each
-splat's cut-off box overlaps, :func:`list_tiles` writes one ``(key, splat)`` entry per tile, the entries
-are sorted by key (stably, so sums run in atom order and results are deterministic), and
-``searchsorted`` gives each (example, channel, tile) its slice. Everything runs on the atoms' device;
-with index types the only host synchronisations are the input check and the number of entries.
+The forward pass bins splats by *cell*: :func:`cell_keys` gives each splat the (example, channel, first
+tile along x, y, z) its cut-off box starts in, a stable sort groups the splats by cell (in splat order
+within one, so sums run in atom order and results are deterministic), and ``searchsorted`` gives each
+cell its slice. Every size follows from the batch's shape, so with index types nothing here waits for
+the GPU; vector types list their pairs with ``nonzero``, one synchronisation.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ positions in the ``(B, N, K)`` weights). Every kernel reads the atoms in the
 :class:`~voxbind.grid._spec.AtomBatch` layout through :func:`_splat`; a splat whose radius reads 0 (no
 radius, or an ignored atom) contributes nothing. No kernel uses atomics:
 
-* :func:`count_tiles` and :func:`list_tiles` bin the splats: each is listed under every (example,
-  channel, tile of ``TILE³`` grid points) its cut-off box overlaps; the host sorts the list by tile.
-* :func:`scatter` (grid-shaped outputs): one program per (example, channel, tile) sums the densities of
-  its listed splats over its points and writes the tile once. ``ORDER == 0`` is the forward pass,
-  ``ORDER == 1`` the grid-gradient of the double backward.
+* :func:`cell_keys` bins the splats: each gets the cell (example, channel, first tile along x, y and
+  z) its cut-off box starts in; the host sorts the splats by cell.
+* :func:`scatter` (grid-shaped outputs): one program per (example, channel, tile) reads the cells its
+  splats can start in, skips those whose box misses the tile, sums the densities of the rest over its
+  points and writes the tile once. ``ORDER == 0`` is the forward pass, ``ORDER == 1`` the grid-gradient
+  of the double backward.
 * :func:`gather` (per-splat outputs): one program per splat sums over the grid points of its cut-off
   box. ``ORDER == 1`` is the backward pass, ``ORDER == 2`` the atom part of the double backward.
 
