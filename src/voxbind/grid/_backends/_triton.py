@@ -24,6 +24,7 @@ from . import _triton_kernels as kernels
 TILE = 8  # grid points per tile side in the forward pass (8³ = 512 per program)
 BLOCK_POINTS = 256  # grid points per step of a per-splat program
 BLOCK_KEYS = 256  # splats per program when finding their cells
+RUNS = 16  # runs of cells whose bounds a forward program loads at once (spans up to 4 tiles: one load)
 
 
 class _Atoms:
@@ -95,7 +96,7 @@ def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value
     a, e, b = grads if grads is not None else atoms.tensors[1:4]
     kernels.scatter[(B * T * tiles**3,)](
         out, offsets, listed, span, *atoms.tensors, a, e, b, consts, *atoms.sizes, geom.n, tiles,
-        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, num_warps=2, **atoms.flags,
+        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, RUNS=RUNS, num_warps=2, **atoms.flags,
     )  # fmt: skip
     return out
 

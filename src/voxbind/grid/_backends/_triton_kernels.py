@@ -146,14 +146,15 @@ def scatter(
     out_ptr, offsets_ptr, order_ptr, span_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
     grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, consts_ptr, N, K, T, n, tiles,
     DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BINARY: tl.constexpr,
-    SET: tl.constexpr, TILE: tl.constexpr,
+    SET: tl.constexpr, TILE: tl.constexpr, RUNS: tl.constexpr,
 ):  # fmt: skip
     """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``.
 
     The splats that can reach the tile start in one of the cells up to ``span - 1`` tiles below it
     along each axis (``span``: the largest span of any splat); cells are read from the sorted splats
-    ``order[offsets[cell]:offsets[cell + 1]]``, whole runs of cells along z at once, and a splat whose
-    box misses the tile is skipped before any point is evaluated.
+    ``order[offsets[cell]:offsets[cell + 1]]``: whole runs of cells along z at once, the bounds of
+    ``RUNS`` runs in one load; a splat whose box misses the tile is skipped before any point is
+    evaluated.
 
     ``ORDER == 0``: ``Σ w ρ`` (``SET``: 1 where any splat has ``ρ ≠ 0``; ``BINARY``: ``ρ = [d < r]``).
     ``ORDER == 1``: ``Σ w (a·∇ρ + e ∂ρ/∂r) + b ρ`` with ``a = grad_rel`` (per atom), ``e = grad_radius``
@@ -178,17 +179,23 @@ def scatter(
     acc = tl.zeros([TILE * TILE * TILE], dtype=out_ptr.dtype.element_ty)
     span = tl.load(span_ptr)
     z_first = tl.maximum(tz - span + 1, 0)
+    lanes = tl.arange(0, RUNS)
     # (while loops: range() over loaded bounds fails in the interpreter)
-    dx = 0
-    while dx < span:
-        dy = 0
-        while dy < span:
-            cx = tx - dx
-            cy = ty - dy
-            row = (channel.to(tl.int64) * tiles + tl.maximum(cx, 0)) * tiles + tl.maximum(cy, 0)
-            j = tl.load(offsets_ptr + row * tiles + z_first)
-            end = tl.load(offsets_ptr + row * tiles + tz + 1)
-            end = tl.where((cx >= 0) & (cy >= 0), end, j)
+    p0 = 0
+    while p0 < span * span:  # RUNS runs of cells (x, y, z_first..tz) at a time, their bounds in one load
+        p = p0 + lanes
+        p0 += RUNS
+        cx = tx - p // span
+        cy = ty - p % span
+        valid = (p < span * span) & (cx >= 0) & (cy >= 0)
+        row = ((channel.to(tl.int64) * tiles + cx) * tiles + cy) * tiles
+        starts = tl.load(offsets_ptr + row + z_first, mask=valid, other=0)
+        ends = tl.load(offsets_ptr + row + tz + 1, mask=valid, other=0)
+        run = 0
+        while run < RUNS:
+            j = tl.sum(tl.where(lanes == run, starts, 0), axis=0)
+            end = tl.sum(tl.where(lanes == run, ends, 0), axis=0)
+            run += 1
             while j < end:
                 s = tl.load(order_ptr + j).to(tl.int64)
                 j += 1
@@ -221,8 +228,6 @@ def scatter(
                         b = tl.load(grad_weight_ptr + atom * K + k)
                         adot = ax * ex + ay * ey + az * ez
                         acc += -2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h
-            dy += 1
-        dx += 1
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
     tl.store(out_ptr + point, acc, mask=inside)
 
