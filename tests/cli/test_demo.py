@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 from click.testing import CliRunner
 
@@ -30,3 +31,17 @@ def test_demo_density_sums_match_the_integral_of_each_atom():
         count = sum(1 for atom in DEMO_ATOMS if atom[0] == element)
         expected = count * atom_volume(DEMO_RADII[element]) / 0.5**3  # points per Å³
         assert abs(total - expected) / expected < 1e-3
+
+
+def test_demo_runs_the_triton_backend_where_it_can():
+    """On a GPU compiled; without one under Triton's interpreter (``tests/conftest.py``)."""
+    pytest.importorskip("triton", reason="the triton backend needs the triton package")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    args = ["demo", "--dimension", "6.0", "--backend", "triton", "--device", device]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert f"backend        triton on {device}" in result.output
+    want = run_demo(0.5, 6.0, "numba")
+    lines = result.output.splitlines()
+    sums = [float(line.split(":")[1]) for line in lines if line.startswith("density sum")]
+    assert sums == pytest.approx(list(want.channel_sums.values()), rel=1e-3)

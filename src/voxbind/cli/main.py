@@ -27,21 +27,22 @@ def cli(verbose: int) -> None:
 @click.option("--dimension", default=23.5, show_default=True, help="Cube side (Å).")
 @click.option(
     "--backend",
-    type=click.Choice(["auto", "numba", "reference"]),
+    type=click.Choice(["auto", "numba", "triton", "reference"]),
     default="auto",
     show_default=True,
 )
-def demo(resolution: float, dimension: float, backend: str) -> None:
+@click.option("--device", default="cpu", show_default=True, help="Where to grid: cpu, cuda, cuda:1, ...")
+def demo(resolution: float, dimension: float, backend: str, device: str) -> None:
     """Grid a built-in molecule (4-hydroxybenzoic acid) and report what was done."""
     from ._demo import run_demo
 
-    report = run_demo(resolution, dimension, backend)
+    report = run_demo(resolution, dimension, backend, device)
     click.echo(f"molecule       4-hydroxybenzoic acid, {report.atoms} heavy atoms")
     click.echo(f"channels       {', '.join(report.channels)}")
     click.echo(
         f"grid           {' x '.join(map(str, report.shape))} at {resolution} Å, centred on the molecule"
     )
-    click.echo(f"backend        {report.backend}")
+    click.echo(f"backend        {report.backend} on {report.device}")
     click.echo(f"forward        {report.forward_ms:.2f} ms")
     click.echo(f"backward       {report.backward_ms:.2f} ms  (d/dcoords of sum(grid²))")
     for name, total in report.channel_sums.items():
