@@ -1,0 +1,100 @@
+"""Compile every variant of the Triton gridding kernels for a GPU target, with no GPU present.
+
+Triton's interpreter (how CI runs the kernels) executes them with NumPy and so misses errors that only
+the compiler reports; this compiles each kernel, for every specialisation the backend launches, through
+Triton's full pipeline down to a cubin for the target architecture, and prints the registers and stack
+each uses. Run with the interpreter off:
+
+    TRITON_INTERPRET=0 .venv/bin/python scripts/compile_triton_kernels.py [--arch 90] [--dtype fp32 fp64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+
+from voxbind.grid._backends import _triton as host
+from voxbind.grid._backends import _triton_kernels as kernels
+
+_INDEX_POINTERS = {"offsets_ptr": "*i64", "order_ptr": "*i64", "index_ptr": "*i64", "base_ptr": "*i64"}
+_INT32_POINTERS = {"key_ptr": "*i32", "span_ptr": "*i32"}
+
+
+def signature(fn, constexprs: dict, dtype: str) -> dict:
+    """Argument types as the host launches ``fn``: index tensors int64, keys and spans int32, every
+    other tensor in the grid's dtype, scalars int32."""
+    types = {}
+    for name in fn.arg_names:
+        if name in constexprs:
+            types[name] = "constexpr"
+        elif name.endswith("_ptr"):
+            types[name] = _INDEX_POINTERS.get(name) or _INT32_POINTERS.get(name) or f"*{dtype}"
+        else:
+            types[name] = "i32"
+    return types
+
+
+def variants():
+    """``(kernel, constexprs, num_warps)`` for every specialisation the backend launches."""
+    for dense in (True, False):
+        for per_type in (False, True):
+            flags = {"DENSE": dense, "PER_TYPE": per_type}
+            yield kernels.cell_keys, {**flags, "TILE": host.TILE, "BLOCK": host.BLOCK_KEYS}, 4
+            for order, binary, set_value in (
+                (0, False, False),
+                (0, True, False),
+                (0, True, True),
+                (1, False, False),
+            ):
+                options = {
+                    "ORDER": order,
+                    "BINARY": binary,
+                    "SET": set_value,
+                    "TILE": host.TILE,
+                    "RUNS": host.RUNS,
+                }
+                yield kernels.scatter, {**flags, **options}, 2
+            for order in (1, 2):
+                yield kernels.gather, {**flags, "ORDER": order, "BLOCK": host.BLOCK_POINTS}, 4
+
+
+def resources(cubin: bytes) -> str:
+    tool = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "cuobjdump"
+    with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
+        f.write(cubin)
+        f.flush()
+        report = subprocess.run([str(tool), "--dump-resource-usage", f.name], capture_output=True, text=True)
+    usage = [line for line in report.stdout.splitlines() if "REG:" in line]
+    return " ".join(usage[-1].split()[:3]) if usage else "(no resource report)"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 80 or 90")
+    parser.add_argument("--dtype", nargs="+", default=["fp32", "fp64"], choices=["fp32", "fp64"])
+    args = parser.parse_args(argv)
+    if os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"):
+        parser.error("run with TRITON_INTERPRET=0: the interpreter compiles nothing")
+    target = GPUTarget("cuda", args.arch, 32)
+    count = 0
+    for dtype in args.dtype:
+        for fn, constexprs, warps in variants():
+            source = ASTSource(fn=fn, signature=signature(fn, constexprs, dtype), constexprs=constexprs)
+            compiled = triton.compile(source, target=target, options={"num_warps": warps})
+            flags = " ".join(f"{k}={v}" for k, v in constexprs.items())
+            print(f"{fn.__name__:9} {dtype} {flags}: {resources(compiled.asm['cubin'])}")
+            count += 1
+    print(f"{count} kernels compiled for sm_{args.arch}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
