@@ -81,6 +81,11 @@ def test_an_interrupted_run_resumes_exactly(tmp_path):
     rest = resumed.run(progress=False)
     assert [r["step"] for r in rest] == [6, 7]
     assert [r["loss"] for r in rest] == [r["loss"] for r in whole[5:]]
+    # each step's log is written once the next step is queued: all of them, in order, in the CSV too
+    assert [r["step"] for r in whole] == list(range(1, 8))
+    rows = np.genfromtxt(tmp_path / "run" / "train.csv", delimiter=",", names=True)
+    assert rows["step"].tolist() == list(range(1, 8))
+    np.testing.assert_allclose(rows["loss"], [r["loss"] for r in whole], rtol=1e-6)
 
 
 def test_config_is_validated(tmp_path):

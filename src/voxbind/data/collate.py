@@ -55,15 +55,19 @@ class Batch:
     def __len__(self) -> int:
         return int(self.indices.shape[0])
 
+    def _map(self, fn) -> Batch:
+        names = ("coords", "types", "radii", "centers", "labels", "indices", "mask", "atom_index", "grids")
+        return replace(self, **{n: fn(getattr(self, n)) for n in names if getattr(self, n) is not None})
+
     def to(self, device, non_blocking: bool = False) -> Batch:
-        """The tensors moved to ``device`` (transforms stay on the host)."""
-        moved = {
-            name: getattr(self, name).to(device, non_blocking=non_blocking)
-            for name in ("coords", "types", "radii", "centers", "labels", "indices", "mask", "atom_index")
-        }
-        if self.grids is not None:
-            moved["grids"] = self.grids.to(device, non_blocking=non_blocking)
-        return replace(self, **moved)
+        """The tensors moved to ``device`` (transforms stay on the host). From pinned memory (see
+        :meth:`pin_memory`), ``non_blocking=True`` copies without waiting for the device."""
+        return self._map(lambda t: t.to(device, non_blocking=non_blocking))
+
+    def pin_memory(self) -> Batch:
+        """The tensors in page-locked host memory (a ``DataLoader`` with ``pin_memory=True`` calls this),
+        so that copies to a GPU can run behind queued work instead of waiting for it."""
+        return self._map(lambda t: t.pin_memory())
 
     def gridded(self, gridmaker: GridMaker, out: torch.Tensor | None = None) -> Batch:
         """This batch with ``grids`` computed on the batch's device, in one batched call.

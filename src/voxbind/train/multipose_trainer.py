@@ -8,7 +8,7 @@ import torch
 from ..combine import MultiPoseModel, combination, dg_to_pk, pk_to_dg
 from ..data import GroupedSampler
 from .metrics import pearson, rmse, spearman
-from .trainer import Trainer
+from .trainer import StepLog, Trainer
 
 
 def _pose_dg(prediction) -> torch.Tensor:
@@ -43,7 +43,7 @@ class MultiPoseTrainer(Trainer):
         grids = batch.grouped(batch.grids)
         return self.multi(grids, batch.grouped(batch.mask)).combined
 
-    def train_step(self, batch) -> dict[str, float]:
+    def train_step(self, batch) -> StepLog:
         self.net.train()
         batch = self._grids(batch)
         target, known = self._targets(batch)

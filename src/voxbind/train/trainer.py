@@ -56,6 +56,32 @@ def _distributed() -> tuple[int, int]:
     return 0, 1
 
 
+class StepLog:
+    """The values a training step logs, copied off the GPU without waiting for it.
+
+    On a GPU the copy goes to pinned host memory behind the step's work and :meth:`result` waits for
+    that copy alone, so the host can queue the next step (its batch, gridding, model) before the values
+    are read; reading them at once would stall the host on every step.
+    """
+
+    def __init__(self, names, values: torch.Tensor):
+        self.names = tuple(names)
+        self.event = None
+        if values.is_cuda:
+            self.values = torch.empty(values.shape, dtype=values.dtype, pin_memory=True)
+            self.values.copy_(values, non_blocking=True)
+            self.event = torch.cuda.Event()
+            self.event.record()
+        else:
+            self.values = values
+
+    def result(self) -> dict[str, float]:
+        """``{name: value}``, once the step has computed them."""
+        if self.event is not None:
+            self.event.synchronize()
+        return dict(zip(self.names, self.values.tolist(), strict=True))
+
+
 class Trainer:
     """Trains a GNINA-style model on ``.types`` data as configured by :class:`TrainConfig`.
 
@@ -139,6 +165,7 @@ class Trainer:
                 self.gridmaker if self.device.type == "cpu" else None, transform, crop_to=self.gridmaker
             ),
             num_workers=self.config.workers,
+            pin_memory=self.device.type == "cuda",  # copies to the GPU then wait for nothing
         )
 
     def _batches(self):
@@ -154,10 +181,10 @@ class Trainer:
             self.batch_in_epoch = 0
 
     def _grids(self, batch):
-        batch = batch.to(self.device)
+        batch = batch.to(self.device, non_blocking=True)
         return batch if batch.grids is not None else batch.gridded(self.gridmaker)
 
-    def train_step(self, batch) -> dict[str, float]:
+    def train_step(self, batch) -> StepLog:
         c = self.config
         self.net.train()
         batch = self._grids(batch)
@@ -166,7 +193,7 @@ class Trainer:
         parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
         return self.update(parts["loss"], parts)
 
-    def update(self, loss: torch.Tensor, parts: dict[str, torch.Tensor]) -> dict[str, float]:
+    def update(self, loss: torch.Tensor, parts: dict[str, torch.Tensor]) -> StepLog:
         """One optimiser step on ``loss`` (clipped, scheduled); returns ``parts`` averaged over the ranks
         (the global batch's values, as one process would log them)."""
         self.optimizer.zero_grad(set_to_none=True)
@@ -180,7 +207,7 @@ class Trainer:
         self.optimizer.step()
         self.scheduler.step()
         self.step += 1
-        return dict(zip(parts, logged.tolist(), strict=True))
+        return StepLog(parts, logged)
 
     @torch.no_grad()
     def evaluate(self, dataset: ComplexDataset) -> dict[str, float]:
@@ -245,24 +272,40 @@ class Trainer:
         bar = tqdm(total=c.steps, initial=self.step, disable=not (progress and main), unit="step")
         batches = self._batches()
         started = time.perf_counter()
-        while self.step < c.steps and (max_seconds is None or time.perf_counter() - started < max_seconds):
-            record = {"step": self.step + 1, "epoch": self.epoch, "lr": self.optimizer.param_groups[0]["lr"]}
-            record.update(self.train_step(next(batches)))
+        pending = None  # the last step's log, written once the next step is queued
+
+        def write(record: dict, step_log: StepLog) -> None:
+            record.update(step_log.result())
             log.append(record)
             bar.update(1)
             bar.set_postfix(loss=f"{record['loss']:.4f}")
             if main:
                 _append_csv(self.output / "train.csv", record)
                 _board(board, "train", record)
-                if self.step % c.checkpoint_every == 0 or self.step == c.steps:
+
+        while self.step < c.steps and (max_seconds is None or time.perf_counter() - started < max_seconds):
+            record = {"step": self.step + 1, "epoch": self.epoch, "lr": self.optimizer.param_groups[0]["lr"]}
+            step_log = self.train_step(next(batches))
+            if pending is not None:
+                write(*pending)
+            pending = (record, step_log)
+            checkpoint = self.step % c.checkpoint_every == 0 or self.step == c.steps
+            test = self.test_set is not None and (self.step % c.eval_every == 0 or self.step == c.steps)
+            if checkpoint or test:
+                write(*pending)
+                pending = None
+            if main:
+                if checkpoint:
                     self.save()
-                if self.test_set is not None and (self.step % c.eval_every == 0 or self.step == c.steps):
+                if test:
                     metrics = {"step": self.step, **self.evaluate(self.test_set)}
                     _append_csv(self.output / "test.csv", metrics)
                     _board(board, "test", metrics)
                     logger.info(
                         "step %d: %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
                     )
+        if pending is not None:
+            write(*pending)
         bar.close()
         if main:
             if self.step % c.checkpoint_every:  # stopped by the time budget between checkpoints
