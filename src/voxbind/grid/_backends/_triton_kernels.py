@@ -191,11 +191,14 @@ def scatter(
         row = ((channel.to(tl.int64) * tiles + cx) * tiles + cy) * tiles
         starts = tl.load(offsets_ptr + row + z_first, mask=valid, other=0)
         ends = tl.load(offsets_ptr + row + tz + 1, mask=valid, other=0)
-        run = 0
-        while run < RUNS:
+        waiting = ends > starts  # runs holding splats, visited in order; most tiles have none
+        left = tl.sum(waiting.to(tl.int32), axis=0)
+        while left > 0:
+            run = tl.min(tl.where(waiting, lanes, RUNS), axis=0)
+            waiting = waiting & (lanes != run)
+            left -= 1
             j = tl.sum(tl.where(lanes == run, starts, 0), axis=0)
             end = tl.sum(tl.where(lanes == run, ends, 0), axis=0)
-            run += 1
             while j < end:
                 s = tl.load(order_ptr + j).to(tl.int64)
                 j += 1
