@@ -41,11 +41,19 @@ def test_batches_left_to_the_caller_are_checked_on_the_host_and_grid_the_same():
 @pytest.mark.parametrize(
     ("coords", "types", "message"),
     [
-        ([[0.0, np.nan, 0.0]], [0], "coords has a non-finite value at example 1, atom 0: nan"),
-        ([[0.0, 0.0, 0.0]], [3], "type index 3 at example 1, atom 0 is out of range for num_types=3"),
+        (
+            [[0.0, np.nan, 0.0]],
+            [0],
+            r"coords has a non-finite value at example 1, atom 0: nan \(dataset example 7\)",
+        ),
+        (
+            [[0.0, 0.0, 0.0]],
+            [3],
+            r"type index 3 at example 1, atom 0 is out of range for num_types=3 .*\(dataset example 7\)",
+        ),
     ],
 )
 def test_bad_values_are_caught_when_the_batch_is_made(coords, types, message):
-    examples = [_examples()[0], _example(1, coords, types)]
+    examples = [_examples()[0], _example(7, coords, types)]
     with pytest.raises(GridInputError, match=message):
         GridCollate(None)(examples)

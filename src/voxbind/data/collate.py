@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from ..errors import GridInputError
 from ..grid.functional import check_atoms
 from ..grid.gridmaker import GridMaker
 from .dataset import Example
@@ -219,5 +220,19 @@ class GridCollate:
             return batch.gridded(self.gridmaker)
         # Gridding is left to the caller, maybe on a GPU: check the values here, on the host, where it
         # costs no synchronisation (GridInputError for a bad value, as gridding would raise).
-        check_atoms(batch.centers, batch.coords, batch.types, batch.radii, channels, radii_per_type=False)
+        try:
+            check_atoms(batch.centers, batch.coords, batch.types, batch.radii, channels, radii_per_type=False)
+        except GridInputError as exc:
+            raise GridInputError(f"{exc} ({_culprit(batch, channels)})") from exc
         return replace(batch, checked=True)
+
+
+def _culprit(batch: Batch, channels: int) -> str:
+    """Which dataset example of ``batch`` fails the value checks (run again one row at a time)."""
+    for b, index in enumerate(batch.indices.tolist()):
+        try:
+            row = (batch.centers[b], batch.coords[b], batch.types[b], batch.radii[b], channels)
+            check_atoms(*row, radii_per_type=False)
+        except GridInputError:
+            return f"dataset example {index}"
+    return "several examples together"
