@@ -31,6 +31,9 @@ _INT32_POINTERS = {"key_ptr": "*i32", "span_ptr": "*i32"}
 def signature(fn, constexprs: dict, dtype: str) -> dict:
     """Argument types as the host launches ``fn``: index tensors int64, keys and spans int32, every
     other tensor in the grid's dtype, scalars int32."""
+    missing = {fn.arg_names[i] for i in fn.constexprs} - set(constexprs)
+    if missing:
+        raise SystemExit(f"{fn.__name__}: no value given for constexpr {', '.join(sorted(missing))}")
     types = {}
     for name in fn.arg_names:
         if name in constexprs:
@@ -42,12 +45,12 @@ def signature(fn, constexprs: dict, dtype: str) -> dict:
     return types
 
 
-def variants():
+def variants(cell: int):
     """``(kernel, constexprs, num_warps)`` for every specialisation the backend launches."""
     for dense in (True, False):
         for per_type in (False, True):
             flags = {"DENSE": dense, "PER_TYPE": per_type}
-            yield kernels.cell_keys, {**flags, "TILE": host.TILE, "BLOCK": host.BLOCK_KEYS}, 4
+            yield kernels.cell_keys, {**flags, "CELL": cell, "BLOCK": host.BLOCK_KEYS}, 4
             for order, binary, set_value in (
                 (0, False, False),
                 (0, True, False),
@@ -59,6 +62,7 @@ def variants():
                     "BINARY": binary,
                     "SET": set_value,
                     "TILE": host.TILE,
+                    "CELL": cell,
                     "RUNS": host.RUNS,
                 }
                 yield kernels.scatter, {**flags, **options}, 2
@@ -80,13 +84,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 80 or 90")
     parser.add_argument("--dtype", nargs="+", default=["fp32", "fp64"], choices=["fp32", "fp64"])
+    parser.add_argument("--cell", type=int, default=host.CELL, help="binning cell side (points)")
     args = parser.parse_args(argv)
     if os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"):
         parser.error("run with TRITON_INTERPRET=0: the interpreter compiles nothing")
     target = GPUTarget("cuda", args.arch, 32)
     count = 0
     for dtype in args.dtype:
-        for fn, constexprs, warps in variants():
+        for fn, constexprs, warps in variants(args.cell):
             source = ASTSource(fn=fn, signature=signature(fn, constexprs, dtype), constexprs=constexprs)
             compiled = triton.compile(source, target=target, options={"num_warps": warps})
             flags = " ".join(f"{k}={v}" for k, v in constexprs.items())

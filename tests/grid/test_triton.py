@@ -65,6 +65,21 @@ def test_boxes_spanning_several_tiles_of_a_larger_grid(kind, atoms):
         close(got, want)
 
 
+def test_smaller_binning_cells_give_the_same_results(monkeypatch):
+    """Cells of 4³ points (two per tile side) instead of one per tile: tiles read more, shorter runs."""
+    from voxbind.grid._backends import _triton
+
+    monkeypatch.setattr(_triton, "CELL", 4)
+    case = _case("index", 40, 3, seed=5, box=15.0, points=25)
+    options = {"dimension": 12.0, "num_types": 3}
+    grid, first, second = derivatives("triton", "index", None, *case, **options)
+    grid_r, first_r, second_r = derivatives("reference", "index", None, *case, **options)
+    assert grid_r.abs().sum() > 50
+    close(grid, grid_r)
+    for got, want in zip([*first, *second], [*first_r, *second_r], strict=True):
+        close(got, want)
+
+
 def test_unchecked_bad_atoms_are_skipped_inside_the_kernels():
     """Input not checked (``check_values=False`` on a GPU) may hold a type out of range or non-finite
     values: the kernels skip those atoms rather than read or write outside their tensors."""

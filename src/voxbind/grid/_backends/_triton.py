@@ -6,10 +6,10 @@ vector types the host lists the (atom, type) pairs to visit: those with a non-ze
 when the type gradient is wanted (a zero weight still has a gradient).
 
 The forward pass bins splats by *cell*: :func:`cell_keys` gives each splat the (example, channel, first
-tile along x, y, z) its cut-off box starts in, a stable sort groups the splats by cell (in splat order
-within one, so sums run in atom order and results are deterministic), and ``searchsorted`` gives each
-cell its slice. Every size follows from the batch's shape, so with index types nothing here waits for
-the GPU; vector types list their pairs with ``nonzero``, one synchronisation.
+block of ``CELL³`` points along x, y, z) its cut-off box starts in, a stable sort groups the splats by
+cell (in splat order within one, so results are deterministic), and ``searchsorted`` gives each cell
+its slice. Every size follows from the batch's shape, so with index types nothing here waits for the
+GPU; vector types list their pairs with ``nonzero``, one synchronisation.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from .._spec import GridGeometry
 from . import _triton_kernels as kernels
 
 TILE = 8  # grid points per tile side in the forward pass (8³ = 512 per program)
+CELL = 8  # grid points per cell side when binning (a divisor of TILE; smaller: fewer splats to test)
 BLOCK_POINTS = 256  # grid points per step of a per-splat program
 BLOCK_KEYS = 256  # splats per program when finding their cells
-RUNS = 16  # runs of cells whose bounds a forward program loads at once (spans up to 4 tiles: one load)
+RUNS = 16  # runs of cells whose bounds a forward program loads at once (4 × 4: one load, usually)
 
 
 class _Atoms:
@@ -67,23 +68,24 @@ def _items(count: int, dtype, device) -> torch.Tensor:
 
 
 def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
-    """``(offsets (W + 1,), order (S,), span (1,), tiles)``: the splats whose cut-off box starts in cell
-    ``w = (channel · tiles + x) · tiles² + y · tiles + z`` are ``order[offsets[w]:offsets[w + 1]]``, in
-    splat order; ``span`` is the most tiles any box spans along an axis. Every size here follows from
-    the batch's shape alone, so nothing waits on the GPU."""
-    tiles = -(-geom.n // TILE)
+    """``(offsets (W + 1,), order (S,), span (1,), cells)``: the splats whose cut-off box starts in cell
+    ``w = ((channel · cells + x) · cells + y) · cells + z`` (blocks of ``CELL³`` points, ``cells`` a
+    side) are ``order[offsets[w]:offsets[w + 1]]``, in splat order; ``span`` is the most cells any box
+    spans along an axis. Every size here follows from the batch's shape alone, so nothing waits on the
+    GPU."""
+    cells = -(-geom.n // CELL)
     device = consts.device
     S = atoms.count
-    cells = num_channels * tiles**3
-    key = torch.empty(S, dtype=torch.int32 if cells < 2**31 else torch.int64, device=device)
+    W = num_channels * cells**3
+    key = torch.empty(S, dtype=torch.int32 if W < 2**31 else torch.int64, device=device)
     spans = torch.empty(S, dtype=torch.int32, device=device)
     kernels.cell_keys[(-(-S // BLOCK_KEYS),)](
-        key, spans, *atoms.tensors, consts, S, *atoms.sizes, geom.n, tiles, cells,
-        TILE=TILE, BLOCK=BLOCK_KEYS, **atoms.flags,
+        key, spans, *atoms.tensors, consts, S, *atoms.sizes, geom.n, cells, W,
+        CELL=CELL, BLOCK=BLOCK_KEYS, **atoms.flags,
     )  # fmt: skip
     key, order = torch.sort(key, stable=True)  # stable: each cell's splats stay in splat order
-    offsets = torch.searchsorted(key, _items(cells + 1, key.dtype, device))
-    return offsets, order, spans.amax().reshape(1), tiles
+    offsets = torch.searchsorted(key, _items(W + 1, key.dtype, device))
+    return offsets, order, spans.amax().reshape(1), cells
 
 
 def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value, grads=None):
@@ -92,11 +94,13 @@ def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value
     if atoms.count == 0:
         return out.zero_()
     consts = _constants(geom, out.dtype, out.device)
-    offsets, listed, span, tiles = _bin(atoms, consts, B * T, geom)
+    offsets, listed, span, cells = _bin(atoms, consts, B * T, geom)
+    tiles = -(-geom.n // TILE)
     a, e, b = grads if grads is not None else atoms.tensors[1:4]
     kernels.scatter[(B * T * tiles**3,)](
-        out, offsets, listed, span, *atoms.tensors, a, e, b, consts, *atoms.sizes, geom.n, tiles,
-        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, RUNS=RUNS, num_warps=2, **atoms.flags,
+        out, offsets, listed, span, *atoms.tensors, a, e, b, consts, *atoms.sizes, geom.n, tiles, cells,
+        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, CELL=CELL, RUNS=RUNS, num_warps=2,
+        **atoms.flags,
     )  # fmt: skip
     return out
 

@@ -6,8 +6,8 @@ positions in the ``(B, N, K)`` weights). Every kernel reads the atoms in the
 :class:`~voxbind.grid._spec.AtomBatch` layout through :func:`_splat`; a splat whose radius reads 0 (no
 radius, or an ignored atom) contributes nothing. No kernel uses atomics:
 
-* :func:`cell_keys` bins the splats: each gets the cell (example, channel, first tile along x, y and
-  z) its cut-off box starts in; the host sorts the splats by cell.
+* :func:`cell_keys` bins the splats: each gets the cell (example, channel, first block of ``CELL³``
+  points along x, y and z) its cut-off box starts in; the host sorts the splats by cell.
 * :func:`scatter` (grid-shaped outputs): one program per (example, channel, tile) reads the cells its
   splats can start in, skips those whose box misses the tile, sums the densities of the rest over its
   points and writes the tile once. ``ORDER == 0`` is the forward pass, ``ORDER == 1`` the grid-gradient
@@ -122,19 +122,19 @@ def _box_tiles(x, y, z, r, consts_ptr, n, TILE):
 @triton.jit
 def cell_keys(
     key_ptr, span_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
-    tiles, skip_key, DENSE: tl.constexpr, PER_TYPE: tl.constexpr, TILE: tl.constexpr, BLOCK: tl.constexpr,
+    cells, skip_key, DENSE: tl.constexpr, PER_TYPE: tl.constexpr, CELL: tl.constexpr, BLOCK: tl.constexpr,
 ):  # fmt: skip
-    """``key[s]``: the cell of splat ``s``, ``((b·T + c)·tiles + x)·tiles + y)·tiles + z`` for the first
-    tile ``(x, y, z)`` its cut-off box overlaps (``skip_key`` for a splat that reaches no grid point);
-    ``span[s]``: the most tiles that box spans along one axis (0 for a skipped splat)."""
+    """``key[s]``: the cell of splat ``s``, ``((b·T + c)·cells + x)·cells + y)·cells + z`` for the first
+    cell ``(x, y, z)`` (``CELL³`` grid points) its cut-off box overlaps (``skip_key`` for a splat that
+    reaches no grid point); ``span[s]``: the most cells that box spans along one axis (0 if skipped)."""
     s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = s < S
     _, _, channel, x, y, z, r, _ = _splat(
         s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
     )
-    lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, TILE)
+    lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, CELL)
     live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
-    key = ((channel * tiles + lx) * tiles + ly) * tiles + lz
+    key = ((channel * cells + lx) * cells + ly) * cells + lz
     key = tl.where(live, key, skip_key)
     span = tl.where(live, tl.maximum(tl.maximum(sx, sy), sz), 0)
     tl.store(key_ptr + s, key.to(key_ptr.dtype.element_ty), mask=ok)
@@ -144,16 +144,17 @@ def cell_keys(
 @triton.jit
 def scatter(
     out_ptr, offsets_ptr, order_ptr, span_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
-    grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, consts_ptr, N, K, T, n, tiles,
+    grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, consts_ptr, N, K, T, n, tiles, cells,
     DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BINARY: tl.constexpr,
-    SET: tl.constexpr, TILE: tl.constexpr, RUNS: tl.constexpr,
+    SET: tl.constexpr, TILE: tl.constexpr, CELL: tl.constexpr, RUNS: tl.constexpr,
 ):  # fmt: skip
     """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``.
 
-    The splats that can reach the tile start in one of the cells up to ``span - 1`` tiles below it
-    along each axis (``span``: the largest span of any splat); cells are read from the sorted splats
-    ``order[offsets[cell]:offsets[cell + 1]]``: whole runs of cells along z at once, the bounds of
-    ``RUNS`` runs in one load; a splat whose box misses the tile is skipped before any point is
+    The splats that can reach the tile start in one of its cells (``CELL³`` points; ``TILE`` is a
+    multiple of ``CELL``) or up to ``span - 1`` cells below them along each axis (``span``: the most
+    cells any splat spans); cells are read from the sorted splats ``order[offsets[cell]:offsets[cell +
+    1]]``: whole runs of cells along z at once, the bounds of ``RUNS`` runs in one load, and only runs
+    that hold splats are visited; a splat whose box misses the tile is skipped before any point is
     evaluated.
 
     ``ORDER == 0``: ``Σ w ρ`` (``SET``: 1 where any splat has ``ρ ≠ 0``; ``BINARY``: ``ρ = [d < r]``).
@@ -178,19 +179,22 @@ def scatter(
     pz = lower + iz.to(lower.dtype) * res
     acc = tl.zeros([TILE * TILE * TILE], dtype=out_ptr.dtype.element_ty)
     span = tl.load(span_ptr)
-    z_first = tl.maximum(tz - span + 1, 0)
+    PER: tl.constexpr = TILE // CELL  # cells per tile side
+    width = span + PER - 1  # cells per axis where the tile's splats can start
+    z_first = tl.maximum(tz * PER - span + 1, 0)
+    z_last = tl.minimum(tz * PER + PER - 1, cells - 1)
     lanes = tl.arange(0, RUNS)
     # (while loops: range() over loaded bounds fails in the interpreter)
     p0 = 0
-    while p0 < span * span:  # RUNS runs of cells (x, y, z_first..tz) at a time, their bounds in one load
+    while p0 < width * width:  # RUNS runs of cells (x, y, z_first..z_last) at a time, bounds in one load
         p = p0 + lanes
         p0 += RUNS
-        cx = tx - p // span
-        cy = ty - p % span
-        valid = (p < span * span) & (cx >= 0) & (cy >= 0)
-        row = ((channel.to(tl.int64) * tiles + cx) * tiles + cy) * tiles
+        cx = tx * PER + PER - 1 - p // width
+        cy = ty * PER + PER - 1 - p % width
+        valid = (p < width * width) & (cx >= 0) & (cy >= 0) & (cx < cells) & (cy < cells)
+        row = ((channel.to(tl.int64) * cells + cx) * cells + cy) * cells
         starts = tl.load(offsets_ptr + row + z_first, mask=valid, other=0)
-        ends = tl.load(offsets_ptr + row + tz + 1, mask=valid, other=0)
+        ends = tl.load(offsets_ptr + row + z_last + 1, mask=valid, other=0)
         waiting = ends > starts  # runs holding splats, visited in order; most tiles have none
         left = tl.sum(waiting.to(tl.int32), axis=0)
         while left > 0:
