@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+DEVICE = torch.device("cuda")  # run --device cpu: under Triton's interpreter, to check the script itself
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data" / "gnina-testdata"
 RESOLUTION, DIMENSION = 0.5, 23.5
@@ -75,14 +76,19 @@ def load_batch(path: Path) -> dict:
     return {**data, "coords": coords, "types": types, "radii": radii}
 
 
+def _sync() -> None:
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def _cuda_ms(fn, repeats: int) -> float:
     """Median time of ``fn()`` in ms (CUDA synchronised), after two warm-up calls."""
     times = []
     for i in range(repeats + 2):
-        torch.cuda.synchronize()
+        _sync()
         start = time.perf_counter()
         fn()
-        torch.cuda.synchronize()
+        _sync()
         if i >= 2:
             times.append(time.perf_counter() - start)
     return 1e3 * sorted(times)[len(times) // 2]
@@ -91,7 +97,7 @@ def _cuda_ms(fn, repeats: int) -> float:
 def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
     import voxbind
 
-    dev = torch.device("cuda")
+    dev = DEVICE
     coords = data["coords"].to(dev)
     types = data["types"].to(dev)
     radii = data["radii"].to(dev)
@@ -134,10 +140,44 @@ def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
     return results, out
 
 
+def _binning_variants(data: dict, cells: list[int], repeats: int) -> None:
+    """The forward (no checks, reused buffer) with each binning cell size: a smaller cell makes tiles
+    test fewer splats that miss them, for more and shorter runs of cells and a larger cell index."""
+    import voxbind
+    from voxbind.grid._backends import _triton
+
+    dev = DEVICE
+    coords, types, radii = (data[k].to(dev) for k in ("coords", "types", "radii"))
+    centers = data["centers"].to(dev, torch.float32)
+    T = data["num_channels"]
+    gm = voxbind.GridMaker(RESOLUTION, DIMENSION, backend="triton")
+    out = torch.empty((coords.shape[0], *gm.grid_shape(T)), device=dev)
+    chosen = (_triton.CELL, _triton.RUNS)
+    reference = None
+    try:
+        for cell in cells:
+            _triton.CELL, _triton.RUNS = cell, 16 if cell == _triton.TILE else 32
+
+            def forward():
+                with torch.no_grad():
+                    gm(centers, coords, types, radii, T, out=out, check_values=False)
+
+            ms = _cuda_ms(forward, repeats)
+            graph = _graph_ms(forward, repeats)
+            reference = out.clone() if reference is None else reference
+            gap = (out - reference).abs().max().item()
+            replay = "not captured" if graph is None else f"{graph:.3f} ms from a CUDA graph"
+            print(f"binning cells of {cell}³ points: forward {ms:.3f} ms, {replay} (differs by {gap:.1e})")
+    finally:
+        _triton.CELL, _triton.RUNS = chosen
+
+
 def _graph_ms(fn, repeats: int) -> float | None:
     """Median time of replaying ``fn`` captured in a CUDA graph (``None`` if it cannot be captured)."""
+    if DEVICE.type != "cuda":
+        return None
     fn()  # compiled, and its constants cached, before capture
-    torch.cuda.synchronize()
+    _sync()
     graph = torch.cuda.CUDAGraph()
     try:
         with torch.cuda.graph(graph):
@@ -153,14 +193,14 @@ def _training_step(grids: torch.Tensor, labels: torch.Tensor, mixed: bool):
     autocast (as ``Trainer``)."""
     from voxbind.models import Default2018
 
-    model = Default2018(num_channels=grids.shape[1]).cuda()
+    model = Default2018(num_channels=grids.shape[1], grid_size=grids.shape[-1]).to(DEVICE)
     optimiser = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-3)
-    pose = labels[:, 0].long().cuda()
-    affinity = labels[:, 1].abs().cuda()
+    pose = labels[:, 0].long().to(DEVICE)
+    affinity = labels[:, 1].abs().to(DEVICE)
 
     def step(batch_grids):
         optimiser.zero_grad(set_to_none=True)
-        with torch.autocast("cuda", enabled=mixed):
+        with torch.autocast(DEVICE.type, enabled=mixed):
             out = model(batch_grids)
             loss = torch.nn.functional.cross_entropy(out.pose_logits.float(), pose)
             loss = loss + torch.nn.functional.mse_loss(out.affinity.float(), affinity)
@@ -173,11 +213,11 @@ def _training_step(grids: torch.Tensor, labels: torch.Tensor, mixed: bool):
 def _pipelined_ms(fn, repeats: int) -> float:
     """Mean time of ``fn()`` over ``repeats`` calls synchronised only at the end (after a warm-up)."""
     fn()
-    torch.cuda.synchronize()
+    _sync()
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
-    torch.cuda.synchronize()
+    _sync()
     return 1e3 * (time.perf_counter() - start) / repeats
 
 
@@ -203,10 +243,14 @@ def _steps(data: dict, grids: torch.Tensor, repeats: int, mixed: bool) -> dict:
     }
 
 
-def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
+def run(path: Path, molgrid_path: str | None, repeats: int, cells: list[int]) -> None:
     data = load_batch(path)
     B = data["coords"].shape[0]
-    print(f"device: {torch.cuda.get_device_name()}; batch of {B} at {data['num_channels']}×48³")
+    name = torch.cuda.get_device_name() if DEVICE.type == "cuda" else str(DEVICE)
+    n = round(DIMENSION / RESOLUTION) + 1
+    print(f"device: {name}; batch of {B} at {data['num_channels']}×{n}³")
+    if cells:
+        _binning_variants(data, cells, repeats)
     mine, grids = _voxbind_side(data, repeats)
     steps = {
         "float32": _steps(data, grids, repeats, mixed=False),
@@ -221,7 +265,7 @@ def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
             side = [sys.executable, str(HERE / "molgrid_gpu_side.py"), str(path), str(result), str(grid_file)]
             subprocess.run([*side, str(repeats), str(RESOLUTION), str(DIMENSION)], check=True, env=env)
             theirs = json.loads(result.read_text())
-            their_grid = torch.load(grid_file).cuda()
+            their_grid = torch.load(grid_file).to(DEVICE)
         gap = (their_grid - grids).abs().max().item()
         print(f"largest difference between the two grids: {gap:.2e}")
     for key, value in mine.items():
@@ -259,6 +303,7 @@ def run(path: Path, molgrid_path: str | None, repeats: int) -> None:
 
 
 def main(argv=None) -> None:
+    global DEVICE, DIMENSION
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare", help="type 64 complexes of the shared data into one file")
@@ -268,11 +313,17 @@ def main(argv=None) -> None:
     r.add_argument("path", type=Path)
     r.add_argument("--molgrid-path", help="folder holding molgrid 0.5.5 and numpy<2 (PYTHONPATH)")
     r.add_argument("--repeats", type=int, default=20)
+    r.add_argument("--cells", type=int, nargs="*", default=[8, 4], help="binning cell sizes to compare")
+    r.add_argument(
+        "--device", default="cuda", help="cpu: a check of this script (TRITON_INTERPRET=1, small --dimension)"
+    )
+    r.add_argument("--dimension", type=float, default=DIMENSION, help="grid side (Å)")
     args = parser.parse_args(argv)
     if args.command == "prepare":
         prepare(args.path, args.batch)
     else:
-        run(args.path, args.molgrid_path, args.repeats)
+        DEVICE, DIMENSION = torch.device(args.device), args.dimension
+        run(args.path, args.molgrid_path, args.repeats, args.cells)
 
 
 if __name__ == "__main__":
