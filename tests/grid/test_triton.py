@@ -36,13 +36,8 @@ def _case(kind, atoms, types, seed=7, box=7.0, points=13):
     return [None if v is None else v.to(DEVICE) for v in move]
 
 
-@pytest.mark.parametrize(
-    ("kind", "atoms", "types", "multiple"),
-    [("index", 40, 5, 1.0), ("index", 30, 3, -1.2), ("vector", 16, 3, 1.0), ("pertype", 16, 3, 0.8)],
-)
-def test_triton_matches_reference_to_second_order(kind, atoms, types, multiple):
-    case = _case(kind, atoms, types)
-    options = {"dimension": 6.0, "num_types": types, "multiple": multiple}
+def _matches_reference(kind, case, options):
+    """Grid, first and second derivatives of the Triton backend equal the reference's."""
     grid, first, second = derivatives("triton", kind, None, *case, **options)
     grid_r, first_r, second_r = derivatives("reference", kind, None, *case, **options)
     assert grid_r.abs().sum() > 50  # the atoms are really in the box
@@ -51,18 +46,23 @@ def test_triton_matches_reference_to_second_order(kind, atoms, types, multiple):
         close(got, want)
 
 
+@pytest.mark.parametrize(
+    ("kind", "atoms", "types", "multiple"),
+    [("index", 40, 5, 1.0), ("index", 30, 3, -1.2), ("vector", 16, 3, 1.0), ("pertype", 16, 3, 0.8)],
+)
+def test_triton_matches_reference_to_second_order(kind, atoms, types, multiple):
+    case = _case(kind, atoms, types)
+    options = {"dimension": 6.0, "num_types": types, "multiple": multiple}
+    _matches_reference(kind, case, options)
+
+
 @pytest.mark.parametrize(("kind", "atoms"), [("index", 60), ("vector", 20)])
 def test_boxes_spanning_several_tiles_of_a_larger_grid(kind, atoms):
     """25³ points are 4 tiles a side; cut-off boxes span up to 3 of them, and some atoms sit across
     the grid's edge or outside it, so tiles read atoms from several cells below them."""
     case = _case(kind, atoms, 3, seed=11, box=15.0, points=25)
     options = {"dimension": 12.0, "num_types": 3}
-    grid, first, second = derivatives("triton", kind, None, *case, **options)
-    grid_r, first_r, second_r = derivatives("reference", kind, None, *case, **options)
-    assert grid_r.abs().sum() > 50
-    close(grid, grid_r)
-    for got, want in zip([*first, *second], [*first_r, *second_r], strict=True):
-        close(got, want)
+    _matches_reference(kind, case, options)
 
 
 def test_smaller_binning_cells_give_the_same_results(monkeypatch):
@@ -72,12 +72,7 @@ def test_smaller_binning_cells_give_the_same_results(monkeypatch):
     monkeypatch.setattr(_triton, "CELL", 4)
     case = _case("index", 40, 3, seed=5, box=15.0, points=25)
     options = {"dimension": 12.0, "num_types": 3}
-    grid, first, second = derivatives("triton", "index", None, *case, **options)
-    grid_r, first_r, second_r = derivatives("reference", "index", None, *case, **options)
-    assert grid_r.abs().sum() > 50
-    close(grid, grid_r)
-    for got, want in zip([*first, *second], [*first_r, *second_r], strict=True):
-        close(got, want)
+    _matches_reference("index", case, options)
 
 
 def test_unchecked_bad_atoms_are_skipped_inside_the_kernels():
