@@ -28,9 +28,9 @@ _INDEX_POINTERS = {"offsets_ptr": "*i64", "order_ptr": "*i64", "index_ptr": "*i6
 _INT32_POINTERS = {"key_ptr": "*i32", "span_ptr": "*i32"}
 
 
-def signature(fn, constexprs: dict, dtype: str) -> dict:
+def signature(fn, constexprs: dict, dtype: str, output: str | None = None) -> dict:
     """Argument types as the host launches ``fn``: index tensors int64, keys and spans int32, every
-    other tensor in the grid's dtype, scalars int32."""
+    other tensor in the atoms' dtype (``output``: the output's, if another), scalars int32."""
     missing = {fn.arg_names[i] for i in fn.constexprs} - set(constexprs)
     if missing:
         raise SystemExit(f"{fn.__name__}: no value given for constexpr {', '.join(sorted(missing))}")
@@ -40,17 +40,20 @@ def signature(fn, constexprs: dict, dtype: str) -> dict:
             types[name] = "constexpr"
         elif name.endswith("_ptr"):
             types[name] = _INDEX_POINTERS.get(name) or _INT32_POINTERS.get(name) or f"*{dtype}"
+            if name == "out_ptr" and output is not None:
+                types[name] = f"*{output}"
         else:
             types[name] = "i32"
     return types
 
 
 def variants(cell: int):
-    """``(kernel, constexprs, num_warps)`` for every specialisation the backend launches."""
+    """``(kernel, constexprs, num_warps, output dtype)`` for every specialisation the backend launches
+    (the forward pass also into float16 and bfloat16 buffers)."""
     for dense in (True, False):
         for per_type in (False, True):
             flags = {"DENSE": dense, "PER_TYPE": per_type}
-            yield kernels.cell_keys, {**flags, "CELL": cell, "BLOCK": host.BLOCK_KEYS}, 4
+            yield kernels.cell_keys, {**flags, "CELL": cell, "BLOCK": host.BLOCK_KEYS}, 4, None
             for order, binary, set_value in (
                 (0, False, False),
                 (0, True, False),
@@ -65,9 +68,11 @@ def variants(cell: int):
                     "CELL": cell,
                     "RUNS": host.RUNS,
                 }
-                yield kernels.scatter, {**flags, **options}, 2
+                outputs = (None, "fp16", "bf16") if order == 0 else (None,)
+                for output in outputs:
+                    yield kernels.scatter, {**flags, **options}, 2, output
             for order in (1, 2):
-                yield kernels.gather, {**flags, "ORDER": order, "BLOCK": host.BLOCK_POINTS}, 4
+                yield kernels.gather, {**flags, "ORDER": order, "BLOCK": host.BLOCK_POINTS}, 4, None
 
 
 def resources(cubin: bytes) -> str:
@@ -91,11 +96,16 @@ def main(argv=None) -> int:
     target = GPUTarget("cuda", args.arch, 32)
     count = 0
     for dtype in args.dtype:
-        for fn, constexprs, warps in variants(args.cell):
-            source = ASTSource(fn=fn, signature=signature(fn, constexprs, dtype), constexprs=constexprs)
-            compiled = triton.compile(source, target=target, options={"num_warps": warps})
+        for fn, constexprs, warps, output in variants(args.cell):
+            types = signature(fn, constexprs, dtype, output)
+            compiled = triton.compile(
+                ASTSource(fn=fn, signature=types, constexprs=constexprs),
+                target=target,
+                options={"num_warps": warps},
+            )
             flags = " ".join(f"{k}={v}" for k, v in constexprs.items())
-            print(f"{fn.__name__:9} {dtype} {flags}: {resources(compiled.asm['cubin'])}")
+            into = f" into {output}" if output else ""
+            print(f"{fn.__name__:9} {dtype} {flags}{into}: {resources(compiled.asm['cubin'])}")
             count += 1
     print(f"{count} kernels compiled for sm_{args.arch}")
     return 0

@@ -57,3 +57,13 @@ def test_bad_values_are_caught_when_the_batch_is_made(coords, types, message):
     examples = [_examples()[0], _example(7, coords, types)]
     with pytest.raises(GridInputError, match=message):
         GridCollate(None)(examples)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_grids_are_the_float32_grids_rounded(dtype):
+    gm = GridMaker(0.5, 4.0)
+    batch = GridCollate(None)(_examples())
+    full = batch.gridded(gm).grids
+    half = batch.gridded(gm, dtype=dtype).grids
+    assert half.dtype == dtype
+    assert torch.equal(half, full.to(dtype))

@@ -38,3 +38,29 @@ def test_out_is_refused_when_it_does_not_fit_or_gradients_are_recorded():
         gmaker(center, coords, types, radii, 4, out=torch.empty(2, 4, 13, 13, 13, dtype=torch.float64))
     with pytest.raises(GridInputError, match="no_grad"):
         gmaker(center, coords.requires_grad_(), types, radii, 4, out=torch.empty(2, 4, 13, 13, 13))
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "triton"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_buffers_hold_the_float32_grid_rounded_once(backend, dtype):
+    """Densities are summed in the atoms' dtype and rounded when stored: the result is exactly the
+    backend's float32 grid converted, and within half precision of the reference (Triton runs under its
+    interpreter without a GPU)."""
+    if backend == "triton":
+        pytest.importorskip("triton", reason="the triton backend needs the triton package")
+    device = torch.device("cuda" if backend == "triton" and torch.cuda.is_available() else "cpu")
+    gmaker = GridMaker(resolution=0.5, dimension=6.0, backend=backend)
+    center, coords, types, radii = (t.to(device) for t in _atoms())
+    reference = GridMaker(resolution=0.5, dimension=6.0, backend="reference")(center, coords, types, radii, 4)
+    buffer = torch.full(reference.shape, 7.0, dtype=dtype, device=device)
+    with torch.no_grad():
+        full = gmaker(center, coords, types, radii, 4)
+        gmaker(center, coords, types, radii, 4, out=buffer)
+    assert full.max() > 1.0  # overlapping atoms: sums that a half-precision accumulator would round
+    if backend == "triton" and device.type == "cpu" and dtype == torch.bfloat16:
+        # Triton's interpreter truncates float32 to bfloat16 where GPUs (and PyTorch) round to nearest
+        assert (buffer.float() - full.to(dtype).float()).abs().max() <= torch.finfo(dtype).eps * full.max()
+    else:
+        assert torch.equal(buffer, full.to(dtype))
+    step = torch.finfo(dtype).eps * reference.abs().max().item()  # one unit of the largest value
+    torch.testing.assert_close(buffer.float(), reference, rtol=0, atol=step)

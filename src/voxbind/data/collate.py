@@ -70,15 +70,23 @@ class Batch:
         so that copies to a GPU can run behind queued work instead of waiting for it."""
         return self._map(lambda t: t.pin_memory())
 
-    def gridded(self, gridmaker: GridMaker, out: torch.Tensor | None = None) -> Batch:
+    def gridded(
+        self, gridmaker: GridMaker, out: torch.Tensor | None = None, dtype: torch.dtype | None = None
+    ) -> Batch:
         """This batch with ``grids`` computed on the batch's device, in one batched call.
 
         Args:
             out: a ``(B, C, n, n, n)`` buffer to grid into; reusing one across batches is much faster
                 than fresh memory on CPU (the previous batch's grids are overwritten).
+            dtype: ``torch.float16`` or ``torch.bfloat16`` for half-precision grids (summed in float32,
+                rounded once): half the memory, and what a model under autocast takes. Default: the
+                coordinates' dtype (float32), or ``out``'s.
         """
         if out is not None and out.shape[0] != len(self):
             out = None  # e.g. the last, shorter batch of an epoch
+        if out is None and dtype is not None and dtype != self.coords.dtype:
+            shape = (len(self), *gridmaker.grid_shape(self.num_channels))
+            out = torch.empty(shape, dtype=dtype, device=self.coords.device)
         with torch.no_grad():
             grids = gridmaker(
                 self.centers.to(self.coords.dtype),

@@ -43,8 +43,11 @@ def coords_to_grid(
         num_types: number of channels ``T``; required with index types.
         radii_per_type: whether ``radii`` are per type; inferred from the shape unless both readings fit
             (an unbatched call with as many atoms as types), in which case it is required.
-        out: a tensor of the result's shape, dtype and device to write into (reusing one buffer across
-            batches avoids the cost of fresh memory); only when no gradient is recorded.
+        out: a tensor of the result's shape and device to write into (reusing one buffer across
+            batches avoids the cost of fresh memory); only when no gradient is recorded. Its dtype is
+            that of ``coords``, or float16 / bfloat16: densities are then summed in the coordinates'
+            precision and rounded once when stored (half the memory, and the dtype a model under
+            autocast takes).
         check_values: check that coordinates, radii and the center are finite, radii non-negative and
             type indices in range. On a GPU the answer costs one host synchronisation per call, which
             stalls the queue; ``False`` skips the checks there, for input already checked on the host
@@ -99,14 +102,18 @@ def check_atoms(center, coords, types, radii, num_types: int | None = None, *, r
     normalise(center, coords, types, radii, num_types, radii_per_type, 1.0)
 
 
+_HALF = (torch.float16, torch.bfloat16)
+
+
 def _check_out(out: torch.Tensor, atoms, geom, batched: bool) -> None:
     shape = (atoms.num_types,) + (geom.n,) * 3
     if batched:
         shape = (atoms.rel.shape[0], *shape)
-    if tuple(out.shape) != shape or out.dtype != atoms.rel.dtype or out.device != atoms.rel.device:
+    dtype_ok = out.dtype == atoms.rel.dtype or out.dtype in _HALF
+    if tuple(out.shape) != shape or not dtype_ok or out.device != atoms.rel.device:
         raise GridInputError(
-            f"out must be a {tuple(shape)} {atoms.rel.dtype} tensor on {atoms.rel.device}, "
-            f"got {tuple(out.shape)} {out.dtype} on {out.device}"
+            f"out must be a {tuple(shape)} tensor of {atoms.rel.dtype}, float16 or bfloat16 on "
+            f"{atoms.rel.device}, got {tuple(out.shape)} {out.dtype} on {out.device}"
         )
     if not out.is_contiguous():
         raise GridInputError("out must be contiguous")

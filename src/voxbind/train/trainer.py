@@ -97,6 +97,11 @@ class Trainer:
             raise ValueError(f"batch_size {config.batch_size} does not split over {self.world} processes")
         torch.manual_seed(config.seed)
         self.device = torch.device(config.device)
+        # Mixed precision on a GPU: bfloat16 where supported (float32's range: no loss scaling, which
+        # would wait for the GPU at every step to look for overflows), else float16.
+        self.half = None
+        if self.device.type == "cuda":
+            self.half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         self.gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
         options = {
             "data_root": config.data_root or None,
@@ -180,15 +185,15 @@ class Trainer:
             self.epoch += 1
             self.batch_in_epoch = 0
 
-    def _grids(self, batch):
+    def _grids(self, batch, dtype: torch.dtype | None = None):
         batch = batch.to(self.device, non_blocking=True)
-        return batch if batch.grids is not None else batch.gridded(self.gridmaker)
+        return batch if batch.grids is not None else batch.gridded(self.gridmaker, dtype=dtype)
 
     def train_step(self, batch) -> StepLog:
         c = self.config
         self.net.train()
-        batch = self._grids(batch)
-        with torch.autocast(self.device.type, enabled=self.device.type == "cuda"):
+        batch = self._grids(batch, self.half)  # (grids made in the dtype autocast would cast them to)
+        with torch.autocast(self.device.type, dtype=self.half, enabled=self.half is not None):
             prediction = self.net(batch.grids)
         parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
         return self.update(parts["loss"], parts)

@@ -44,6 +44,8 @@ class KernelBackend:
 
     def grid(self, atoms: AtomBatch, geom: GridGeometry, *, set_binary: bool = False, out=None):
         call = KernelCall(self.kernels, geom, atoms.per_type, atoms.num_types)
+        if out is not None and out.dtype != atoms.rel.dtype and not self.kernels.rounds_on_store:
+            return out.copy_(self.grid(atoms, geom, set_binary=set_binary))  # a half-precision buffer
         if set_binary or geom.profile.binary or out is not None:
             return self.kernels.forward(
                 atoms.rel, atoms.base, atoms.weights, atoms.radii, atoms.per_type,

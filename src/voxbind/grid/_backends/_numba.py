@@ -44,6 +44,7 @@ class NumbaKernels:
     """Forward, backward and double-backward kernels on CPU tensors."""
 
     name = "numba"
+    rounds_on_store = False  # out= in another dtype is filled through a temporary
 
     def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary, out=None):
         B, _N, _ = rel.shape

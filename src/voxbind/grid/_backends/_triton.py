@@ -93,7 +93,7 @@ def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value
     B, T = out.shape[:2]
     if atoms.count == 0:
         return out.zero_()
-    consts = _constants(geom, out.dtype, out.device)
+    consts = _constants(geom, atoms.tensors[1].dtype, out.device)  # (sums in the atoms' dtype)
     offsets, listed, span, cells = _bin(atoms, consts, B * T, geom)
     tiles = -(-geom.n // TILE)
     a, e, b = grads if grads is not None else atoms.tensors[1:4]
@@ -149,6 +149,7 @@ class TritonKernels:
     """Forward, backward and double-backward kernels on CUDA tensors (CPU under ``TRITON_INTERPRET=1``)."""
 
     name = "triton"
+    rounds_on_store = True  # out= may be float16 / bfloat16: sums in the atoms' dtype, rounded once
 
     def forward(self, rel, base, weights, radii, per_type, num_types, geom, set_binary, out=None):
         B = rel.shape[0]

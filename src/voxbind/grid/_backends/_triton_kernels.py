@@ -177,7 +177,7 @@ def scatter(
     px = lower + ix.to(lower.dtype) * res
     py = lower + iy.to(lower.dtype) * res
     pz = lower + iz.to(lower.dtype) * res
-    acc = tl.zeros([TILE * TILE * TILE], dtype=out_ptr.dtype.element_ty)
+    acc = tl.zeros([TILE * TILE * TILE], dtype=lower.dtype)  # the atoms' dtype, whatever the output's
     span = tl.load(span_ptr)
     PER: tl.constexpr = TILE // CELL  # cells per tile side
     width = span + PER - 1  # cells per axis where the tile's splats can start
@@ -236,7 +236,8 @@ def scatter(
                         adot = ax * ex + ay * ey + az * ez
                         acc += -2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
-    tl.store(out_ptr + point, acc, mask=inside)
+    # (a float16 / bfloat16 buffer: rounded once, to nearest even on a GPU)
+    tl.store(out_ptr + point, acc.to(out_ptr.dtype.element_ty), mask=inside)
 
 
 @triton.jit
