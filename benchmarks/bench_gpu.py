@@ -94,17 +94,19 @@ def _cuda_ms(fn, repeats: int) -> float:
     return 1e3 * sorted(times)[len(times) // 2]
 
 
-def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
+def _gridder(data: dict):
+    """voxbind's Triton ``GridMaker`` and its arguments ``(centers, coords, types, radii, T)`` on the
+    device."""
     import voxbind
 
-    dev = DEVICE
-    coords = data["coords"].to(dev)
-    types = data["types"].to(dev)
-    radii = data["radii"].to(dev)
-    centers = data["centers"].to(dev, torch.float32)
-    T = data["num_channels"]
     gm = voxbind.GridMaker(RESOLUTION, DIMENSION, backend="triton")
-    out = torch.empty((coords.shape[0], *gm.grid_shape(T)), device=dev)
+    coords, types, radii = (data[k].to(DEVICE) for k in ("coords", "types", "radii"))
+    return gm, (data["centers"].to(DEVICE, torch.float32), coords, types, radii, data["num_channels"])
+
+
+def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
+    gm, (centers, coords, types, radii, T) = _gridder(data)
+    out = torch.empty((coords.shape[0], *gm.grid_shape(T)), device=DEVICE)
     upstream = torch.randn_like(out)
 
     def forward_buffer():
@@ -115,7 +117,7 @@ def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
         with torch.no_grad():
             gm(centers, coords, types, radii, T, check_values=False)
 
-    half = torch.empty(out.shape, dtype=torch.bfloat16, device=dev)
+    half = torch.empty(out.shape, dtype=torch.bfloat16, device=DEVICE)
 
     def forward_bfloat16():
         with torch.no_grad():
@@ -150,15 +152,10 @@ def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
 def _binning_variants(data: dict, cells: list[int], repeats: int) -> None:
     """The forward (no checks, reused buffer) with each binning cell size: a smaller cell makes tiles
     test fewer splats that miss them, for more and shorter runs of cells and a larger cell index."""
-    import voxbind
     from voxbind.grid._backends import _triton
 
-    dev = DEVICE
-    coords, types, radii = (data[k].to(dev) for k in ("coords", "types", "radii"))
-    centers = data["centers"].to(dev, torch.float32)
-    T = data["num_channels"]
-    gm = voxbind.GridMaker(RESOLUTION, DIMENSION, backend="triton")
-    out = torch.empty((coords.shape[0], *gm.grid_shape(T)), device=dev)
+    gm, args = _gridder(data)
+    out = torch.empty((len(args[1]), *gm.grid_shape(args[-1])), device=DEVICE)
     chosen = (_triton.CELL, _triton.RUNS)
     reference = None
     try:
@@ -167,7 +164,7 @@ def _binning_variants(data: dict, cells: list[int], repeats: int) -> None:
 
             def forward():
                 with torch.no_grad():
-                    gm(centers, coords, types, radii, T, out=out, check_values=False)
+                    gm(*args, out=out, check_values=False)
 
             ms = _cuda_ms(forward, repeats)
             graph = _graph_ms(forward, repeats)
@@ -230,21 +227,15 @@ def _pipelined_ms(fn, repeats: int) -> float:
 
 def _steps(data: dict, grids: torch.Tensor, repeats: int, mixed: bool) -> dict:
     """A training step alone (synchronised and pipelined) and pipelined with gridding in front."""
-    import voxbind
-
-    dev = grids.device
     step = _training_step(grids, data["labels"], mixed)
-    gm = voxbind.GridMaker(RESOLUTION, DIMENSION, backend="triton")
-    atoms = [data[k].to(dev) for k in ("coords", "types", "radii")]
-    centers = data["centers"].to(dev, torch.float32)
-
+    gm, args = _gridder(data)
     dtype = torch.bfloat16 if mixed else grids.dtype  # (as Trainer: grids made in autocast's dtype)
     grids = grids.to(dtype)
 
     def gridded_step():
         with torch.no_grad():
-            fresh = torch.empty(grids.shape, dtype=dtype, device=dev)
-            gm(centers, *atoms, data["num_channels"], out=fresh, check_values=False)
+            fresh = torch.empty(grids.shape, dtype=dtype, device=DEVICE)
+            gm(*args, out=fresh, check_values=False)
         step(fresh)
 
     return {

@@ -23,7 +23,6 @@ class _Sharded:
 
     def __init__(
         self,
-        *,
         shuffle: bool,
         seed: int,
         copies: int,
@@ -85,14 +84,7 @@ class ExampleSampler(_Sharded, Sampler[int]):
         rank: int | None = None,
         drop_last: bool = False,
     ):
-        super().__init__(
-            shuffle=shuffle,
-            seed=seed,
-            copies=copies,
-            num_replicas=num_replicas,
-            rank=rank,
-            drop_last=drop_last,
-        )
+        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last)
         self.size = size if isinstance(size, int) else len(size)
 
     def _units(self) -> list[int]:
@@ -138,14 +130,7 @@ class StratifiedSampler(_Sharded, Sampler[int]):
         rank: int | None = None,
         drop_last: bool = False,
     ):
-        super().__init__(
-            shuffle=shuffle,
-            seed=seed,
-            copies=copies,
-            num_replicas=num_replicas,
-            rank=rank,
-            drop_last=drop_last,
-        )
+        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last)
         if epoch not in EPOCHS:
             raise ValueError(f"epoch must be one of {EPOCHS}, not {epoch!r}")
         keys = np.asarray(strata, dtype=np.int64)
@@ -238,14 +223,7 @@ class GroupedSampler(_Sharded, Sampler[list[int]]):
         rank: int | None = None,
         drop_last: bool = False,
     ):
-        super().__init__(
-            shuffle=shuffle,
-            seed=seed,
-            copies=copies,
-            num_replicas=num_replicas,
-            rank=rank,
-            drop_last=drop_last,
-        )
+        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last)
         if max_group_size < 1:
             raise ValueError(f"max_group_size must be >= 1, not {max_group_size}")
         ids = np.asarray(groups, dtype=np.int64)

@@ -250,7 +250,7 @@ def expand_poses(types: TypesFile, count_poses) -> TypesFile:
     Returns:
         The expanded file with ``groups`` = the original line index and the labels repeated.
     """
-    labels, groups, molecules, names, line_numbers = [], [], [], [], {}
+    labels, groups, molecules, line_numbers = [], [], [], []
     name_index: dict[str, int] = {}
     for i in range(len(types)):
         files = types.files(i)
@@ -261,14 +261,13 @@ def expand_poses(types: TypesFile, count_poses) -> TypesFile:
             molecules.append([-1 if f is None else name_index.setdefault(f, len(name_index)) for f in row])
             labels.append(types.labels[i])
             groups.append(i)
-            line_numbers[len(labels) - 1] = int(types.line_numbers[i])
-    names = list(name_index)
+            line_numbers.append(int(types.line_numbers[i]))
     return TypesFile(
         path=types.path,
         labels=np.asarray(labels, dtype=np.float32).reshape(len(labels), types.num_labels),
         groups=np.asarray(groups, dtype=np.int64),
         molecules=np.asarray(molecules, dtype=np.int32),
-        names=PathTable(names),
-        line_numbers=np.asarray([line_numbers[k] for k in range(len(labels))], dtype=np.int32),
+        names=PathTable(list(name_index)),
+        line_numbers=np.asarray(line_numbers, dtype=np.int32),
         data_root=types.data_root,
     )

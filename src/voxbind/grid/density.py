@@ -130,10 +130,11 @@ _clamp_min = torch.clamp_min
 _select = torch.where
 
 
-def _bind(function, **primitives):
-    """A copy of ``function`` whose global primitives are the given callables."""
-    namespace = dict(function.__globals__)
-    namespace.update(primitives)
+def with_globals(function, **namespace):
+    """A copy of one of this module's functions that sees ``namespace`` as globals: other primitives for
+    :func:`radial_terms` (``_sqrt``, ``_clamp_min``, ``_select``), or the module a kernel language such
+    as Triton's looks for there."""
+    namespace = {**function.__globals__, **namespace}
     bound = types.FunctionType(
         function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
     )
@@ -148,13 +149,13 @@ def _scalar_select(condition, if_true, if_false):
 radial_torch = radial_terms
 """:func:`radial_terms` on tensors (differentiable to any order through autograd)."""
 
-radial_scalar = _bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=_scalar_select)
+radial_scalar = with_globals(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=_scalar_select)
 """:func:`radial_terms` on Python floats."""
 
 
 def compile_radial_scalar(jit):
     """:func:`radial_terms` on scalars, compiled by ``jit`` (e.g. ``numba.njit(inline="always")``)."""
-    return jit(_bind(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
+    return jit(with_globals(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
 
 
 def double_backward_terms(q, p, h1, h2, s, adot, e, inv_r, inv_r2):
@@ -178,13 +179,6 @@ def double_backward_terms(q, p, h1, h2, s, adot, e, inv_r, inv_r2):
     rho_rr = (6.0 * s * h1 + 4.0 * s * s * h2) * inv_r2
     radius = q * (radial_part * adot + e * rho_rr) + p * rho_r
     return along, across, radius
-
-
-def with_globals(function, **namespace):
-    """A copy of one of this module's functions that sees ``namespace`` as globals: other primitives for
-    :func:`radial_terms` (``_sqrt``, ``_clamp_min``, ``_select``), or the module a kernel language such
-    as Triton's looks for there."""
-    return _bind(function, **namespace)
 
 
 def radial_derivatives_in_distance(d, radius, profile: DensityProfile):
