@@ -25,12 +25,12 @@ from voxbind.grid._backends import _triton as host
 from voxbind.grid._backends import _triton_kernels as kernels
 
 _INDEX_POINTERS = {"offsets_ptr": "*i64", "order_ptr": "*i64", "index_ptr": "*i64", "base_ptr": "*i64"}
-_INT32_POINTERS = {"key_ptr": "*i32", "span_ptr": "*i32"}
+_INT32_POINTERS = {name: "*i32" for name in ("key_ptr", "span_ptr", "live_ptr", "listed_ptr", "count_ptr")}
 
 
 def signature(fn, constexprs: dict, dtype: str, output: str | None = None) -> dict:
-    """Argument types as the host launches ``fn``: index tensors int64, keys and spans int32, every
-    other tensor in the atoms' dtype (``output``: the output's, if another), scalars int32."""
+    """Argument types as the host launches ``fn``: index tensors int64, keys, spans and splat lists
+    int32, every other tensor in the atoms' dtype (``output``: the output's, if another), scalars int32."""
     missing = {fn.arg_names[i] for i in fn.constexprs} - set(constexprs)
     if missing:
         raise SystemExit(f"{fn.__name__}: no value given for constexpr {', '.join(sorted(missing))}")
@@ -54,6 +54,7 @@ def variants(cell: int):
         for per_type in (False, True):
             flags = {"DENSE": dense, "PER_TYPE": per_type}
             yield kernels.cell_keys, {**flags, "CELL": cell, "BLOCK": host.BLOCK_KEYS}, 4, None
+            yield kernels.reaching, {**flags, "BLOCK": host.BLOCK_KEYS}, 4, None
             for order, binary, set_value in (
                 (0, False, False),
                 (0, True, False),

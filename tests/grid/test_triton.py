@@ -111,6 +111,40 @@ def test_unchecked_bad_atoms_are_skipped_inside_the_kernels():
     assert all(g[:, 20:].abs().sum() == 0 for g in grads)
 
 
+def test_backward_lists_only_splats_that_reach_the_grid():
+    """The backward passes visit the splats whose cut-off box reaches a grid point, in splat order, and
+    leave the others' gradients zero: atoms far outside, ignored, or without radius; none at all too."""
+    from voxbind.grid._backends import _triton
+
+    gm = voxbind.GridMaker(0.5, 6.0, backend="triton")  # points from -3 to 3 Å
+    x = [0.0, 40.0, 2.0, -3.0 - 1.5 * 1.5 + 0.1, 0.5, -9.0, 1.0]  # Å along x; radius 1.5, cut-off 2.25 Å
+    coords = torch.zeros((1, len(x), 3), dtype=torch.float64, device=DEVICE)
+    coords[0, :, 0] = torch.tensor(x, dtype=torch.float64)
+    base = torch.tensor([[0, 1, 0, 1, -1, 0, 1]], device=DEVICE)  # atom 4 ignored
+    radii = torch.full((1, len(x)), 1.5, dtype=torch.float64, device=DEVICE)
+    radii[0, 6] = 0.0
+    weights = (base >= 0).to(coords.dtype)[..., None]
+    atoms = _triton._Atoms(coords, base.clamp(min=0), weights, radii, False, 2)
+    consts = _triton._constants(gm.geometry, coords.dtype, coords.device)
+    listed, count = _triton._reaching(atoms, consts, gm.geometry)
+    assert listed[: int(count)].tolist() == [0, 2, 3]
+
+    kernels = get_backend("triton", DEVICE).kernels
+    grad = torch.ones((1, 2, 13, 13, 13), dtype=torch.float64, device=DEVICE)
+    rel, _, radius = kernels.backward(
+        coords, base.clamp(min=0), weights, radii, False, gm.geometry, grad, False
+    )
+    off = [1, 4, 5, 6]
+    assert rel[0, off].abs().sum() == 0
+    assert radius[0, off].abs().sum() == 0
+    assert rel[0, [2, 3], 0].abs().min() > 0  # atoms near the edge are pulled towards the grid
+    far = coords + torch.tensor([50.0, 0.0, 0.0], dtype=torch.float64, device=DEVICE)
+    atoms = _triton._Atoms(far, base.clamp(min=0), weights, radii, False, 2)
+    assert int(_triton._reaching(atoms, consts, gm.geometry)[1]) == 0
+    grads = kernels.backward(far, base.clamp(min=0), weights, radii, False, gm.geometry, grad, True)
+    assert all(g.abs().sum() == 0 for g in grads)
+
+
 @pytest.mark.parametrize("kind", ["index", "vector"])
 def test_binary_grids_match_reference(kind):
     coords, types, radii, center, *_ = _case(kind, 30, 4)
@@ -176,7 +210,7 @@ def test_every_kernel_variant_compiles_for_a_gpu():
         [sys.executable, str(script), "--dtype", "fp32"], env=env, capture_output=True, text=True, timeout=600
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "52 kernels compiled for sm_90" in run.stdout
+    assert "56 kernels compiled for sm_90" in run.stdout
     forward = "scatter   fp32 DENSE=True PER_TYPE=False ORDER=0 BINARY=False SET=False"
     (line,) = [line for line in run.stdout.splitlines() if line.startswith(forward) and " into " not in line]
     assert "STACK:0" in line  # the forward pass's tile kernel keeps everything in registers

@@ -10,6 +10,11 @@ block of ``CELL³`` points along x, y, z) its cut-off box starts in, a stable so
 cell (in splat order within one, so results are deterministic), and ``searchsorted`` gives each cell
 its slice. Every size follows from the batch's shape, so with index types nothing here waits for the
 GPU; vector types list their pairs with ``nonzero``, one synchronisation.
+
+The backward passes list the splats whose box reaches the grid (a cumulative sum and a scatter, the
+count left on the device) and launch a fixed number of programs that take them in turn: a batch's
+receptors put most of their atoms outside the grid, and a program per splat would spend most of the
+pass starting programs that have nothing to do.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ CELL = 8  # grid points per cell side when binning (a divisor of TILE; smaller: 
 BLOCK_POINTS = 256  # grid points per step of a per-splat program
 BLOCK_KEYS = 256  # splats per program when finding their cells
 RUNS = 16  # runs of cells whose bounds a forward program loads at once (4 × 4: one load, usually)
+PROGRAMS_PER_SM = 16  # per-splat programs launched per multiprocessor (4 warps each: 64 warps per SM)
+INTERPRETED_PROGRAMS = 4  # per-splat programs under the interpreter (a few, so each takes several)
 
 
 class _Atoms:
@@ -88,6 +95,29 @@ def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
     return offsets, order, spans.amax().reshape(1), cells
 
 
+@functools.cache
+def _programs_per_launch(device: torch.device) -> int:
+    if device.type != "cuda":
+        return INTERPRETED_PROGRAMS
+    return PROGRAMS_PER_SM * torch.cuda.get_device_properties(device).multi_processor_count
+
+
+def _reaching(atoms: _Atoms, consts, geom: GridGeometry):
+    """``(listed (S + 1,), count (1,))``: the splats whose cut-off box can reach a grid point, in splat
+    order, are ``listed[:count]``; ``count`` stays on the device, so nothing waits on the GPU."""
+    S = atoms.count
+    device = consts.device
+    live = torch.empty(S, dtype=torch.int32, device=device)
+    kernels.reaching[(-(-S // BLOCK_KEYS),)](
+        live, *atoms.tensors, consts, S, *atoms.sizes, geom.n, BLOCK=BLOCK_KEYS, **atoms.flags
+    )
+    rank = torch.cumsum(live, 0, dtype=torch.int32)
+    slot = torch.where(live.bool(), rank - 1, S)  # splats left off all go to the spare last slot
+    listed = torch.empty(S + 1, dtype=torch.int32, device=device)
+    listed.scatter_(0, slot.long(), _items(S, torch.int32, device))
+    return listed, rank[-1:]
+
+
 def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value, grads=None):
     """Fill ``out (B, T, n, n, n)``: densities (``order == 0``) or the double backward's grid part."""
     B, T = out.shape[:2]
@@ -116,9 +146,11 @@ def _gather(atoms: _Atoms, grid, geom: GridGeometry, *, order, grads=None):
     out_weight = torch.zeros(S, dtype=dtype, device=device)
     if S:
         a, e, b = grads if grads is not None else atoms.tensors[1:4]
-        kernels.gather[(S,)](
-            grid, *atoms.tensors, a, e, b, _constants(geom, dtype, device), out_pos, out_radius,
-            out_weight, *atoms.sizes, geom.n, ORDER=order, BLOCK=BLOCK_POINTS, **atoms.flags,
+        consts = _constants(geom, dtype, device)
+        listed, count = _reaching(atoms, consts, geom)
+        kernels.gather[(min(S, _programs_per_launch(device)),)](
+            grid, listed, count, *atoms.tensors, a, e, b, consts, out_pos, out_radius, out_weight,
+            *atoms.sizes, geom.n, ORDER=order, BLOCK=BLOCK_POINTS, **atoms.flags,
         )  # fmt: skip
     if atoms.dense:  # one splat per atom
         return out_pos.reshape(B, N, 3), out_weight.reshape(B, N, 1), out_radius.reshape(B, N, 1)

@@ -12,8 +12,12 @@ radius, or an ignored atom) contributes nothing. No kernel uses atomics:
   splats can start in, skips those whose box misses the tile, sums the densities of the rest over its
   points and writes the tile once. ``ORDER == 0`` is the forward pass, ``ORDER == 1`` the grid-gradient
   of the double backward.
-* :func:`gather` (per-splat outputs): one program per splat sums over the grid points of its cut-off
-  box. ``ORDER == 1`` is the backward pass, ``ORDER == 2`` the atom part of the double backward.
+* :func:`reaching` flags the splats whose cut-off box reaches a grid point; the host lists them in
+  splat order (a cumulative sum, so the list's length stays on the device).
+* :func:`gather` (per-splat outputs): a fixed number of programs take the listed splats in turn, each
+  summing over the grid points of one splat's cut-off box. ``ORDER == 1`` is the backward pass,
+  ``ORDER == 2`` the atom part of the double backward. Splats left off the list (most receptor atoms
+  lie outside the grid) keep their zero outputs and cost nothing.
 
 The profile is :func:`voxbind.grid.density.radial_terms`, bound to Triton's primitives. Constants come
 in a tensor of the grid's dtype (``lower, resolution, G², c², A, B, C, c``), so float64 grids are
@@ -117,6 +121,22 @@ def _box_tiles(x, y, z, r, consts_ptr, n, TILE):
     ly, sy = _axis_tiles(y, reach, lower, res, n, TILE)
     lz, sz = _axis_tiles(z, reach, lower, res, n, TILE)
     return lx, sx, ly, sy, lz, sz
+
+
+@triton.jit
+def reaching(
+    live_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
+    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, BLOCK: tl.constexpr,
+):  # fmt: skip
+    """``live[s]``: 1 if the cut-off box of splat ``s`` can reach a grid point, else 0 (int32)."""
+    s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    ok = s < S
+    _, _, _, x, y, z, r, _ = _splat(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    _, sx, _, sy, _, sz = _box_tiles(x, y, z, r, consts_ptr, n, 1)
+    live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
+    tl.store(live_ptr + s, live.to(tl.int32), mask=ok)
 
 
 @triton.jit
@@ -242,102 +262,107 @@ def scatter(
 
 @triton.jit
 def gather(
-    grid_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, grad_rel_ptr, grad_radius_ptr,
-    grad_weight_ptr, consts_ptr, out_pos_ptr, out_radius_ptr, out_weight_ptr, N, K, T, n,
+    grid_ptr, listed_ptr, count_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, grad_rel_ptr,
+    grad_radius_ptr, grad_weight_ptr, consts_ptr, out_pos_ptr, out_radius_ptr, out_weight_ptr, N, K, T, n,
     DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BLOCK: tl.constexpr,
 ):  # fmt: skip
-    """Per-splat sums over the grid points of its cut-off box, ``U = grid`` at the splat's channel.
+    """Per-splat sums over the grid points of its cut-off box, ``U = grid`` at the splat's channel, for
+    the ``count`` splats ``listed``: program ``p`` of ``P`` takes list entries ``p, p + P, …``.
 
     ``ORDER == 1``: ``out_pos = w Σ U ∇ρ``, ``out_weight = Σ U ρ``, ``out_radius = w Σ U ∂ρ/∂r``.
     ``ORDER == 2``, with the gradients ``a, e, b`` of those outputs, ``Q = w U`` and ``P = b U``:
     ``out_pos = Σ Q (H a + e ∇∂ρ/∂r) + P ∇ρ``, ``out_weight = Σ U (a·∇ρ + e ∂ρ/∂r)``,
     ``out_radius = Σ Q (a·∇∂ρ/∂r + e ∂²ρ/∂r²) + P ∂ρ/∂r``.
     """
-    sid = tl.program_id(0).to(tl.int64)
     lower, res, g2, c2, qa, qb, qc, cutoff = _constants(consts_ptr)
-    atom, k, channel, x, y, z, r, w = _splat(
-        sid, sid >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-    )
-    channel = channel.to(tl.int64)
-    active = r > 0.0
-    r = tl.where(active, r, 1.0)
-    ax = 0.0
-    ay = 0.0
-    az = 0.0
-    e = 0.0
-    b = 0.0
-    if ORDER == 2:
-        ax = tl.load(grad_rel_ptr + 3 * atom)
-        ay = tl.load(grad_rel_ptr + 3 * atom + 1)
-        az = tl.load(grad_rel_ptr + 3 * atom + 2)
-        e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
-        b = tl.load(grad_weight_ptr + atom * K + k)
-    reach = cutoff * r
-    x0 = tl.maximum(tl.ceil((x - reach - lower) / res), 0.0).to(tl.int32)
-    x1 = tl.minimum(tl.floor((x + reach - lower) / res), n - 1.0).to(tl.int32)
-    y0 = tl.maximum(tl.ceil((y - reach - lower) / res), 0.0).to(tl.int32)
-    y1 = tl.minimum(tl.floor((y + reach - lower) / res), n - 1.0).to(tl.int32)
-    z0 = tl.maximum(tl.ceil((z - reach - lower) / res), 0.0).to(tl.int32)
-    z1 = tl.minimum(tl.floor((z + reach - lower) / res), n - 1.0).to(tl.int32)
-    nx = tl.maximum(x1 - x0 + 1, 0)
-    ny = tl.maximum(y1 - y0 + 1, 0)
-    nz = tl.maximum(z1 - z0 + 1, 0)
-    total = tl.where(active, nx * ny * nz, 0)
-    inv_r2 = 1.0 / (r * r)
-    inv_r = 1.0 / r
-    zero = tl.zeros([BLOCK], dtype=rel_ptr.dtype.element_ty)
-    gx = zero
-    gy = zero
-    gz = zero
-    gr = zero
-    gw = zero
-    first = 0
-    while first < total:
-        j = first + tl.arange(0, BLOCK)
-        first += BLOCK
-        jx = j // (ny * nz)
-        jy = (j // nz) % ny
-        jz = j % nz
-        ix = x0 + jx
-        iy = y0 + jy
-        iz = z0 + jz
-        dx = lower + ix.to(x.dtype) * res - x
-        dy = lower + iy.to(x.dtype) * res - y
-        dz = lower + iz.to(x.dtype) * res - z
-        s = (dx * dx + dy * dy + dz * dz) * inv_r2
-        ok = (j < total) & (s < c2)
-        h, h1, h2 = _radial(s, tl.exp(-2.0 * s), g2, c2, qa, qb, qc)
-        point = ((channel * n + ix) * n + iy) * n + iz
-        u = tl.load(grid_ptr + point, mask=ok, other=0.0)
+    count = tl.load(count_ptr)
+    item = tl.program_id(0)
+    while item < count:  # (while: range() over loaded bounds fails in the interpreter)
+        sid = tl.load(listed_ptr + item).to(tl.int64)
+        item += tl.num_programs(0)
+        atom, k, channel, x, y, z, r, w = _splat(
+            sid, sid >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+        )
+        channel = channel.to(tl.int64)
+        active = r > 0.0
+        r = tl.where(active, r, 1.0)
+        ax = 0.0
+        ay = 0.0
+        az = 0.0
+        e = 0.0
+        b = 0.0
+        if ORDER == 2:
+            ax = tl.load(grad_rel_ptr + 3 * atom)
+            ay = tl.load(grad_rel_ptr + 3 * atom + 1)
+            az = tl.load(grad_rel_ptr + 3 * atom + 2)
+            e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
+            b = tl.load(grad_weight_ptr + atom * K + k)
+        reach = cutoff * r
+        x0 = tl.maximum(tl.ceil((x - reach - lower) / res), 0.0).to(tl.int32)
+        x1 = tl.minimum(tl.floor((x + reach - lower) / res), n - 1.0).to(tl.int32)
+        y0 = tl.maximum(tl.ceil((y - reach - lower) / res), 0.0).to(tl.int32)
+        y1 = tl.minimum(tl.floor((y + reach - lower) / res), n - 1.0).to(tl.int32)
+        z0 = tl.maximum(tl.ceil((z - reach - lower) / res), 0.0).to(tl.int32)
+        z1 = tl.minimum(tl.floor((z + reach - lower) / res), n - 1.0).to(tl.int32)
+        nx = tl.maximum(x1 - x0 + 1, 0)
+        ny = tl.maximum(y1 - y0 + 1, 0)
+        nz = tl.maximum(z1 - z0 + 1, 0)
+        total = tl.where(active, nx * ny * nz, 0)
+        inv_r2 = 1.0 / (r * r)
+        inv_r = 1.0 / r
+        zero = tl.zeros([BLOCK], dtype=rel_ptr.dtype.element_ty)
+        gx = zero
+        gy = zero
+        gz = zero
+        gr = zero
+        gw = zero
+        first = 0
+        while first < total:
+            j = first + tl.arange(0, BLOCK)
+            first += BLOCK
+            jx = j // (ny * nz)
+            jy = (j // nz) % ny
+            jz = j % nz
+            ix = x0 + jx
+            iy = y0 + jy
+            iz = z0 + jz
+            dx = lower + ix.to(x.dtype) * res - x
+            dy = lower + iy.to(x.dtype) * res - y
+            dz = lower + iz.to(x.dtype) * res - z
+            s = (dx * dx + dy * dy + dz * dz) * inv_r2
+            ok = (j < total) & (s < c2)
+            h, h1, h2 = _radial(s, tl.exp(-2.0 * s), g2, c2, qa, qb, qc)
+            point = ((channel * n + ix) * n + iy) * n + iz
+            u = tl.load(grid_ptr + point, mask=ok, other=0.0)
+            if ORDER == 1:
+                gw += u * h
+                qh = u * h1
+                gx += qh * dx
+                gy += qh * dy
+                gz += qh * dz
+                gr += qh * s
+            else:
+                q = w * u
+                p = b * u
+                adot = ax * dx + ay * dy + az * dz
+                gw += u * (-2.0 * h1 * (inv_r2 * adot + e * s * inv_r))
+                along, across, radius = _second(q, p, h1, h2, s, adot, e, inv_r, inv_r2)
+                gx += along * dx + across * ax
+                gy += along * dy + across * ay
+                gz += along * dz + across * az
+                gr += radius
+        sx = tl.sum(gx, axis=0)
+        sy = tl.sum(gy, axis=0)
+        sz = tl.sum(gz, axis=0)
+        sr = tl.sum(gr, axis=0)
         if ORDER == 1:
-            gw += u * h
-            qh = u * h1
-            gx += qh * dx
-            gy += qh * dy
-            gz += qh * dz
-            gr += qh * s
-        else:
-            q = w * u
-            p = b * u
-            adot = ax * dx + ay * dy + az * dz
-            gw += u * (-2.0 * h1 * (inv_r2 * adot + e * s * inv_r))
-            along, across, radius = _second(q, p, h1, h2, s, adot, e, inv_r, inv_r2)
-            gx += along * dx + across * ax
-            gy += along * dy + across * ay
-            gz += along * dz + across * az
-            gr += radius
-    sx = tl.sum(gx, axis=0)
-    sy = tl.sum(gy, axis=0)
-    sz = tl.sum(gz, axis=0)
-    sr = tl.sum(gr, axis=0)
-    if ORDER == 1:
-        scale = -2.0 * w * inv_r2
-        sx = scale * sx
-        sy = scale * sy
-        sz = scale * sz
-        sr = -2.0 * w * inv_r * sr
-    tl.store(out_pos_ptr + 3 * sid, sx)
-    tl.store(out_pos_ptr + 3 * sid + 1, sy)
-    tl.store(out_pos_ptr + 3 * sid + 2, sz)
-    tl.store(out_radius_ptr + sid, sr)
-    tl.store(out_weight_ptr + sid, tl.sum(gw, axis=0))
+            scale = -2.0 * w * inv_r2
+            sx = scale * sx
+            sy = scale * sy
+            sz = scale * sz
+            sr = -2.0 * w * inv_r * sr
+        tl.store(out_pos_ptr + 3 * sid, sx)
+        tl.store(out_pos_ptr + 3 * sid + 1, sy)
+        tl.store(out_pos_ptr + 3 * sid + 2, sz)
+        tl.store(out_radius_ptr + sid, sr)
+        tl.store(out_weight_ptr + sid, tl.sum(gw, axis=0))
