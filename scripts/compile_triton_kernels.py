@@ -25,7 +25,9 @@ from voxbind.grid._backends import _triton as host
 from voxbind.grid._backends import _triton_kernels as kernels
 
 _INDEX_POINTERS = {"offsets_ptr": "*i64", "order_ptr": "*i64", "index_ptr": "*i64", "base_ptr": "*i64"}
-_INT32_POINTERS = {name: "*i32" for name in ("key_ptr", "span_ptr", "live_ptr", "listed_ptr", "count_ptr")}
+_INT32_POINTERS = {
+    name: "*i32" for name in ("key_ptr", "span_ptr", "live_ptr", "listed_ptr", "count_ptr", "rank_ptr")
+}
 
 
 def signature(fn, constexprs: dict, dtype: str, output: str | None = None) -> dict:
@@ -50,6 +52,7 @@ def signature(fn, constexprs: dict, dtype: str, output: str | None = None) -> di
 def variants(cell: int):
     """``(kernel, constexprs, num_warps, output dtype)`` for every specialisation the backend launches
     (the forward pass also into float16 and bfloat16 buffers)."""
+    yield kernels.place, {"BLOCK": host.BLOCK_KEYS}, 4, None
     for dense in (True, False):
         for per_type in (False, True):
             flags = {"DENSE": dense, "PER_TYPE": per_type}

@@ -11,10 +11,10 @@ cell (in splat order within one, so results are deterministic), and ``searchsort
 its slice. Every size follows from the batch's shape, so with index types nothing here waits for the
 GPU; vector types list their pairs with ``nonzero``, one synchronisation.
 
-The backward passes list the splats whose box reaches the grid (a cumulative sum and a scatter, the
-count left on the device) and launch a fixed number of programs that take them in turn: a batch's
-receptors put most of their atoms outside the grid, and a program per splat would spend most of the
-pass starting programs that have nothing to do.
+The backward passes list the splats whose box reaches the grid (flags, their cumulative sum, and a
+kernel that places each splat at its rank; the count stays on the device), then launch a fixed number
+of programs that take the listed splats in turn: a batch's receptors put most of their atoms outside
+the grid, and a program per splat would spend most of the pass starting programs with nothing to do.
 """
 
 from __future__ import annotations
@@ -103,18 +103,18 @@ def _programs_per_launch(device: torch.device) -> int:
 
 
 def _reaching(atoms: _Atoms, consts, geom: GridGeometry):
-    """``(listed (S + 1,), count (1,))``: the splats whose cut-off box can reach a grid point, in splat
+    """``(listed (S,), count (1,))``: the splats whose cut-off box can reach a grid point, in splat
     order, are ``listed[:count]``; ``count`` stays on the device, so nothing waits on the GPU."""
     S = atoms.count
     device = consts.device
+    blocks = (-(-S // BLOCK_KEYS),)
     live = torch.empty(S, dtype=torch.int32, device=device)
-    kernels.reaching[(-(-S // BLOCK_KEYS),)](
+    kernels.reaching[blocks](
         live, *atoms.tensors, consts, S, *atoms.sizes, geom.n, BLOCK=BLOCK_KEYS, **atoms.flags
     )
     rank = torch.cumsum(live, 0, dtype=torch.int32)
-    slot = torch.where(live.bool(), rank - 1, S)  # splats left off all go to the spare last slot
-    listed = torch.empty(S + 1, dtype=torch.int32, device=device)
-    listed.scatter_(0, slot.long(), _items(S, torch.int32, device))
+    listed = torch.empty(S, dtype=torch.int32, device=device)
+    kernels.place[blocks](listed, live, rank, S, BLOCK=BLOCK_KEYS)
     return listed, rank[-1:]
 
 

@@ -12,8 +12,9 @@ radius, or an ignored atom) contributes nothing. No kernel uses atomics:
   splats can start in, skips those whose box misses the tile, sums the densities of the rest over its
   points and writes the tile once. ``ORDER == 0`` is the forward pass, ``ORDER == 1`` the grid-gradient
   of the double backward.
-* :func:`reaching` flags the splats whose cut-off box reaches a grid point; the host lists them in
-  splat order (a cumulative sum, so the list's length stays on the device).
+* :func:`reaching` flags the splats whose cut-off box reaches a grid point, and :func:`place` lists
+  them in splat order from the cumulative sum of those flags (so the list's length stays on the
+  device).
 * :func:`gather` (per-splat outputs): a fixed number of programs take the listed splats in turn, each
   summing over the grid points of one splat's cut-off box. ``ORDER == 1`` is the backward pass,
   ``ORDER == 2`` the atom part of the double backward. Splats left off the list (most receptor atoms
@@ -137,6 +138,17 @@ def reaching(
     _, sx, _, sy, _, sz = _box_tiles(x, y, z, r, consts_ptr, n, 1)
     live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
     tl.store(live_ptr + s, live.to(tl.int32), mask=ok)
+
+
+@triton.jit
+def place(listed_ptr, live_ptr, rank_ptr, S, BLOCK: tl.constexpr):
+    """``listed[rank[s] - 1] = s`` for every splat ``s`` flagged ``live`` (``rank``: the inclusive
+    cumulative sum of ``live``), so the live splats are listed in splat order."""
+    s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    ok = s < S
+    live = tl.load(live_ptr + s, mask=ok, other=0) != 0
+    rank = tl.load(rank_ptr + s, mask=ok, other=1)
+    tl.store(listed_ptr + rank - 1, s.to(tl.int32), mask=ok & live)
 
 
 @triton.jit
