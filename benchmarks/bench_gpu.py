@@ -104,6 +104,23 @@ def _gridder(data: dict):
     return gm, (data["centers"].to(DEVICE, torch.float32), coords, types, radii, data["num_channels"])
 
 
+def _backward_passes(gm, args, upstream):
+    """Two timed calls: the forward and coordinate backward (the grid's gradient ``upstream``), and
+    those plus the double backward of ``|∂L/∂coords|²``."""
+    centers, coords, types, radii, T = args
+
+    def backward(create_graph=False):
+        x = coords.clone().requires_grad_()
+        (g,) = torch.autograd.grad(gm(centers, x, types, radii, T), x, upstream, create_graph=create_graph)
+        return x, g
+
+    def double_backward():
+        x, g = backward(create_graph=True)
+        torch.autograd.grad((g * g).sum(), x)
+
+    return backward, double_backward
+
+
 def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
     gm, (centers, coords, types, radii, T) = _gridder(data)
     out = torch.empty((coords.shape[0], *gm.grid_shape(T)), device=DEVICE)
@@ -127,15 +144,7 @@ def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
         with torch.no_grad():
             gm(centers, coords, types, radii, T)
 
-    def backward():
-        x = coords.clone().requires_grad_()
-        torch.autograd.grad(gm(centers, x, types, radii, T), x, upstream)
-
-    def double_backward():
-        x = coords.clone().requires_grad_()
-        (g,) = torch.autograd.grad(gm(centers, x, types, radii, T), x, upstream, create_graph=True)
-        torch.autograd.grad((g * g).sum(), x)
-
+    backward, double_backward = _backward_passes(gm, (centers, coords, types, radii, T), upstream)
     results = {
         "forward_buffer_ms": _cuda_ms(forward_buffer, repeats),
         "forward_ms": _cuda_ms(forward_fresh, repeats),
@@ -174,6 +183,27 @@ def _binning_variants(data: dict, cells: list[int], repeats: int) -> None:
             print(f"binning cells of {cell}³ points: forward {ms:.3f} ms, {replay} (differs by {gap:.1e})")
     finally:
         _triton.CELL, _triton.RUNS = chosen
+
+
+def _program_variants(data: dict, counts: list[int], repeats: int) -> None:
+    """The coordinate backward and the double backward with each number of per-splat programs per
+    multiprocessor (the backward passes' programs take the splats that reach the grid in turn)."""
+    from voxbind.grid._backends import _triton
+
+    gm, args = _gridder(data)
+    upstream = torch.randn((len(args[1]), *gm.grid_shape(args[-1])), device=DEVICE)
+    backward, double_backward = _backward_passes(gm, args, upstream)
+    chosen = _triton.PROGRAMS_PER_SM
+    try:
+        for count in counts:
+            _triton.PROGRAMS_PER_SM = count
+            _triton._programs_per_launch.cache_clear()
+            first, second = _cuda_ms(backward, repeats), _cuda_ms(double_backward, repeats)
+            print(f"{count} programs per multiprocessor: with the forward, backward {first:.3f} ms, ", end="")
+            print(f"backward and double backward {second:.3f} ms")
+    finally:
+        _triton.PROGRAMS_PER_SM = chosen
+        _triton._programs_per_launch.cache_clear()
 
 
 def _graph_ms(fn, repeats: int) -> float | None:
@@ -245,7 +275,7 @@ def _steps(data: dict, grids: torch.Tensor, repeats: int, mixed: bool) -> dict:
     }
 
 
-def run(path: Path, molgrid_path: str | None, repeats: int, cells: list[int]) -> None:
+def run(path: Path, molgrid_path: str | None, repeats: int, cells: list[int], programs: list[int]) -> None:
     data = load_batch(path)
     B = data["coords"].shape[0]
     name = torch.cuda.get_device_name() if DEVICE.type == "cuda" else str(DEVICE)
@@ -253,6 +283,8 @@ def run(path: Path, molgrid_path: str | None, repeats: int, cells: list[int]) ->
     print(f"device: {name}; batch of {B} at {data['num_channels']}×{n}³")
     if cells:
         _binning_variants(data, cells, repeats)
+    if programs:
+        _program_variants(data, programs, repeats)
     mine, grids = _voxbind_side(data, repeats)
     steps = {
         "float32": _steps(data, grids, repeats, mixed=False),
@@ -318,6 +350,9 @@ def main(argv=None) -> None:
     r.add_argument("--repeats", type=int, default=20)
     r.add_argument("--cells", type=int, nargs="*", default=[8, 4], help="binning cell sizes to compare")
     r.add_argument(
+        "--programs", type=int, nargs="*", default=[8, 16, 32], help="backward programs per multiprocessor"
+    )
+    r.add_argument(
         "--device", default="cuda", help="cpu: a check of this script (TRITON_INTERPRET=1, small --dimension)"
     )
     r.add_argument("--dimension", type=float, default=DIMENSION, help="grid side (Å)")
@@ -326,7 +361,7 @@ def main(argv=None) -> None:
         prepare(args.path, args.batch)
     else:
         DEVICE, DIMENSION = torch.device(args.device), args.dimension
-        run(args.path, args.molgrid_path, args.repeats, args.cells)
+        run(args.path, args.molgrid_path, args.repeats, args.cells, args.programs)
 
 
 if __name__ == "__main__":
