@@ -24,7 +24,7 @@ from triton.compiler import ASTSource
 from voxbind.grid._backends import _triton as host
 from voxbind.grid._backends import _triton_kernels as kernels
 
-_INDEX_POINTERS = {"offsets_ptr": "*i64", "order_ptr": "*i64", "index_ptr": "*i64", "base_ptr": "*i64"}
+_INDEX_POINTERS = {name: "*i64" for name in ("offsets_ptr", "order_ptr", "index_ptr", "base_ptr", "who_ptr")}
 _INT32_POINTERS = {
     name: "*i32" for name in ("key_ptr", "span_ptr", "live_ptr", "listed_ptr", "count_ptr", "rank_ptr")
 }
@@ -57,26 +57,21 @@ def variants(cell: int):
         for per_type in (False, True):
             flags = {"DENSE": dense, "PER_TYPE": per_type}
             yield kernels.cell_keys, {**flags, "CELL": cell, "BLOCK": host.BLOCK_KEYS}, 4, None
+            yield kernels.sorted_splats, {**flags, "BLOCK": host.BLOCK_KEYS}, 4, None
             yield kernels.reaching, {**flags, "BLOCK": host.BLOCK_KEYS}, 4, None
-            for order, binary, set_value in (
-                (0, False, False),
-                (0, True, False),
-                (0, True, True),
-                (1, False, False),
-            ):
-                options = {
-                    "ORDER": order,
-                    "BINARY": binary,
-                    "SET": set_value,
-                    "TILE": host.TILE,
-                    "CELL": cell,
-                    "RUNS": host.RUNS,
-                }
-                outputs = (None, "fp16", "bf16") if order == 0 else (None,)
-                for output in outputs:
-                    yield kernels.scatter, {**flags, **options}, 2, output
             for order in (1, 2):
                 yield kernels.gather, {**flags, "ORDER": order, "BLOCK": host.BLOCK_POINTS}, 4, None
+    tiles = {"TILE": host.TILE, "CELL": cell, "RUNS": host.RUNS}
+    for per_type in (False, True):  # (the tiles read records, the same for index and vector types)
+        for order, binary, set_value in (
+            (0, False, False),
+            (0, True, False),
+            (0, True, True),
+            (1, False, False),
+        ):
+            options = {"PER_TYPE": per_type, "ORDER": order, "BINARY": binary, "SET": set_value, **tiles}
+            for output in (None, "fp16", "bf16") if order == 0 else (None,):
+                yield kernels.scatter, options, 2, output
 
 
 def resources(cubin: bytes) -> str:

@@ -7,9 +7,10 @@ when the type gradient is wanted (a zero weight still has a gradient).
 
 The forward pass bins splats by *cell*: :func:`cell_keys` gives each splat the (example, channel, first
 block of ``CELL³`` points along x, y, z) its cut-off box starts in, a stable sort groups the splats by
-cell (in splat order within one, so results are deterministic), and ``searchsorted`` gives each cell
-its slice. Every size follows from the batch's shape, so with index types nothing here waits for the
-GPU; vector types list their pairs with ``nonzero``, one synchronisation.
+cell (in splat order within one, so results are deterministic), ``searchsorted`` gives each cell its
+slice, and the splats that reach the grid are copied in that order into records the tiles read. Every
+size follows from the batch's shape, so with index types nothing here waits for the GPU; vector types
+list their pairs with ``nonzero``, one synchronisation.
 
 The backward passes list the splats whose box reaches the grid (flags, their cumulative sum, and a
 kernel that places each splat at its rank; the count stays on the device), then launch a fixed number
@@ -75,11 +76,11 @@ def _items(count: int, dtype, device) -> torch.Tensor:
 
 
 def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
-    """``(offsets (W + 1,), order (S,), span (1,), cells)``: the splats whose cut-off box starts in cell
-    ``w = ((channel · cells + x) · cells + y) · cells + z`` (blocks of ``CELL³`` points, ``cells`` a
-    side) are ``order[offsets[w]:offsets[w + 1]]``, in splat order; ``span`` is the most cells any box
-    spans along an axis. Every size here follows from the batch's shape alone, so nothing waits on the
-    GPU."""
+    """``(offsets (W + 1,), records (S, RECORD), who (S,), span (1,), cells)``: the splats whose
+    cut-off box starts in cell ``w = ((channel · cells + x) · cells + y) · cells + z`` (blocks of
+    ``CELL³`` points, ``cells`` a side) are rows ``offsets[w]:offsets[w + 1]`` of ``records`` (``x, y,
+    z, r, w``) and ``who`` (``atom · K + k``), in splat order; ``span`` is the most cells any box spans
+    along an axis. Every size here follows from the batch's shape alone, so nothing waits on the GPU."""
     cells = -(-geom.n // CELL)
     device = consts.device
     S = atoms.count
@@ -92,7 +93,12 @@ def _bin(atoms: _Atoms, consts, num_channels: int, geom: GridGeometry):
     )  # fmt: skip
     key, order = torch.sort(key, stable=True)  # stable: each cell's splats stay in splat order
     offsets = torch.searchsorted(key, _items(W + 1, key.dtype, device))
-    return offsets, order, spans.amax().reshape(1), cells
+    records = torch.empty((S, kernels.RECORD.value), dtype=consts.dtype, device=device)
+    who = torch.empty(S, dtype=torch.int64, device=device)
+    kernels.sorted_splats[(-(-S // BLOCK_KEYS),)](
+        records, who, key, order, *atoms.tensors, S, *atoms.sizes, W, BLOCK=BLOCK_KEYS, **atoms.flags
+    )
+    return offsets, records, who, spans.amax().reshape(1), cells
 
 
 @functools.cache
@@ -124,13 +130,13 @@ def _scatter(atoms: _Atoms, out, geom: GridGeometry, *, order, binary, set_value
     if atoms.count == 0:
         return out.zero_()
     consts = _constants(geom, atoms.tensors[1].dtype, out.device)  # (sums in the atoms' dtype)
-    offsets, listed, span, cells = _bin(atoms, consts, B * T, geom)
+    offsets, records, who, span, cells = _bin(atoms, consts, B * T, geom)
     tiles = -(-geom.n // TILE)
     a, e, b = grads if grads is not None else atoms.tensors[1:4]
     kernels.scatter[(B * T * tiles**3,)](
-        out, offsets, listed, span, *atoms.tensors, a, e, b, consts, *atoms.sizes, geom.n, tiles, cells,
-        ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, CELL=CELL, RUNS=RUNS, num_warps=2,
-        **atoms.flags,
+        out, offsets, records, who, span, a, e, b, consts, atoms.shape[2], geom.n, tiles, cells,
+        PER_TYPE=atoms.per_type, ORDER=order, BINARY=binary, SET=set_value, TILE=TILE, CELL=CELL,
+        RUNS=RUNS, num_warps=2,
     )  # fmt: skip
     return out
 

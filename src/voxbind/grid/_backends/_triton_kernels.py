@@ -7,7 +7,8 @@ positions in the ``(B, N, K)`` weights). Every kernel reads the atoms in the
 radius, or an ignored atom) contributes nothing. No kernel uses atomics:
 
 * :func:`cell_keys` bins the splats: each gets the cell (example, channel, first block of ``CELL³``
-  points along x, y and z) its cut-off box starts in; the host sorts the splats by cell.
+  points along x, y and z) its cut-off box starts in; the host sorts the splats by cell, and
+  :func:`sorted_splats` copies those that reach the grid, in that order, into contiguous records.
 * :func:`scatter` (grid-shaped outputs): one program per (example, channel, tile) reads the cells its
   splats can start in, skips those whose box misses the tile, sums the densities of the rest over its
   points and writes the tile once. ``ORDER == 0`` is the forward pass, ``ORDER == 1`` the grid-gradient
@@ -31,6 +32,8 @@ import triton
 import triton.language as tl
 
 from ..density import double_backward_terms, radial_terms, with_globals
+
+RECORD = tl.constexpr(8)  # values in a sorted splat's record: x, y, z, r, w (and 3 unused: 32-byte rows)
 
 
 # Primitives as jit functions (not ``tl.sqrt`` itself), so that the interpreter's patched ``tl`` is used.
@@ -174,20 +177,44 @@ def cell_keys(
 
 
 @triton.jit
+def sorted_splats(
+    record_ptr, who_ptr, key_ptr, order_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, S, N,
+    K, T, skip_key, DENSE: tl.constexpr, PER_TYPE: tl.constexpr, BLOCK: tl.constexpr,
+):  # fmt: skip
+    """Copy the sorted splats that reach the grid (``key[j] ≠ skip_key``) into records: ``record[j] =
+    (x, y, z, r, w)`` (``RECORD`` values a row) and ``who[j] = atom·K + k`` for splat ``order[j]``, so
+    the tiles read each splat with one contiguous load instead of two dependent ones."""
+    j = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    ok = j < S
+    key = tl.load(key_ptr + j, mask=ok, other=0)
+    ok = ok & (key != skip_key)
+    s = tl.load(order_ptr + j, mask=ok, other=0)
+    atom, k, _, x, y, z, r, w = _splat(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    row = record_ptr + RECORD * j
+    tl.store(row, x, mask=ok)
+    tl.store(row + 1, y, mask=ok)
+    tl.store(row + 2, z, mask=ok)
+    tl.store(row + 3, r, mask=ok)
+    tl.store(row + 4, w, mask=ok)
+    tl.store(who_ptr + j, atom * K + k, mask=ok)
+
+
+@triton.jit
 def scatter(
-    out_ptr, offsets_ptr, order_ptr, span_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr,
-    grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, consts_ptr, N, K, T, n, tiles, cells,
-    DENSE: tl.constexpr, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BINARY: tl.constexpr,
+    out_ptr, offsets_ptr, record_ptr, who_ptr, span_ptr, grad_rel_ptr, grad_radius_ptr, grad_weight_ptr,
+    consts_ptr, K, n, tiles, cells, PER_TYPE: tl.constexpr, ORDER: tl.constexpr, BINARY: tl.constexpr,
     SET: tl.constexpr, TILE: tl.constexpr, CELL: tl.constexpr, RUNS: tl.constexpr,
 ):  # fmt: skip
     """Write one ``TILE³`` tile of ``out (B, T, n, n, n)``: program ``(b·T + c)·tiles³ + tile``.
 
     The splats that can reach the tile start in one of its cells (``CELL³`` points; ``TILE`` is a
     multiple of ``CELL``) or up to ``span - 1`` cells below them along each axis (``span``: the most
-    cells any splat spans); cells are read from the sorted splats ``order[offsets[cell]:offsets[cell +
-    1]]``: whole runs of cells along z at once, the bounds of ``RUNS`` runs in one load, and only runs
-    that hold splats are visited; a splat whose box misses the tile is skipped before any point is
-    evaluated.
+    cells any splat spans); a cell's splats are rows ``offsets[cell]:offsets[cell + 1]`` of the sorted
+    records (:func:`sorted_splats`). Whole runs of cells along z are read at once, the bounds of
+    ``RUNS`` runs in one load, and only runs that hold splats are visited; a splat whose box misses
+    the tile is skipped before any point is evaluated.
 
     ``ORDER == 0``: ``Σ w ρ`` (``SET``: 1 where any splat has ``ρ ≠ 0``; ``BINARY``: ``ρ = [d < r]``).
     ``ORDER == 1``: ``Σ w (a·∇ρ + e ∂ρ/∂r) + b ρ`` with ``a = grad_rel`` (per atom), ``e = grad_radius``
@@ -236,12 +263,12 @@ def scatter(
             j = tl.sum(tl.where(lanes == run, starts, 0), axis=0)
             end = tl.sum(tl.where(lanes == run, ends, 0), axis=0)
             while j < end:
-                s = tl.load(order_ptr + j).to(tl.int64)
-                j += 1
-                atom, k, _, x, y, z, r, w = _splat(
-                    s, s >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE,
-                    PER_TYPE,
-                )  # fmt: skip
+                record = record_ptr + RECORD * j
+                x = tl.load(record)
+                y = tl.load(record + 1)
+                z = tl.load(record + 2)
+                r = tl.load(record + 3)
+                w = tl.load(record + 4)
                 lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, TILE)
                 if (lx + sx > tx) & (ly + sy > ty) & (lz + sz > tz):  # the box reaches this tile
                     inv_r2 = 1.0 / (r * r)
@@ -260,6 +287,9 @@ def scatter(
                         else:
                             acc += h * w
                     else:
+                        flat = tl.load(who_ptr + j)
+                        atom = flat // K
+                        k = flat - atom * K
                         ax = tl.load(grad_rel_ptr + 3 * atom)
                         ay = tl.load(grad_rel_ptr + 3 * atom + 1)
                         az = tl.load(grad_rel_ptr + 3 * atom + 2)
@@ -267,6 +297,7 @@ def scatter(
                         b = tl.load(grad_weight_ptr + atom * K + k)
                         adot = ax * ex + ay * ey + az * ez
                         acc += -2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h
+                j += 1
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
     # (a float16 / bfloat16 buffer: rounded once, to nearest even on a GPU)
     tl.store(out_ptr + point, acc.to(out_ptr.dtype.element_ty), mask=inside)
