@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 import voxbind
 from voxbind.errors import BackendUnavailableError
 from voxbind.grid._backends import get_backend
+from voxbind.grid._inputs import normalise
 
 from .conftest import random_atoms
 from .test_backend_parity import close, derivatives
@@ -143,6 +145,51 @@ def test_backward_lists_only_splats_that_reach_the_grid():
     assert int(_triton._reaching(atoms, consts, gm.geometry)[1]) == 0
     grads = kernels.backward(far, base.clamp(min=0), weights, radii, False, gm.geometry, grad, True)
     assert all(g.abs().sum() == 0 for g in grads)
+
+
+class _HostReads(TorchFunctionMode):
+    """Records the tensor operations that read a value back to the host (on a GPU, each waits for the
+    device to finish everything queued before it)."""
+
+    READS = frozenset({"__bool__", "__int__", "__float__", "__index__", "item", "tolist", "nonzero", "numpy"})
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name in self.READS:
+            self.seen.append(name)
+        return func(*args, **(kwargs or {}))
+
+
+class _NoLaunch:
+    def __getitem__(self, grid):
+        return lambda *args, **kwargs: None
+
+
+def test_index_types_are_gridded_and_differentiated_without_waiting_for_the_device(monkeypatch):
+    """With index types, the host code of the forward, backward and double backward reads no value
+    back from the device, so on a GPU it queues every pass without waiting. Kernel launches are
+    stubbed out (only the host code is under test); the atoms are checked before, as ``GridCollate``
+    checks a batch."""
+    from voxbind.grid._backends import _triton
+
+    for name in ("cell_keys", "sorted_splats", "scatter", "reaching", "place", "gather"):
+        monkeypatch.setattr(_triton.kernels, name, _NoLaunch())
+    coords, types, radii, center, upstream, a, _ = _case("index", 20, 3)
+    coords.requires_grad_()
+    gm = voxbind.GridMaker(0.5, 6.0, backend="triton")
+    atoms, _ = normalise(center, coords, types, radii, 3, None, gm.radius_scale)
+    backend = get_backend("triton", DEVICE)
+    with _HostReads() as reads:
+        grid = backend.grid(atoms, gm.geometry)
+        (g,) = torch.autograd.grad(grid, coords, upstream, create_graph=True)
+        torch.autograd.grad((g * a).sum(), coords)
+        with torch.no_grad():
+            backend.grid(atoms, gm.geometry, out=torch.empty_like(grid, dtype=torch.bfloat16))
+    assert reads.seen == []
 
 
 @pytest.mark.parametrize("kind", ["index", "vector"])
