@@ -10,7 +10,8 @@ block of ``CELL³`` points along x, y, z) its cut-off box starts in, a stable so
 cell (in splat order within one, so results are deterministic), ``searchsorted`` gives each cell its
 slice, and the splats that reach the grid are copied in that order into records the tiles read. Every
 size follows from the batch's shape, so with index types nothing here waits for the GPU; vector types
-list their pairs with ``nonzero``, one synchronisation.
+list their pairs with non-zero weights with ``nonzero``, one synchronisation (a pass that wants type
+gradients visits every pair and lists them without one).
 
 The backward passes list the splats whose box reaches the grid (flags, their cumulative sum, and a
 kernel that places each splat at its rank; the count stays on the device), then launch a fixed number
@@ -47,6 +48,9 @@ class _Atoms:
         if self.dense:
             self.index = None
             self.count = B * N
+        elif active is True:  # every pair, listed without reading a value (kernels skip radius 0)
+            self.index = torch.arange(B * N * K, device=weights.device)
+            self.count = B * N * K
         else:
             r = radii.reshape(1, 1, K) if per_type else radii.reshape(B, N, 1)
             pairs = (r > 0) & active
@@ -173,12 +177,13 @@ def _gather(atoms: _Atoms, grid, geom: GridGeometry, *, order, grads=None):
 
 
 def _visited(weights, everything: bool, also=None):
-    """The (atom, type) pairs vector types visit: all of them (type gradients wanted), else those with a
-    non-zero weight or a non-zero ``also``; ``None`` for index types, whose kernels skip ignored atoms."""
+    """The (atom, type) pairs vector types visit: ``True`` for all of them (type gradients wanted), else
+    a mask of those with a non-zero weight or a non-zero ``also``; ``None`` for index types, whose
+    kernels skip ignored atoms."""
     if weights.shape[-1] == 1:
         return None
     if everything:
-        return torch.ones_like(weights, dtype=torch.bool)
+        return True
     active = weights != 0
     return active if also is None else active | (also != 0)
 
