@@ -122,8 +122,9 @@ def _reaching(atoms: _Atoms, consts, geom: GridGeometry):
     kernels.reaching[blocks](
         live, *atoms.tensors, consts, S, *atoms.sizes, geom.n, BLOCK=BLOCK_KEYS, **atoms.flags
     )
-    rank = torch.cumsum(live, 0, dtype=torch.int32)
-    listed = torch.empty(S, dtype=torch.int32, device=device)
+    positions = torch.int32 if S < 2**31 else torch.int64
+    rank = torch.cumsum(live, 0, dtype=positions)
+    listed = torch.empty(S, dtype=positions, device=device)
     kernels.place[blocks](listed, live, rank, S, BLOCK=BLOCK_KEYS)
     return listed, rank[-1:]
 

@@ -151,7 +151,7 @@ def place(listed_ptr, live_ptr, rank_ptr, S, BLOCK: tl.constexpr):
     ok = s < S
     live = tl.load(live_ptr + s, mask=ok, other=0) != 0
     rank = tl.load(rank_ptr + s, mask=ok, other=1)
-    tl.store(listed_ptr + rank - 1, s.to(tl.int32), mask=ok & live)
+    tl.store(listed_ptr + rank - 1, s.to(listed_ptr.dtype.element_ty), mask=ok & live)
 
 
 @triton.jit
