@@ -294,7 +294,7 @@ def scatter(
                         ay = tl.load(grad_rel_ptr + 3 * atom + 1)
                         az = tl.load(grad_rel_ptr + 3 * atom + 2)
                         e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
-                        b = tl.load(grad_weight_ptr + atom * K + k)
+                        b = tl.load(grad_weight_ptr + flat)
                         adot = ax * ex + ay * ey + az * ez
                         acc += -2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h
                 j += 1
