@@ -22,6 +22,7 @@ reports grids per second, the ratios and double backward / forward. Results go t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -158,52 +159,57 @@ def _voxbind_side(data: dict, repeats: int) -> tuple[dict, torch.Tensor]:
     return results, out
 
 
+@contextlib.contextmanager
+def _backend_settings(**values):
+    """The Triton backend's tuning constants set to ``values`` inside the block, restored after."""
+    from voxbind.grid._backends import _triton
+
+    chosen = {name: getattr(_triton, name) for name in values}
+    try:
+        for name, value in values.items():
+            setattr(_triton, name, value)
+        _triton._programs_per_launch.cache_clear()
+        yield
+    finally:
+        for name, value in chosen.items():
+            setattr(_triton, name, value)
+        _triton._programs_per_launch.cache_clear()
+
+
 def _binning_variants(data: dict, cells: list[int], repeats: int) -> None:
     """The forward (no checks, reused buffer) with each binning cell size: a smaller cell makes tiles
     test fewer splats that miss them, for more and shorter runs of cells and a larger cell index."""
-    from voxbind.grid._backends import _triton
+    from voxbind.grid._backends._triton import TILE
 
     gm, args = _gridder(data)
     out = torch.empty((len(args[1]), *gm.grid_shape(args[-1])), device=DEVICE)
-    chosen = (_triton.CELL, _triton.RUNS)
+
+    def forward():
+        with torch.no_grad():
+            gm(*args, out=out, check_values=False)
+
     reference = None
-    try:
-        for cell in cells:
-            _triton.CELL, _triton.RUNS = cell, 16 if cell == _triton.TILE else 32
-
-            def forward():
-                with torch.no_grad():
-                    gm(*args, out=out, check_values=False)
-
+    for cell in cells:
+        with _backend_settings(CELL=cell, RUNS=16 if cell == TILE else 32):
             ms = _cuda_ms(forward, repeats)
             graph = _graph_ms(forward, repeats)
-            reference = out.clone() if reference is None else reference
-            gap = (out - reference).abs().max().item()
-            replay = "not captured" if graph is None else f"{graph:.3f} ms from a CUDA graph"
-            print(f"binning cells of {cell}³ points: forward {ms:.3f} ms, {replay} (differs by {gap:.1e})")
-    finally:
-        _triton.CELL, _triton.RUNS = chosen
+        reference = out.clone() if reference is None else reference
+        gap = (out - reference).abs().max().item()
+        replay = "not captured" if graph is None else f"{graph:.3f} ms from a CUDA graph"
+        print(f"binning cells of {cell}³ points: forward {ms:.3f} ms, {replay} (differs by {gap:.1e})")
 
 
 def _program_variants(data: dict, counts: list[int], repeats: int) -> None:
     """The coordinate backward and the double backward with each number of per-splat programs per
     multiprocessor (the backward passes' programs take the splats that reach the grid in turn)."""
-    from voxbind.grid._backends import _triton
-
     gm, args = _gridder(data)
     upstream = torch.randn((len(args[1]), *gm.grid_shape(args[-1])), device=DEVICE)
     backward, double_backward = _backward_passes(gm, args, upstream)
-    chosen = _triton.PROGRAMS_PER_SM
-    try:
-        for count in counts:
-            _triton.PROGRAMS_PER_SM = count
-            _triton._programs_per_launch.cache_clear()
+    for count in counts:
+        with _backend_settings(PROGRAMS_PER_SM=count):
             first, second = _cuda_ms(backward, repeats), _cuda_ms(double_backward, repeats)
-            print(f"{count} programs per multiprocessor: with the forward, backward {first:.3f} ms, ", end="")
-            print(f"backward and double backward {second:.3f} ms")
-    finally:
-        _triton.PROGRAMS_PER_SM = chosen
-        _triton._programs_per_launch.cache_clear()
+        print(f"{count} programs per multiprocessor: with the forward, backward {first:.3f} ms, ", end="")
+        print(f"backward and double backward {second:.3f} ms")
 
 
 def _graph_ms(fn, repeats: int) -> float | None:

@@ -128,6 +128,21 @@ def _box_tiles(x, y, z, r, consts_ptr, n, TILE):
 
 
 @triton.jit
+def _reach(
+    s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE, PER_TYPE,
+    TILE,
+):  # fmt: skip
+    """Channel, box tiles (first and count along x, y, z) and whether the cut-off box of splats ``s``
+    reaches a grid point."""
+    _, _, channel, x, y, z, r, _ = _splat(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
+    )
+    lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, TILE)
+    live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
+    return channel, lx, sx, ly, sy, lz, sz, live
+
+
+@triton.jit
 def reaching(
     live_ptr, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, S, N, K, T, n,
     DENSE: tl.constexpr, PER_TYPE: tl.constexpr, BLOCK: tl.constexpr,
@@ -135,11 +150,10 @@ def reaching(
     """``live[s]``: 1 if the cut-off box of splat ``s`` can reach a grid point, else 0 (int32)."""
     s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = s < S
-    _, _, _, x, y, z, r, _ = _splat(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-    )
-    _, sx, _, sy, _, sz = _box_tiles(x, y, z, r, consts_ptr, n, 1)
-    live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
+    _, _, _, _, _, _, _, live = _reach(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
+        PER_TYPE, 1,
+    )  # fmt: skip
     tl.store(live_ptr + s, live.to(tl.int32), mask=ok)
 
 
@@ -164,11 +178,10 @@ def cell_keys(
     reaches no grid point); ``span[s]``: the most cells that box spans along one axis (0 if skipped)."""
     s = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = s < S
-    _, _, channel, x, y, z, r, _ = _splat(
-        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
-    )
-    lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, CELL)
-    live = (r > 0.0) & (sx > 0) & (sy > 0) & (sz > 0)
+    channel, lx, sx, ly, sy, lz, sz, live = _reach(
+        s, ok, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, consts_ptr, N, K, T, n, DENSE,
+        PER_TYPE, CELL,
+    )  # fmt: skip
     key = ((channel * cells + lx) * cells + ly) * cells + lz
     key = tl.where(live, key, skip_key)
     span = tl.where(live, tl.maximum(tl.maximum(sx, sy), sz), 0)
@@ -199,6 +212,36 @@ def sorted_splats(
     tl.store(row + 3, r, mask=ok)
     tl.store(row + 4, w, mask=ok)
     tl.store(who_ptr + j, atom * K + k, mask=ok)
+
+
+@triton.jit
+def _add_splat(
+    acc, ex, ey, ez, r, w, who, grad_rel_ptr, grad_radius_ptr, grad_weight_ptr, K, g2, c2, qa, qb, qc,
+    PER_TYPE, ORDER, BINARY, SET,
+):  # fmt: skip
+    """``acc`` plus one splat's term at the tile's points, ``(ex, ey, ez)`` from the splat (see
+    :func:`scatter`); ``who`` points at the splat's flat position ``atom·K + k`` (read for ORDER 1)."""
+    inv_r2 = 1.0 / (r * r)
+    s2 = (ex * ex + ey * ey + ez * ez) * inv_r2
+    if BINARY:
+        h = tl.where(s2 < 1.0, 1.0, 0.0).to(s2.dtype)
+        h1 = h
+    else:
+        h, h1, _h2 = _radial(s2, tl.exp(-2.0 * s2), g2, c2, qa, qb, qc)
+    if ORDER == 0:
+        if SET:
+            return tl.maximum(acc, tl.where(h != 0.0, 1.0, 0.0).to(acc.dtype))
+        return acc + h * w
+    flat = tl.load(who)
+    atom = flat // K
+    k = flat - atom * K
+    ax = tl.load(grad_rel_ptr + 3 * atom)
+    ay = tl.load(grad_rel_ptr + 3 * atom + 1)
+    az = tl.load(grad_rel_ptr + 3 * atom + 2)
+    e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
+    b = tl.load(grad_weight_ptr + flat)
+    adot = ax * ex + ay * ey + az * ez
+    return acc + (-2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h)
 
 
 @triton.jit
@@ -271,32 +314,10 @@ def scatter(
                 w = tl.load(record + 4)
                 lx, sx, ly, sy, lz, sz = _box_tiles(x, y, z, r, consts_ptr, n, TILE)
                 if (lx + sx > tx) & (ly + sy > ty) & (lz + sz > tz):  # the box reaches this tile
-                    inv_r2 = 1.0 / (r * r)
-                    ex = px - x
-                    ey = py - y
-                    ez = pz - z
-                    s2 = (ex * ex + ey * ey + ez * ez) * inv_r2
-                    if BINARY:
-                        h = tl.where(s2 < 1.0, 1.0, 0.0).to(s2.dtype)
-                        h1 = h
-                    else:
-                        h, h1, _h2 = _radial(s2, tl.exp(-2.0 * s2), g2, c2, qa, qb, qc)
-                    if ORDER == 0:
-                        if SET:
-                            acc = tl.maximum(acc, tl.where(h != 0.0, 1.0, 0.0).to(acc.dtype))
-                        else:
-                            acc += h * w
-                    else:
-                        flat = tl.load(who_ptr + j)
-                        atom = flat // K
-                        k = flat - atom * K
-                        ax = tl.load(grad_rel_ptr + 3 * atom)
-                        ay = tl.load(grad_rel_ptr + 3 * atom + 1)
-                        az = tl.load(grad_rel_ptr + 3 * atom + 2)
-                        e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
-                        b = tl.load(grad_weight_ptr + flat)
-                        adot = ax * ex + ay * ey + az * ez
-                        acc += -2.0 * w * h1 * (inv_r2 * adot + (e / r) * s2) + b * h
+                    acc = _add_splat(
+                        acc, px - x, py - y, pz - z, r, w, who_ptr + j, grad_rel_ptr, grad_radius_ptr,
+                        grad_weight_ptr, K, g2, c2, qa, qb, qc, PER_TYPE, ORDER, BINARY, SET,
+                    )  # fmt: skip
                 j += 1
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
     # (a float16 / bfloat16 buffer: rounded once, to nearest even on a GPU)
@@ -317,7 +338,7 @@ def gather(
     ``out_pos = Σ Q (H a + e ∇∂ρ/∂r) + P ∇ρ``, ``out_weight = Σ U (a·∇ρ + e ∂ρ/∂r)``,
     ``out_radius = Σ Q (a·∇∂ρ/∂r + e ∂²ρ/∂r²) + P ∂ρ/∂r``.
     """
-    lower, res, g2, c2, qa, qb, qc, cutoff = _constants(consts_ptr)
+    lower, res, g2, c2, qa, qb, qc, _cutoff = _constants(consts_ptr)
     count = tl.load(count_ptr)
     item = tl.program_id(0)
     while item < count:  # (while: range() over loaded bounds fails in the interpreter)
@@ -340,16 +361,7 @@ def gather(
             az = tl.load(grad_rel_ptr + 3 * atom + 2)
             e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
             b = tl.load(grad_weight_ptr + atom * K + k)
-        reach = cutoff * r
-        x0 = tl.maximum(tl.ceil((x - reach - lower) / res), 0.0).to(tl.int32)
-        x1 = tl.minimum(tl.floor((x + reach - lower) / res), n - 1.0).to(tl.int32)
-        y0 = tl.maximum(tl.ceil((y - reach - lower) / res), 0.0).to(tl.int32)
-        y1 = tl.minimum(tl.floor((y + reach - lower) / res), n - 1.0).to(tl.int32)
-        z0 = tl.maximum(tl.ceil((z - reach - lower) / res), 0.0).to(tl.int32)
-        z1 = tl.minimum(tl.floor((z + reach - lower) / res), n - 1.0).to(tl.int32)
-        nx = tl.maximum(x1 - x0 + 1, 0)
-        ny = tl.maximum(y1 - y0 + 1, 0)
-        nz = tl.maximum(z1 - z0 + 1, 0)
+        x0, nx, y0, ny, z0, nz = _box_tiles(x, y, z, r, consts_ptr, n, 1)  # (tiles of one point)
         total = tl.where(active, nx * ny * nz, 0)
         inv_r2 = 1.0 / (r * r)
         inv_r = 1.0 / r
