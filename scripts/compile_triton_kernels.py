@@ -11,6 +11,7 @@ each uses. Run with the interpreter off:
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import subprocess
 import sys
@@ -74,6 +75,15 @@ def variants(cell: int):
                 yield kernels.scatter, options, 2, output
 
 
+def source(fn, types: dict, constexprs: dict) -> ASTSource:
+    """The kernel as Triton's compiler takes it: from Triton 3.3 the signature names every argument and
+    ``constexprs`` gives the values; Triton 3.0–3.2 take the non-constexpr arguments and ``constants``."""
+    if "constexprs" in inspect.signature(ASTSource).parameters:
+        return ASTSource(fn=fn, signature=types, constexprs=constexprs)
+    plain = {name: kind for name, kind in types.items() if kind != "constexpr"}
+    return ASTSource(fn=fn, signature=plain, constants=constexprs)
+
+
 def resources(cubin: bytes) -> str:
     tool = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "cuobjdump"
     with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
@@ -98,7 +108,7 @@ def main(argv=None) -> int:
         for fn, constexprs, warps, output in variants(args.cell):
             types = signature(fn, constexprs, dtype, output)
             compiled = triton.compile(
-                ASTSource(fn=fn, signature=types, constexprs=constexprs),
+                source(fn, types, constexprs),
                 target=target,
                 options={"num_warps": warps},
             )
@@ -106,7 +116,7 @@ def main(argv=None) -> int:
             into = f" into {output}" if output else ""
             print(f"{fn.__name__:9} {dtype} {flags}{into}: {resources(compiled.asm['cubin'])}")
             count += 1
-    print(f"{count} kernels compiled for sm_{args.arch}")
+    print(f"{count} kernels compiled for sm_{args.arch} (Triton {triton.__version__})")
     return 0
 
 

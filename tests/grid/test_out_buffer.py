@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -64,3 +65,36 @@ def test_half_precision_buffers_hold_the_float32_grid_rounded_once(backend, dtyp
         assert torch.equal(buffer, full.to(dtype))
     step = torch.finfo(dtype).eps * reference.abs().max().item()  # one unit of the largest value
     torch.testing.assert_close(buffer.float(), reference, rtol=0, atol=step)
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "triton"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_float64_grids_are_stored_as_pytorch_converts_them(backend, dtype):
+    """float64 sums bound for a half-precision buffer pass through float32, as PyTorch's conversion
+    does, so every backend stores the same values. Each channel's peak is a weight just above a tie of
+    that channel's format, where the float32 step decides the result: one direct rounding would give
+    one unit more."""
+    if backend == "triton":
+        pytest.importorskip("triton", reason="the triton backend needs the triton package")
+    device = torch.device("cuda" if backend == "triton" and torch.cuda.is_available() else "cpu")
+    peaks = torch.tensor([1 + 2**-8 + 2**-30, 1 + 2**-11 + 2**-40], dtype=torch.float64)
+    assert np.float16(peaks[1].item()) != peaks[1].to(torch.float16).item()  # a direct rounding differs
+    coords = torch.tensor([[-1.0, 0.0, 0.0], [1.0, 0.0, 0.0]], dtype=torch.float64)  # on grid points
+    weights = torch.diag(peaks)  # atom 0 in channel 0, atom 1 in channel 1
+    radii = torch.tensor([0.8, 0.8], dtype=torch.float64)
+    center = torch.zeros(3, dtype=torch.float64)
+    center, coords, weights, radii = (t.to(device) for t in (center, coords, weights, radii))
+    gmaker = GridMaker(resolution=0.5, dimension=4.0, backend=backend)
+    with torch.no_grad():
+        atoms = (center, coords, weights, radii)
+        grid = GridMaker(resolution=0.5, dimension=4.0, backend="reference")(*atoms, radii_per_type=False)
+        buffer = torch.full(grid.shape, 7.0, dtype=dtype, device=device)
+        gmaker(*atoms, radii_per_type=False, out=buffer)
+    assert grid[0, 2, 4, 4] == peaks[0]
+    assert grid[1, 6, 4, 4] == peaks[1]
+    want = grid.to(dtype)
+    if backend == "triton" and device.type == "cpu" and dtype == torch.bfloat16:
+        # Triton's interpreter truncates float32 to bfloat16 where GPUs (and PyTorch) round to nearest
+        assert (buffer.double() - want.double()).abs().max() <= torch.finfo(dtype).eps * grid.max()
+    else:
+        assert torch.equal(buffer, want)

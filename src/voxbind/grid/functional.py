@@ -46,8 +46,8 @@ def coords_to_grid(
         out: a tensor of the result's shape and device to write into (reusing one buffer across
             batches avoids the cost of fresh memory); only when no gradient is recorded. Its dtype is
             that of ``coords``, or float16 / bfloat16: densities are then summed in the coordinates'
-            precision and rounded once when stored (half the memory, and the dtype a model under
-            autocast takes).
+            precision and rounded when stored, as PyTorch converts them (float64 through float32):
+            half the memory, and the dtype a model under autocast takes.
         check_values: check that coordinates, radii and the center are finite, radii non-negative and
             type indices in range. On a GPU the answer costs one host synchronisation per call, which
             stalls the queue; ``False`` skips the checks there, for input already checked on the host

@@ -57,6 +57,18 @@ _second = triton.jit(with_globals(double_backward_terms, tl=tl))
 
 
 @triton.jit
+def _stored(acc, ptr):
+    """``acc`` in the dtype ``ptr`` points at, rounded to nearest even. float64 sums bound for float16 or
+    bfloat16 go through float32, as PyTorch converts them, so every backend stores the same values
+    (Triton 3.0-3.2 also cannot compile a direct float64 to bfloat16 conversion)."""
+    # (nested: Triton 3.0 cannot ``and`` two compile-time conditions)
+    if acc.dtype == tl.float64:  # noqa: SIM102
+        if ptr.dtype.element_ty != tl.float64:
+            acc = acc.to(tl.float32)
+    return acc.to(ptr.dtype.element_ty)
+
+
+@triton.jit
 def _constants(consts_ptr):
     lower = tl.load(consts_ptr + 0)
     res = tl.load(consts_ptr + 1)
@@ -320,8 +332,8 @@ def scatter(
                     )  # fmt: skip
                 j += 1
     point = ((channel.to(tl.int64) * n + ix) * n + iy) * n + iz
-    # (a float16 / bfloat16 buffer: rounded once, to nearest even on a GPU)
-    tl.store(out_ptr + point, acc.to(out_ptr.dtype.element_ty), mask=inside)
+    # (a float16 / bfloat16 buffer: rounded when stored, to nearest even on a GPU)
+    tl.store(out_ptr + point, _stored(acc, out_ptr), mask=inside)
 
 
 @triton.jit
