@@ -17,6 +17,21 @@ if not torch.cuda.is_available():
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def triton_or_skip():
+    """The ``triton`` module, or a skip where it cannot run the kernels here: not installed, or, without
+    a GPU, an interpreter older than 3.3 (``setup.sh`` installs 3.6.0). Compiled, every release from 3.0
+    builds them (``tests/grid/test_triton_compile.py``)."""
+    triton = pytest.importorskip("triton", reason="the triton backend needs the triton package")
+    release = tuple(int(part) for part in triton.__version__.split(".")[:2])
+    if not torch.cuda.is_available() and release < (3, 3):
+        pytest.skip(
+            f"Triton {triton.__version__}'s interpreter cannot run the kernels (3.3 or newer is needed; "
+            "setup.sh installs 3.6.0)",
+            allow_module_level=True,
+        )
+    return triton
+
+
 @pytest.fixture(scope="session")
 def molgrid_reference():
     """Arrays recorded from libmolgrid by ``scripts/make_molgrid_fixtures.py``, by case."""

@@ -10,6 +10,8 @@ from voxbind.cli import cli
 from voxbind.cli._demo import DEMO_ATOMS, DEMO_RADII, run_demo
 from voxbind.grid.density import DensityProfile, radial_derivatives_in_distance
 
+from ..conftest import triton_or_skip
+
 
 def test_demo_reports_the_grid():
     result = CliRunner().invoke(cli, ["demo", "--dimension", "12.0"])
@@ -35,7 +37,7 @@ def test_demo_density_sums_match_the_integral_of_each_atom():
 
 def test_demo_runs_the_triton_backend_where_it_can():
     """On a GPU compiled; without one under Triton's interpreter (``tests/conftest.py``)."""
-    pytest.importorskip("triton", reason="the triton backend needs the triton package")
+    triton_or_skip()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     args = ["demo", "--dimension", "6.0", "--backend", "triton", "--device", device]
     result = CliRunner().invoke(cli, args)

@@ -8,6 +8,8 @@ import torch
 
 from voxbind import GridInputError, GridMaker
 
+from ..conftest import triton_or_skip
+
 
 def _atoms(batch=2, n=30, seed=0):
     g = torch.Generator().manual_seed(seed)
@@ -48,7 +50,7 @@ def test_half_precision_buffers_hold_the_float32_grid_rounded_once(backend, dtyp
     backend's float32 grid converted, and within half precision of the reference (Triton runs under its
     interpreter without a GPU)."""
     if backend == "triton":
-        pytest.importorskip("triton", reason="the triton backend needs the triton package")
+        triton_or_skip()
     device = torch.device("cuda" if backend == "triton" and torch.cuda.is_available() else "cpu")
     gmaker = GridMaker(resolution=0.5, dimension=6.0, backend=backend)
     center, coords, types, radii = (t.to(device) for t in _atoms())
@@ -75,7 +77,7 @@ def test_float64_grids_are_stored_as_pytorch_converts_them(backend, dtype):
     that channel's format, where the float32 step decides the result: one direct rounding would give
     one unit more."""
     if backend == "triton":
-        pytest.importorskip("triton", reason="the triton backend needs the triton package")
+        triton_or_skip()
     device = torch.device("cuda" if backend == "triton" and torch.cuda.is_available() else "cpu")
     peaks = torch.tensor([1 + 2**-8 + 2**-30, 1 + 2**-11 + 2**-40], dtype=torch.float64)
     assert np.float16(peaks[1].item()) != peaks[1].to(torch.float16).item()  # a direct rounding differs

@@ -5,11 +5,6 @@ CPU tensors (``TRITON_INTERPRET=1``, set in ``tests/conftest.py``), on small inp
 interpreter is slow.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 from torch.overrides import TorchFunctionMode
@@ -19,10 +14,11 @@ from voxbind.errors import BackendUnavailableError
 from voxbind.grid._backends import get_backend
 from voxbind.grid._inputs import normalise
 
+from ..conftest import triton_or_skip
 from .conftest import random_atoms
 from .test_backend_parity import close, derivatives
 
-pytest.importorskip("triton", reason="the triton backend needs the triton package")
+triton_or_skip()
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -242,22 +238,3 @@ def test_backend_selection(monkeypatch):
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     with pytest.raises(BackendUnavailableError, match="CUDA tensors"):
         get_backend("triton", torch.device("cpu"))
-
-
-def test_every_kernel_variant_compiles_for_a_gpu():
-    """The interpreter runs kernels with NumPy and misses compiler errors: compile each specialisation
-    the backend launches down to an sm_90 cubin (no GPU needed), in a process with the interpreter off."""
-    import triton
-
-    if not (Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "ptxas").exists():
-        pytest.skip("this Triton install has no CUDA toolchain to compile with")
-    script = Path(__file__).resolve().parents[2] / "scripts" / "compile_triton_kernels.py"
-    env = {**os.environ, "TRITON_INTERPRET": "0"}
-    run = subprocess.run(
-        [sys.executable, str(script), "--dtype", "fp32"], env=env, capture_output=True, text=True, timeout=600
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert "41 kernels compiled for sm_90" in run.stdout
-    forward = "scatter   fp32 PER_TYPE=False ORDER=0 BINARY=False SET=False"
-    (line,) = [line for line in run.stdout.splitlines() if line.startswith(forward) and " into " not in line]
-    assert "STACK:0" in line  # the forward pass's tile kernel keeps everything in registers
