@@ -66,7 +66,7 @@ def test_a_fixed_seed_reproduces_the_batch_with_any_number_of_workers():
     data = shared_data() / "gnina-testdata"
     dataset = ComplexDataset(data / "small.types", data_root=data / "structs")
 
-    def first_batch(workers, seed):
+    def first_batch(workers, seed, start=None):
         loader = torch.utils.data.DataLoader(
             dataset,
             batch_size=4,
@@ -75,12 +75,16 @@ def test_a_fixed_seed_reproduces_the_batch_with_any_number_of_workers():
                 GridMaker(resolution=1.0, dimension=12.0), RandomTransform(translate=2.0, seed=seed)
             ),
             num_workers=workers,
+            multiprocessing_context=start,
         )
         return next(iter(loader))
 
     a, b, c = first_batch(0, 9), first_batch(2, 9), first_batch(0, 10)
-    assert torch.equal(a.indices, b.indices)
-    assert torch.equal(a.grids, b.grids)
+    # workers that start fresh and receive the dataset pickled (Python 3.14's default on Linux)
+    spawned = first_batch(2, 9, "forkserver")
+    for other in (b, spawned):
+        assert torch.equal(a.indices, other.indices)
+        assert torch.equal(a.grids, other.grids)
     assert not torch.equal(a.indices, c.indices)
     assert all(
         np.array_equal(p.rotation, q.rotation) for p, q in zip(a.transforms, b.transforms, strict=True)
