@@ -75,10 +75,13 @@ def variants(cell: int):
                 yield kernels.scatter, options, 2, output
 
 
+_NAMES_CONSTEXPRS = "constexprs" in inspect.signature(ASTSource).parameters  # Triton 3.3 and newer
+
+
 def source(fn, types: dict, constexprs: dict) -> ASTSource:
     """The kernel as Triton's compiler takes it: from Triton 3.3 the signature names every argument and
     ``constexprs`` gives the values; Triton 3.0–3.2 take the non-constexpr arguments and ``constants``."""
-    if "constexprs" in inspect.signature(ASTSource).parameters:
+    if _NAMES_CONSTEXPRS:
         return ASTSource(fn=fn, signature=types, constexprs=constexprs)
     plain = {name: kind for name, kind in types.items() if kind != "constexpr"}
     return ASTSource(fn=fn, signature=plain, constants=constexprs)

@@ -359,9 +359,7 @@ def gather(
         atom, k, channel, x, y, z, r, w = _splat(
             sid, sid >= 0, index_ptr, rel_ptr, base_ptr, weight_ptr, radius_ptr, N, K, T, DENSE, PER_TYPE
         )
-        channel = channel.to(tl.int64)
-        active = r > 0.0
-        r = tl.where(active, r, 1.0)
+        channel = channel.to(tl.int64)  # (a listed splat has a radius and a box that reaches the grid)
         ax = 0.0
         ay = 0.0
         az = 0.0
@@ -374,7 +372,7 @@ def gather(
             e = tl.load(grad_radius_ptr + (k if PER_TYPE else atom))
             b = tl.load(grad_weight_ptr + atom * K + k)
         x0, nx, y0, ny, z0, nz = _box_tiles(x, y, z, r, consts_ptr, n, 1)  # (tiles of one point)
-        total = tl.where(active, nx * ny * nz, 0)
+        total = nx * ny * nz
         inv_r2 = 1.0 / (r * r)
         inv_r = 1.0 / r
         zero = tl.zeros([BLOCK], dtype=rel_ptr.dtype.element_ty)
