@@ -1,17 +1,25 @@
 """Read + type a receptor (~4,500 atoms) and its ligand: voxbind against libmolgrid (OpenBabel).
 
-    .venv/bin/python benchmarks/bench_read.py [--repeats 20] [--oracle-python PATH]
+    .venv/bin/python benchmarks/bench_read.py [--repeats 20] [--oracle-python PATH] [--baseline SRC]
 
 Both sides read the same two files from the shared gnina test data (1apv: PDB receptor with hydrogens,
 MOL2 ligand) and type them with GNINA's default 14 + 14 channel maps: voxbind through
 ``read_typed_molecule`` (residue templates for the receptor, RDKit for the ligand), and, for reference,
 through an RDKit molecule for both. libmolgrid's side runs in its own environment (see ``bench_grid.py``);
-results are recorded in ``RESULTS.md``.
+results are recorded in ``RESULTS.md``. ``--baseline SRC`` also times ``read_typed_molecule`` from another
+voxbind source tree (e.g. a checkout of an earlier commit, its ``src`` folder) in the same run, rounds of
+the two trees alternating, to show a change does not slow reading down.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -30,6 +38,10 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--oracle-python", default=None)
     parser.add_argument("--data", default=str(DATA), help="folder with 1apv_rec.pdb and 1apv_ligand.mol2")
+    parser.add_argument("--baseline", help="another voxbind source tree (its src folder) to compare with")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of --baseline and this tree"
+    )
     args = parser.parse_args(argv)
     receptor, ligand = Path(args.data) / "1apv_rec.pdb", Path(args.data) / "1apv_ligand.mol2"
     rec_typer, lig_typer = GninaTyper(DEFAULT_RECEPTOR_MAP), GninaTyper(DEFAULT_LIGAND_MAP)
@@ -53,6 +65,8 @@ def main(argv=None) -> None:
     print(f"1apv: receptor {atoms} atoms in the file; typed {rec.num_atoms} + {lig.num_atoms}")
     print(f"voxbind read + type     {mine:8.1f} ms")
     print(f"  (all through RDKit    {rdkit_ms:8.1f} ms)")
+    if args.baseline:
+        compare_trees(Path(args.baseline), receptor, ligand, args.repeats, args.rounds)
     oracle = find_oracle(args.oracle_python)
     if oracle is None:
         print("libmolgrid: no oracle venv found")
@@ -60,6 +74,25 @@ def main(argv=None) -> None:
     theirs = run_side(oracle, "molgrid_read_side.py", [receptor, ligand], [args.repeats], quiet=True)
     print(f"libmolgrid read + type  {theirs['read_type_ms']:8.1f} ms  ({theirs['typed_atoms']} typed atoms)")
     print(f"speed-up                {theirs['read_type_ms'] / mine:8.2f}x  (target >= 2x)")
+
+
+def compare_trees(baseline: Path, receptor: Path, ligand: Path, repeats: int, rounds: int) -> None:
+    """Time ``read_typed_molecule`` from ``baseline`` and from this tree, alternating, in fresh processes."""
+    here = HERE.parent / "src"
+    times: dict[str, list[float]] = {"baseline": [], "this tree": []}
+    for _ in range(rounds):
+        for name, tree in (("baseline", baseline), ("this tree", here)):
+            env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "out.json"
+                command = [sys.executable, str(HERE / "voxbind_read_side.py"), receptor, ligand, out, repeats]
+                subprocess.run([str(c) for c in command], check=True, env=env)
+                times[name].append(json.loads(out.read_text())["read_type_ms"])
+    for name, values in times.items():
+        runs = ", ".join(f"{v:.1f}" for v in values)
+        print(f"{name:10} read + type  {statistics.median(values):8.1f} ms  (median of rounds: {runs})")
+    ratio = statistics.median(times["this tree"]) / statistics.median(times["baseline"])
+    print(f"this tree / baseline    {ratio:8.2f}")
 
 
 if __name__ == "__main__":

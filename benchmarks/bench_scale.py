@@ -32,9 +32,8 @@ def _rss_mb() -> float:
 
 
 def generate(folder: Path, poses: int) -> None:
-    from voxbind.atomtypes import TypedAtoms
+    from voxbind.atomtypes import TypedAtoms, write_molcache2
     from voxbind.atomtypes.gnina import GNINA_TYPE_NAMES
-    from voxbind.io import write_molcache2
 
     rng = np.random.default_rng(0)
     rec_types = rng.integers(2, 16, 2000)

@@ -10,8 +10,8 @@ import pytest
 
 from voxbind.atomtypes import GninaTyper, read_typed_molecule, read_typed_molecules
 from voxbind.atomtypes._residues import TEMPLATES
-from voxbind.io import read_molecules
-from voxbind.io._pdb_table import read_pdb_table
+from voxbind.io import StructureText, read_molecules
+from voxbind.io.pdb_table import read_pdb_table
 
 from ..conftest import (
     EXTRA_COMPLEXES,
@@ -127,12 +127,16 @@ def test_files_the_template_path_leaves_to_rdkit():
         "ATOM      1  N   GLY A   1       0.000   0.000   0.000  1.00  0.00           N\n"
         "ATOM      2  CA  GLY A   1       1.450   0.000   0.000  1.00  0.00           C\n"
     )
-    assert read_pdb_table(block) is not None
-    assert read_pdb_table("MODEL        1\n" + block + "ENDMDL\n") is None
-    assert read_pdb_table(block + "CONECT    1    2\n") is None
-    assert read_pdb_table(block.replace("ATOM  ", "atom  ", 1)) is None
-    assert read_pdb_table(block.replace("           N\n", "            \n")) is None  # no element
-    assert read_pdb_table(block.replace("   0.000   0.000  1.00", "   0.0x0   0.000  1.00", 1)) is None
+
+    def table(text):
+        return read_pdb_table(StructureText("block.pdb", "pdb", text))
+
+    assert table(block) is not None
+    assert table("MODEL        1\n" + block + "ENDMDL\n") is None
+    assert table(block + "CONECT    1    2\n") is None
+    assert table(block.replace("ATOM  ", "atom  ", 1)) is None
+    assert table(block.replace("           N\n", "            \n")) is None  # no element
+    assert table(block.replace("   0.000   0.000  1.00", "   0.0x0   0.000  1.00", 1)) is None
     typed = read_typed_molecule(io.StringIO(block), IDENTITY, format="pdb")
     # N-terminal N of a lone glycine: sp3 NH2, donor and acceptor; CA bonded to N
     assert [IDENTITY.channel_names[t] for t in typed.types] == [

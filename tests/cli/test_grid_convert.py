@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from click.testing import CliRunner
 
+from voxbind.atomtypes import read_gninatypes
 from voxbind.cli.main import cli
-from voxbind.io import read_dx, read_gninatypes, read_molecule
+from voxbind.io import read_dx, read_molecule
 
 from ..conftest import shared_data
 
@@ -22,6 +23,21 @@ def test_grid_writes_28_dx_files_centered_on_the_ligand(tmp_path, typing_referen
     values, origin, _ = read_dx(tmp_path / "g_lig_AliphaticCarbonXSNonHydrophobe.dx")
     assert values.shape == (48, 48, 48)
     np.testing.assert_allclose(origin, typing_reference["1a30"]["center"] - 23.5 / 2, atol=1e-5)
+    assert values.sum() > 1.0
+
+
+def test_grid_centres_on_a_given_point_without_a_ligand(tmp_path):
+    root = shared_data() / "gnina-testdata/structs/1a30"
+    center = ["4.5", "-2.25", "10.0"]
+    result = CliRunner().invoke(
+        cli, ["grid", str(root / "1a30_rec.pdb"), "--center", *center, "-o", str(tmp_path / "pocket")]
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("pocket_*.dx"))
+    assert len(files) == 14  # the receptor's channels only
+    assert all(f.name.startswith("pocket_rec_") for f in files)
+    values, origin, _ = read_dx(tmp_path / "pocket_rec_AliphaticCarbonXSHydrophobe.dx")
+    np.testing.assert_allclose(origin, np.array(center, dtype=float) - 23.5 / 2, atol=1e-6)
     assert values.sum() > 1.0
 
 

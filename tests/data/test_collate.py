@@ -8,8 +8,7 @@ import torch
 
 from voxbind import GridMaker
 from voxbind.atomtypes.typed import TypedAtoms
-from voxbind.data import GridCollate
-from voxbind.data.dataset import Example
+from voxbind.data import Example, GridCollate
 from voxbind.errors import GridInputError
 
 

@@ -7,10 +7,17 @@ import pytest
 import torch
 
 from voxbind import GridMaker
-from voxbind.atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, ElementTyper
+from voxbind.atomtypes import (
+    DEFAULT_LIGAND_MAP,
+    DEFAULT_RECEPTOR_MAP,
+    ElementTyper,
+    GninaTyper,
+    read_gninatypes,
+    read_typed_molecule,
+    write_molcache2,
+)
 from voxbind.data import ComplexDataset, GridCollate, LRUCache, read_types
 from voxbind.errors import InvalidFileError
-from voxbind.io import read_gninatypes, write_molcache2
 
 from ..conftest import _molgrid_cases, shared_data
 
@@ -66,11 +73,12 @@ def test_multiple_ligands_share_the_ligand_channels_and_center_on_the_last():
     example = dataset[0]
     assert dataset.num_channels == 28
     assert example.atoms.types.max() < 28
-    last = read_gninatypes(data / "structs" / "4kqp" / "4kqp_min_0.gninatypes")
-    heavy = DEFAULT_LIGAND_MAP.apply(last)
+    heavy = read_typed_molecule(
+        data / "structs" / "4kqp" / "4kqp_min_0.gninatypes", GninaTyper(DEFAULT_LIGAND_MAP)
+    )
     np.testing.assert_allclose(example.center, heavy.coords.mean(axis=0), atol=1e-5)
-    receptor = DEFAULT_RECEPTOR_MAP.apply(
-        read_gninatypes(data / "structs" / "4kqp" / "4kqp_rec_0.gninatypes")
+    receptor = read_typed_molecule(
+        data / "structs" / "4kqp" / "4kqp_rec_0.gninatypes", GninaTyper(DEFAULT_RECEPTOR_MAP)
     )
     assert example.atoms.num_atoms == receptor.num_atoms + 2 * heavy.num_atoms
 

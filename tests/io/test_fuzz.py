@@ -10,8 +10,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voxbind.io import InvalidFileError, MolCache2, read_gninatypes, read_molecules
-from voxbind.io.gninatypes import encode_gninatypes
+from voxbind.atomtypes import MolCache2, read_gninatypes
+from voxbind.atomtypes.gninatypes import encode_gninatypes
+from voxbind.io import InvalidFileError, read_molecules
 
 from .test_structures import PDBQT_TWO_MODELS, SDF_TWO_POSES
 
@@ -94,8 +95,7 @@ def test_gninatypes_reader_raises_only_invalid_file_error(cut, edits):
     cut=st.integers(0, 400), edits=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=6)
 )
 def test_molcache2_reader_raises_only_invalid_file_error(tmp_path_factory, cut, edits):
-    from voxbind.atomtypes import GNINA_TYPE_NAMES, GNINA_XS_RADII, TypedAtoms
-    from voxbind.io import write_molcache2
+    from voxbind.atomtypes import GNINA_TYPE_NAMES, GNINA_XS_RADII, TypedAtoms, write_molcache2
 
     folder = tmp_path_factory.mktemp("cache")
     types = np.arange(5) % 28

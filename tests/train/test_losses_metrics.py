@@ -13,7 +13,7 @@ from voxbind.train import (
     affinity_loss,
     average_ranks,
     balanced_accuracy,
-    evaluate,
+    gnina_metrics,
     pearson,
     pose_loss,
     rmse,
@@ -70,6 +70,6 @@ def test_metrics_match_scipy():
 
 
 def test_evaluate_uses_known_affinities_only():
-    out = evaluate([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.3], [6.0, -6.0, 7.0, 0.0], [6.5, 2.0, 6.5, 9.0])
+    out = gnina_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.3], [6.0, -6.0, 7.0, 0.0], [6.5, 2.0, 6.5, 9.0])
     assert out["auc"] == 1.0
     assert out["rmse"] == pytest.approx(0.5)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from voxbind.atomtypes import TypedAtoms
+from voxbind.atomtypes import TypedAtoms, write_gninatypes
 from voxbind.atomtypes.gnina import GNINA_INDEX, GNINA_TYPE_NAMES
-from voxbind.io import write_gninatypes
 from voxbind.train import TrainConfig, Trainer
 from voxbind.train.config import ConfigError
 
@@ -106,6 +107,8 @@ def test_config_is_validated(tmp_path):
 
 
 def test_two_processes_under_torchrun_follow_one_process(tmp_path):
+    """Training and evaluation under torchrun equal one process's: the same losses and weights, and test
+    metrics over every test example exactly once (15 examples: the two ranks' shares differ)."""
     import os
     import subprocess
     import sys
@@ -115,16 +118,19 @@ def test_two_processes_under_torchrun_follow_one_process(tmp_path):
     config = _config(
         tmp_path, steps=4, batch_size=8, checkpoint_every=4, eval_every=100, optimizer="sgd", lr=0.05
     )
-    single = Trainer(config.replace(output=str(tmp_path / "one")))
+    odd = tmp_path / "test" / "odd.types"
+    odd.write_text("".join(Path(config.test).read_text().splitlines(keepends=True)[:15]))
+    single = Trainer(config.replace(output=str(tmp_path / "one"), test=str(odd)))
     one = single.run(progress=False)
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
-        "-m", "voxbind", "train", config.train, "--steps", "4", "--batch-size", "8", "--optimizer", "sgd",
-        "--lr", "0.05", "--seed", "0", "-o", str(tmp_path / "two"),
+        "-m", "voxbind", "train", config.train, "--test", str(odd), "--steps", "4", "--batch-size", "8",
+        "--optimizer", "sgd", "--lr", "0.05", "--seed", "0", "-o", str(tmp_path / "two"),
     ]  # fmt: skip
     options = tmp_path / "options.toml"
     options.write_text(
         "resolution = 1.0\ndimension = 15.0\ntranslate = 1.0\nweight_decay = 0.0\ncheckpoint_every = 4\n"
+        "eval_every = 100\n"
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
@@ -133,9 +139,14 @@ def test_two_processes_under_torchrun_follow_one_process(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     two = np.genfromtxt(tmp_path / "two" / "train.csv", delimiter=",", names=True)
     np.testing.assert_allclose(two["loss"], [r["loss"] for r in one], rtol=1e-5)
-    ddp = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=False)["model"]
+    ddp = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=True)["model"]
     for name, value in single.model.state_dict().items():
         torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6)
+    tested = np.genfromtxt(tmp_path / "two" / "test.csv", delimiter=",", names=True)
+    alone = np.genfromtxt(tmp_path / "one" / "test.csv", delimiter=",", names=True)
+    assert tested.dtype.names == alone.dtype.names
+    for name in alone.dtype.names:
+        np.testing.assert_allclose(tested[name], alone[name], rtol=1e-5, err_msg=name)
 
 
 def test_cli_train_then_evaluate(tmp_path):

@@ -1,5 +1,7 @@
-"""Atom typers: GNINA's 28 types and channel maps, element, file-mapped, callback and vector typers."""
+"""Everything typed: GNINA's 28 types, channel maps, typers, :class:`TypedAtoms`, reading and typing in one
+step, and GNINA's typed binary formats (``.gninatypes``, memory-mapped ``.molcache2``)."""
 
+from ..errors import TypingWarning
 from ._perception import gnina_type_indices
 from .gnina import (
     GNINA_COVALENT_RADII,
@@ -8,7 +10,9 @@ from .gnina import (
     GNINA_XS_RADII,
     GninaType,
 )
+from .gninatypes import read_gninatypes, write_gninatypes
 from .maps import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GNINA_IDENTITY_MAP, ChannelMap
+from .molcache2 import MolCache2, write_molcache2
 from .reading import read_typed_molecule, read_typed_molecules
 from .typed import TypedAtoms, combine
 from .typers import (
@@ -18,7 +22,6 @@ from .typers import (
     GninaTyper,
     OneHotTyper,
     Typer,
-    TypingWarning,
     default_ligand_typer,
     default_receptor_typer,
 )
@@ -37,6 +40,7 @@ __all__ = [
     "FeatureTyper",
     "GninaType",
     "GninaTyper",
+    "MolCache2",
     "OneHotTyper",
     "TypedAtoms",
     "Typer",
@@ -45,6 +49,9 @@ __all__ = [
     "default_ligand_typer",
     "default_receptor_typer",
     "gnina_type_indices",
+    "read_gninatypes",
     "read_typed_molecule",
     "read_typed_molecules",
+    "write_gninatypes",
+    "write_molcache2",
 ]

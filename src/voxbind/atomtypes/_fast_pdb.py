@@ -18,10 +18,8 @@ rule looks at most two bonds away.
 from __future__ import annotations
 
 import numpy as np
-from rdkit import Chem
 
-from ..io._chem import sanitize
-from ..io._pdb_table import PdbTable
+from ..io.pdb_table import PdbTable
 from ._perception import (
     BARE_NITROGEN_WITHOUT_H,
     NON_AROMATIC_ALWAYS,
@@ -220,18 +218,7 @@ def _lone_atoms(table: PdbTable, graph: _Graph, types: np.ndarray) -> np.ndarray
     return lone
 
 
-def _rdkit_types(table: PdbTable, rows: np.ndarray, path: str) -> np.ndarray:
-    block = "\n".join(table.lines[r] for r in rows.tolist()) + "\nEND\n"
-    mol = Chem.MolFromPDBBlock(block, removeHs=False, sanitize=False, flavor=1)
-    if mol is None or mol.GetNumAtoms() != rows.size:
-        raise RuntimeError("RDKit could not rebuild a block of residues")
-    for atom in mol.GetAtoms():
-        atom.SetNoImplicit(False)
-    sanitize(mol, path)
-    return gnina_type_indices(mol)
-
-
-def pdb_gnina_types(table: PdbTable, path: str) -> np.ndarray:
+def pdb_gnina_types(table: PdbTable) -> np.ndarray:
     """``(N,)`` int64 GNINA type of every atom of ``table``, equal to typing the RDKit molecule."""
     graph = _Graph(table)
     residue = table.residue
@@ -259,7 +246,7 @@ def pdb_gnina_types(table: PdbTable, path: str) -> np.ndarray:
         context[ri[rest[rj]]] = True
         context[rj[rest[ri]]] = True
         rows = np.flatnonzero(context[residue])
-        block_types = _rdkit_types(table, rows, path)
+        block_types = gnina_type_indices(table.rdkit_molecule(rows))
         wanted = rest[residue[rows]]
         out[rows[wanted]] = block_types[wanted]
     return out

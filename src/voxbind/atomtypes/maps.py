@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidFileError
+from ..errors import InvalidArgumentError, InvalidFileError
 from .gnina import GNINA_TYPE_NAMES, GNINA_XS_RADII
-from .typed import TypedAtoms
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class ChannelMap:
         for channel, members in enumerate(self.channels):
             for name in members:
                 if name not in index:
-                    raise ValueError(f"unknown atom type {name!r} in channel map")
+                    raise InvalidArgumentError(f"unknown atom type {name!r} in channel map")
                 out[index[name]] = channel
         out.flags.writeable = False
         return out
@@ -59,21 +58,6 @@ class ChannelMap:
         length = len(self.channels)
         totals = np.bincount(self.table[mapped], weights=radii[mapped], minlength=length)
         return (totals / np.bincount(self.table[mapped], minlength=length)).astype(np.float32)
-
-    def apply(
-        self, atoms: TypedAtoms, source_radii: Sequence[float] | np.ndarray = GNINA_XS_RADII
-    ) -> TypedAtoms:
-        """Map atoms typed with the source types (index types) onto these channels; unmapped atoms drop.
-
-        Radii become the channel radii (mean of the members' ``source_radii``).
-        """
-        if atoms.vector or tuple(atoms.channel_names) != tuple(self.source_names):
-            raise ValueError("apply() takes index-typed atoms over this map's source types")
-        channels = self.table[atoms.types]
-        keep = channels >= 0
-        return TypedAtoms(
-            atoms.coords[keep], channels[keep], self.radii(source_radii)[channels[keep]], self.names
-        )
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, source_names: Sequence[str] = GNINA_TYPE_NAMES) -> ChannelMap:

@@ -1,15 +1,15 @@
-"""Read and type in one step, with a fast path for PDB receptors under GNINA typing."""
+"""Read and type in one step: structure files, GNINA's ``.gninatypes``, and a fast path for PDB receptors."""
 
 from __future__ import annotations
 
-import numpy as np
 from rdkit import Chem
 
-from ..io._pdb import guessed_residue, warn_guessed_bond_orders
-from ..io._pdb_table import read_pdb_table
-from ..io._source import Source, detect_format, read_text, source_name, text_lines
-from ..io.structures import only_one, read_molecules
+from ..errors import InvalidFileError
+from ..io.pdb_table import read_pdb_table
+from ..io.source import Source, read_structure_text, source_name
+from ..io.structures import only_one, parse_molecules
 from ._fast_pdb import pdb_gnina_types
+from .gninatypes import read_gninatypes
 from .typed import TypedAtoms
 from .typers import GninaTyper, Typer, default_receptor_typer, warn_unknown_elements
 
@@ -28,10 +28,12 @@ def read_typed_molecules(
 ) -> list[TypedAtoms]:
     """Read every molecule of a structure file and type it: ``[typer(m) for m in read_molecules(...)]``.
 
-    With a :class:`GninaTyper` on a single-model PDB file (the usual receptor), the standard residues are
-    typed from residue templates instead of an RDKit molecule, and RDKit is used only for the other
-    residues (ligands, cofactors, modified or incomplete residues); the result is identical, several
-    times faster. Files with ``MODEL`` or ``CONECT`` records take the RDKit path.
+    A ``.gninatypes`` file (already typed with GNINA's 28 types) is mapped onto the channels of a
+    :class:`GninaTyper`. With a :class:`GninaTyper` on a single-model PDB file (the usual receptor), the
+    standard residues are typed from residue templates instead of an RDKit molecule, and RDKit is used
+    only for the other residues (ligands, cofactors, modified or incomplete residues); the result is
+    identical, several times faster. Files with ``MODEL`` or ``CONECT`` records take the RDKit path.
+    Either way the file is read once.
 
     Args:
         source: a path or an open file; see :func:`voxbind.io.read_molecules` for ``format`` and the
@@ -42,19 +44,23 @@ def read_typed_molecules(
         One :class:`TypedAtoms` per molecule (pose, record, model).
 
     Raises:
-        InvalidFileError: malformed input, as :func:`voxbind.io.read_molecules`.
+        InvalidFileError: malformed input, as :func:`voxbind.io.read_molecules`; a ``.gninatypes`` file
+            with a typer that is not a :class:`GninaTyper`.
     """
     typer = default_receptor_typer() if typer is None else typer
+    if format is None and is_gninatypes(source):
+        return [gnina_typed(read_gninatypes(source), typer, source_name(source))]
+    structure = read_structure_text(source, format)
     fast = isinstance(typer, GninaTyper) and hydrogens == "keep" and altloc in ("first", "all")
-    if fast and detect_format(source, format) == "pdb":
-        text = "\n".join(text_lines(read_text(source)))
-        typed = _typed_pdb(text, source_name(source), typer, waters=waters, metals=metals, altloc=altloc)
-        if typed is not None:
-            return [typed]
-        source = _TextSource(text, source_name(source))
-    molecules = read_molecules(
-        source, format, hydrogens=hydrogens, waters=waters, metals=metals, altloc=altloc
-    )
+    if fast and structure.format == "pdb":
+        table = read_pdb_table(structure, waters=waters, metals=metals, altloc=altloc)
+        if table is not None:
+            types = pdb_gnina_types(table)
+            warn_unknown_elements(
+                types, table.where, lambda i: _PERIODIC.GetElementSymbol(int(table.element[i]))
+            )
+            return [typer.from_gnina_types(table.coords, types)]
+    molecules = parse_molecules(structure, hydrogens=hydrogens, waters=waters, metals=metals, altloc=altloc)
     return [typer(m) for m in molecules]
 
 
@@ -67,24 +73,20 @@ def read_typed_molecule(source: Source, typer: Typer | None = None, **options) -
     return only_one(read_typed_molecules(source, typer, **options), source)
 
 
-class _TextSource:
-    """Already-read text handed on to the RDKit readers (keeps the original name for messages)."""
-
-    def __init__(self, text: str, name: str):
-        self.name = name
-        self._text = text
-
-    def read(self) -> str:
-        return self._text
+def is_gninatypes(source: Source) -> bool:
+    """Whether ``source`` is named as a ``.gninatypes`` file."""
+    return source_name(source).lower().endswith(".gninatypes")
 
 
-def _typed_pdb(text: str, path: str, typer: GninaTyper, **options) -> TypedAtoms | None:
-    table = read_pdb_table(text, **options)
-    if table is None:
-        return None
-    where = f"{path}, model 1"
-    hetero = {name.decode().strip().upper() for name in np.unique(table.resname[table.hetero]).tolist()}
-    warn_guessed_bond_orders(where, {name for name in hetero if guessed_residue(name)})
-    types = pdb_gnina_types(table, where)
-    warn_unknown_elements(types, where, lambda i: _PERIODIC.GetElementSymbol(int(table.element[i])))
-    return typer.from_gnina_types(table.coords, types)
+def gnina_typed(atoms: TypedAtoms, typer: Typer, where: str) -> TypedAtoms:
+    """Atoms typed with GNINA's 28 types (a ``.gninatypes`` or ``.molcache2`` molecule) on the channels of
+    ``typer``, which must be a :class:`GninaTyper`.
+
+    Raises:
+        InvalidFileError: naming ``where``, when ``typer`` is not a :class:`GninaTyper`.
+    """
+    if not isinstance(typer, GninaTyper):
+        raise InvalidFileError(
+            where, "", f"GNINA-typed molecules need a GninaTyper, not {type(typer).__name__}"
+        )
+    return typer.from_gnina_types(atoms.coords, atoms.types)

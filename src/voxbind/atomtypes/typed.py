@@ -25,6 +25,13 @@ class TypedAtoms:
     radii: np.ndarray
     channel_names: tuple[str, ...]
 
+    @classmethod
+    def empty(cls, channel_names: tuple[str, ...]) -> TypedAtoms:
+        """No atoms (index types) over these channels: a ``none`` entry of a ``.types`` line."""
+        return cls(
+            np.zeros((0, 3), np.float32), np.zeros(0, np.int64), np.zeros(0, np.float32), tuple(channel_names)
+        )
+
     @property
     def num_atoms(self) -> int:
         return int(self.coords.shape[0])

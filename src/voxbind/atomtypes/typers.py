@@ -9,15 +9,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from rdkit import Chem
 
+from ..errors import InvalidArgumentError, TypingWarning
 from ..io.molecule import Molecule
 from ._perception import gnina_type_indices
 from .gnina import GENERIC_METAL, GNINA_COVALENT_RADII, GNINA_TYPE_NAMES, GNINA_XS_RADII
 from .maps import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GNINA_IDENTITY_MAP, ChannelMap
 from .typed import TypedAtoms
-
-
-class TypingWarning(UserWarning):
-    """An atom could only be typed by a fallback (e.g. an unknown element became GenericMetal)."""
 
 
 class Typer:
@@ -71,7 +68,7 @@ class GninaTyper(Typer):
 
     def __init__(self, channel_map: ChannelMap = GNINA_IDENTITY_MAP, *, covalent_radii: bool = False):
         if tuple(channel_map.source_names) != GNINA_TYPE_NAMES:
-            raise ValueError("GninaTyper needs a channel map over GNINA's 28 type names")
+            raise InvalidArgumentError("GninaTyper needs a channel map over GNINA's 28 type names")
         self.channel_map = channel_map
         self.channel_names = channel_map.names
         self._table = channel_map.table
@@ -87,8 +84,14 @@ class GninaTyper(Typer):
         return self.map_gnina_types(self.gnina_types(molecule))
 
     def from_gnina_types(self, coords: np.ndarray, types: np.ndarray) -> TypedAtoms:
-        """Atoms already typed with GNINA's 28 types (a ``.gninatypes`` file, the template path) mapped
-        onto this typer's channels; atoms in no channel are dropped."""
+        """Atoms already typed with GNINA's 28 types (a ``.gninatypes`` or ``.molcache2`` molecule, the
+        template path) mapped onto this typer's channels, with this typer's radii; atoms in no channel
+        are dropped. This is the one mapping from GNINA types to channels.
+
+        Args:
+            coords: ``(N, 3)`` coordinates in Å.
+            types: ``(N,)`` int64 GNINA type indices (0-27).
+        """
         return self.assemble(coords, *self.map_gnina_types(types))
 
     def map_gnina_types(self, types: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +144,7 @@ class ElementTyper(Typer):
         if radii is None:
             radii = [table.GetRcovalent(e) for e in self.elements] + [1.5]
         if len(radii) != len(self.channel_names):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"need {len(self.channel_names)} radii (one per element and 'Other'), got {len(radii)}"
             )
         self._radii = np.asarray(radii, dtype=np.float32)
@@ -172,7 +175,7 @@ class CallbackTyper(Typer):
         radii = np.array([float(r) for _, r in pairs], dtype=np.float32).reshape(-1)
         if (types >= len(self.channel_names)).any():
             bad = int(types[types >= len(self.channel_names)][0])
-            raise ValueError(f"callback returned channel {bad} of {len(self.channel_names)}")
+            raise InvalidArgumentError(f"callback returned channel {bad} of {len(self.channel_names)}")
         keep = types >= 0
         return keep, types[keep], radii[keep]
 

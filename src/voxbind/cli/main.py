@@ -1,18 +1,28 @@
-"""The ``voxbind`` command."""
+"""The ``voxbind`` command: parses options, calls the library, prints results.
+
+Everything heavier than click is imported inside the command that needs it, so ``voxbind --help`` and
+each command's ``--help`` answer without loading PyTorch or RDKit.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 
 import click
 
 from .. import __version__
+from .._choices import ARCHITECTURES, BACKENDS, COMBINATIONS, OPTIMIZERS, STRATEGIES
 from ..errors import VoxbindError
 
+FILE = click.Path(exists=True, dir_okay=False)
+FOLDER = click.Path(file_okay=False)
+SETTINGS = {"help_option_names": ["-h", "--help"], "show_default": True}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="voxbind")
+
+@click.group(context_settings=SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="voxbind")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def cli(verbose: int) -> None:
     """voxbind: differentiable molecular grids for protein–ligand deep learning."""
@@ -23,18 +33,13 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@click.option("--resolution", default=0.5, show_default=True, help="Grid spacing (Å).")
-@click.option("--dimension", default=23.5, show_default=True, help="Cube side (Å).")
-@click.option(
-    "--backend",
-    type=click.Choice(["auto", "numba", "triton", "reference"]),
-    default="auto",
-    show_default=True,
-)
-@click.option("--device", default="cpu", show_default=True, help="Where to grid: cpu, cuda, cuda:1, ...")
+@click.option("--resolution", default=0.5, help="Grid spacing (Å).")
+@click.option("--dimension", default=23.5, help="Cube side (Å).")
+@click.option("--backend", type=click.Choice(BACKENDS), default="auto", help="Gridding backend.")
+@click.option("--device", default="cpu", help="Where to grid: cpu, cuda, cuda:1, ...")
 def demo(resolution: float, dimension: float, backend: str, device: str) -> None:
     """Grid a built-in molecule (4-hydroxybenzoic acid) and report what was done."""
-    from ._demo import run_demo
+    from ..jobs import run_demo
 
     report = run_demo(resolution, dimension, backend, device)
     click.echo(f"molecule       4-hydroxybenzoic acid, {report.atoms} heavy atoms")
@@ -52,134 +57,119 @@ def demo(resolution: float, dimension: float, backend: str, device: str) -> None
 
 
 @cli.command()
-@click.argument("receptor", type=click.Path(exists=True, dir_okay=False))
-@click.argument("ligand", type=click.Path(exists=True, dir_okay=False))
+@click.argument("receptor", type=FILE)
+@click.argument("ligand", type=FILE, required=False)
 @click.option("-o", "--output", "prefix", required=True, help="Prefix of the .dx files written.")
-@click.option("--pose", default=1, show_default=True, help="Ligand pose (1-based) to center on and grid.")
-@click.option("--resolution", default=0.5, show_default=True, help="Grid spacing (Å).")
-@click.option("--dimension", default=23.5, show_default=True, help="Cube side (Å).")
+@click.option("--pose", default=1, type=click.IntRange(min=1), help="Ligand pose (1-based) to grid.")
 @click.option(
-    "--receptor-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the receptor."
+    "--center",
+    type=(float, float, float),
+    default=None,
+    metavar="X Y Z",
+    help="Grid centre (Å), e.g. a pocket without a ligand.  [default: the ligand pose's centroid]",
 )
 @click.option(
-    "--ligand-map", type=click.Path(exists=True, dir_okay=False), help="GNINA map file for the ligand."
+    "--resolution", default=0.5, type=click.FloatRange(min=0, min_open=True), help="Grid spacing (Å)."
 )
-def grid(receptor, ligand, prefix, pose, resolution, dimension, receptor_map, ligand_map) -> None:
-    """Grid RECEPTOR + LIGAND (GNINA typing, 14 + 14 channels) centered on the ligand.
+@click.option("--dimension", default=23.5, type=click.FloatRange(min=0), help="Cube side (Å).")
+@click.option(
+    "--receptor-map", type=FILE, help="GNINA map file for the receptor.  [default: GNINA's 14 channels]"
+)
+@click.option(
+    "--ligand-map", type=FILE, help="GNINA map file for the ligand.  [default: GNINA's 14 channels]"
+)
+def grid(receptor, ligand, prefix, pose, center, resolution, dimension, receptor_map, ligand_map) -> None:
+    """Grid RECEPTOR and LIGAND (GNINA's typing: 14 + 14 channels) as one DX map per channel:
+    PREFIX_rec_<channel>.dx and PREFIX_lig_<channel>.dx. Without LIGAND, give --center; only the
+    receptor channels are written."""
+    from ..jobs import grid_to_dx
 
-    Writes one DX file per channel: PREFIX_rec_<channel>.dx and PREFIX_lig_<channel>.dx.
-    """
-    import torch
-
-    from ..atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, ChannelMap, combine
-    from ..grid import GridMaker
-    from ..io import write_dx_channels
-    from ._structures import load_typed
-
-    rec_map = ChannelMap.from_file(receptor_map) if receptor_map else DEFAULT_RECEPTOR_MAP
-    lig_map = ChannelMap.from_file(ligand_map) if ligand_map else DEFAULT_LIGAND_MAP
-    rec, _ = load_typed(receptor, rec_map)
-    lig, count = load_typed(ligand, lig_map, pose - 1)
-    if lig.num_atoms == 0:
-        raise click.ClickException(f"{ligand}: no typed ligand atoms to center on")
-    both = combine(rec, lig)
-    center = lig.centroid()
-    gmaker = GridMaker(resolution, dimension)
-    coords, types, radii = both.tensors()
-    values = gmaker(torch.as_tensor(center, dtype=torch.float32), coords, types, radii, both.num_channels)
-    names = [f"rec_{n}" for n in rec.channel_names] + [f"lig_{n}" for n in lig.channel_names]
-    paths = write_dx_channels(prefix, values.numpy(), center, resolution, names)
+    report = grid_to_dx(
+        receptor, ligand, prefix, pose=pose, center=center, resolution=resolution, dimension=dimension,
+        receptor_map=receptor_map, ligand_map=ligand_map,
+    )  # fmt: skip
+    x, y, z = report.center
+    what = f" + {report.ligand_atoms} ligand atoms (pose {report.pose} of {report.poses})" if ligand else ""
     click.echo(
-        f"{rec.num_atoms} receptor + {lig.num_atoms} ligand atoms (pose {pose} of {count}); "
-        f"grid {' x '.join(map(str, values.shape))} centered on "
-        f"({center[0]:.3f}, {center[1]:.3f}, {center[2]:.3f}); wrote {len(paths)} files {prefix}_*.dx"
+        f"{report.receptor_atoms} receptor atoms{what}; grid {' x '.join(map(str, report.shape))} "
+        f"centred on ({x:.3f}, {y:.3f}, {z:.3f}); wrote {len(report.paths)} files {prefix}_*.dx"
     )
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    help="Where to write (default: next to each input).",
-)
+@click.argument("inputs", nargs=-1, required=True, type=FILE)
+@click.option("-o", "--output-dir", type=FOLDER, help="Where to write.  [default: next to each input]")
 def convert(inputs, output_dir) -> None:
     """Convert structure files to .gninatypes (GNINA's 28 types, hydrogens included): one file per pose,
     named STEM_K.gninatypes with K counting from 0, as GNINA's gninatyper does."""
-    from pathlib import Path
+    from ..jobs import convert_to_gninatypes
 
-    from ..atomtypes import GninaTyper, read_typed_molecules
-    from ..io import write_gninatypes
-    from ..io._source import SUFFIXES
-
-    typer = GninaTyper()
     for path in inputs:
-        source = Path(path)
-        stem = source.name[:-3] if source.name.lower().endswith(".gz") else source.name
-        stem = Path(stem).stem if Path(stem).suffix.lower() in SUFFIXES else stem
-        folder = Path(output_dir) if output_dir else source.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        typed = read_typed_molecules(source, typer)
-        for k, atoms in enumerate(typed):
-            write_gninatypes(folder / f"{stem}_{k}.gninatypes", atoms)
-        click.echo(f"{path}: {len(typed)} pose(s) -> {folder / stem}_*.gninatypes")
+        written = convert_to_gninatypes(path, output_dir)
+        pattern = written[0].with_name(written[0].name.replace("_0.gninatypes", "_*.gninatypes"))
+        click.echo(f"{path}: {len(written)} pose(s) -> {pattern}")
 
 
 @cli.command()
-@click.argument("types_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("types_file", type=FILE)
+@click.option("-o", "--output-dir", type=FOLDER, required=True, help="Folder to write to.")
 @click.option(
-    "-o", "--output-dir", type=click.Path(file_okay=False), required=True, help="Folder to write to."
+    "--data-root",
+    type=FOLDER,
+    help="Folder the molecule names are relative to.  [default: the .types file's]",
 )
 @click.option(
-    "--data-root", type=click.Path(file_okay=False), help="Folder the molecule names are relative to."
+    "--num-labels", type=click.IntRange(min=0), help="Label columns.  [default: the leading numeric columns]"
 )
-@click.option("--num-labels", type=int, help="Label columns (default: the leading numeric columns).")
 @click.option("--group", is_flag=True, help="The first column is a group id.")
 def cache(types_file, output_dir, data_root, num_labels, group) -> None:
     """Build rec.molcache2 and lig.molcache2 for the molecules of TYPES_FILE (GNINA's format: use them
     with ComplexDataset(..., molcaches=[...]) or with GNINA/libmolgrid)."""
-    from ._cache import build_caches
+    from ..data import build_molcaches
 
-    counts = build_caches(types_file, output_dir, data_root=data_root, num_labels=num_labels, group=group)
+    counts = build_molcaches(
+        types_file, output_dir, data_root=data_root, num_labels=num_labels, group=group, progress=True
+    )
     for name, count in counts.items():
         click.echo(f"{output_dir}/{name}: {count} molecules")
 
 
 @cli.command()
-@click.option("-r", "--receptor", type=click.Path(exists=True, dir_okay=False))
-@click.option("-l", "--ligand", type=click.Path(exists=True, dir_okay=False), help="Poses.")
 @click.option(
-    "--example",
-    is_flag=True,
-    help="Score the 9 Vina poses shipped with the prolif package (pip install prolif).",
+    "-r", "--receptor", type=FILE, help="Receptor structure (PDB, mmCIF, ...).  [required unless --example]"
 )
+@click.option(
+    "-l", "--ligand", type=FILE, help="Poses to score (SDF, MOL2, PDBQT, ...).  [required unless --example]"
+)
+@click.option("--example", is_flag=True, help="Score the 9 Vina poses shipped with the prolif package.")
 @click.option(
     "--model",
     default="crossdock_default2018",
-    show_default=True,
     help="A published GNINA model (dense, general_default2018_3, ...) or ensemble (dense_ensemble, ...).",
 )
-@click.option("--rotations", default=0, show_default=True, help="Average over K random rotations.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the rotations.")
+@click.option("--rotations", default=0, type=click.IntRange(min=0), help="Average over K random rotations.")
+@click.option("--seed", default=0, help="Seed of the rotations.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON record per pose (GNINA's keys).")
 @click.option(
     "--combine",
     "combine_name",
-    type=click.Choice(["mean", "max", "boltzmann"]),
+    type=click.Choice(COMBINATIONS),
     help="Also report one affinity over all poses (combined as free energies, ΔG = −ln(10)·pK kT).",
 )
-@click.option("--temperature", default=1.0, show_default=True, help="Temperature of the smooth max.")
+@click.option(
+    "--temperature",
+    default=1.0,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Temperature of the smooth max.",
+)
 def score(receptor, ligand, example, model, rotations, seed, as_json, combine_name, temperature) -> None:
     """Score every pose of LIGAND in RECEPTOR with GNINA's CNN: CNNscore (probability of a good pose),
     CNNaffinity (pK) and, for ensembles, CNNvariance."""
     import json
 
-    from ..models import score_poses
+    from ..jobs import combined_affinity, example_complex, score_poses
 
     if example:
-        from ._example import example_complex
-
         receptor, ligand = example_complex()
         if not as_json:
             click.echo(f"receptor {receptor}\nposes    {ligand}")
@@ -187,14 +177,7 @@ def score(receptor, ligand, example, model, rotations, seed, as_json, combine_na
         raise click.UsageError("give -r RECEPTOR and -l LIGAND, or --example")
 
     results = score_poses(receptor, ligand, model, rotations=rotations, seed=seed)
-    combined = None
-    if combine_name:
-        import torch
-
-        from ..combine import combination, dg_to_pk, pk_to_dg
-
-        affinities = torch.tensor([[r.cnn_affinity for r in results]], dtype=torch.float64)
-        combined = float(dg_to_pk(combination(combine_name, temperature)(pk_to_dg(affinities)))[0])
+    combined = combined_affinity(results, combine_name, temperature) if combine_name else None
     if as_json:
         for result in results:
             click.echo(json.dumps(result.as_gnina()))
@@ -214,49 +197,52 @@ def score(receptor, ligand, example, model, rotations, seed, as_json, combine_na
         click.echo(f"combined ({combine_name} of {len(results)} poses): CNNaffinity {combined:.4f}")
 
 
+def _train_option(*names, help: str, **options):
+    """An option of ``voxbind train`` that overrides the configuration file; its help shows the default
+    (:class:`~voxbind.train.TrainConfig`'s, which imports without PyTorch)."""
+    from ..train.config import TrainConfig
+
+    field = names[-1].lstrip("-").replace("-", "_")
+    value = getattr(TrainConfig, field)
+    shown = value if value != "" else "none"
+    return click.option(*names, help=f"{help}  [default: {shown}, or --config's]", default=None, **options)
+
+
 @cli.command()
-@click.argument("train_types", type=click.Path(exists=True, dir_okay=False))
+@click.argument("train_types", type=FILE)
 @click.option(
-    "--test", "test_types", type=click.Path(exists=True, dir_okay=False), help="Held-out .types file."
+    "--test", "test_types", type=FILE, help="Held-out .types file, evaluated every eval_every steps."
 )
-@click.option(
-    "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="TOML or YAML options."
-)
-@click.option("--model", help="Architecture: default2018, default2017 or dense.")
-@click.option(
-    "--data-root", type=click.Path(file_okay=False), help="Folder the molecule names are relative to."
-)
-@click.option("--steps", type=int, help="Training iterations.")
-@click.option("--batch-size", type=int, help="Global batch size.")
-@click.option("--lr", type=float, help="Learning rate.")
-@click.option("--optimizer", type=click.Choice(["sgd", "adam"]))
-@click.option("--seed", type=int)
-@click.option("--device", help="cpu, cuda, cuda:1, ...")
-@click.option("-o", "--output", help="Folder for checkpoints, logs and plots.")
-@click.option("--resume", type=click.Path(exists=True, dir_okay=False), help="Continue from this checkpoint.")
-@click.option(
+@click.option("--config", "config_file", type=FILE, help="TOML or YAML file of options (see TrainConfig).")
+@_train_option("--model", type=click.Choice(ARCHITECTURES), help="Architecture.")
+@_train_option("--data-root", type=FOLDER, help="Folder the molecule names are relative to.")
+@_train_option("--steps", type=click.IntRange(min=1), help="Training iterations.")
+@_train_option("--batch-size", type=click.IntRange(min=1), help="Global batch size (over all processes).")
+@_train_option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate.")
+@_train_option("--optimizer", type=click.Choice(OPTIMIZERS), help="Optimiser (SGD with momentum, or Adam).")
+@_train_option("--seed", type=int, help="Seed of the weights, sampling and augmentation.")
+@_train_option("--device", help="cpu, cuda, cuda:1, ...")
+@_train_option("-o", "--output", help="Folder for checkpoints, logs and plots.")
+@click.option("--resume", type=FILE, help="Continue from this checkpoint.")
+@_train_option(
     "--combine",
-    type=click.Choice(["mean", "max", "boltzmann"]),
+    type=click.Choice(COMBINATIONS),
     help="Train one affinity per group of poses (the .types files have a group column).",
 )
-@click.option("--temperature", type=float, help="Temperature of the smooth max.")
-@click.option("--max-poses", type=int, help="Poses per group (padded or cut).")
-@click.option(
+@_train_option(
+    "--temperature", type=click.FloatRange(min=0, min_open=True), help="Temperature of the smooth max."
+)
+@_train_option("--max-poses", type=click.IntRange(min=1), help="Poses per group (padded or cut).")
+@_train_option(
     "--pose-files",
     is_flag=True,
-    default=None,
     help="With --combine: no group column; each line's last file (e.g. an SDF) holds the compound's poses.",
 )
-@click.option(
-    "--strategy",
-    type=click.Choice(["full", "split", "recompute", "auto"]),
-    help="Multi-pose memory strategy.",
-)
+@_train_option("--strategy", type=click.Choice(STRATEGIES), help="Multi-pose memory strategy.")
 def train(train_types, test_types, config_file, resume, **overrides) -> None:
     """Train a GNINA-style model on TRAIN_TYPES. Options come from --config and are overridden by the
     command line; run under `torchrun --nproc_per_node=N -m voxbind train ...` for several processes."""
-    from ..train import MultiPoseTrainer, TrainConfig, Trainer
-    from ._distributed import distributed
+    from ..train import MultiPoseTrainer, TrainConfig, Trainer, distributed
 
     config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
     config = config.replace(train=train_types, test=test_types, **overrides)
@@ -270,33 +256,41 @@ def train(train_types, test_types, config_file, resume, **overrides) -> None:
 
 
 @cli.command("evaluate")
-@click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False))
-@click.argument("types_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("checkpoint", type=FILE)
+@click.argument("types_file", type=FILE)
 @click.option(
-    "--data-root", type=click.Path(file_okay=False), help="Folder the molecule names are relative to."
+    "--data-root", type=FOLDER, help="Folder the molecule names are relative to.  [default: the checkpoint's]"
 )
-def evaluate_command(checkpoint, types_file, data_root) -> None:
-    """Pose AUC, balanced accuracy and affinity RMSE / Pearson / Spearman of a saved model on TYPES_FILE."""
-    import torch
+@click.option("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
+def evaluate_command(checkpoint, types_file, data_root, device) -> None:
+    """Metrics of a saved model on TYPES_FILE: pose AUC, balanced accuracy and affinity RMSE / Pearson /
+    Spearman (per compound, for a multi-pose model)."""
+    from ..train import evaluate_checkpoint
 
-    from ..train import TrainConfig, Trainer
-
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    config = TrainConfig.from_mapping(state["config"]).replace(train=types_file, test="", data_root=data_root)
-    trainer = Trainer(config)
-    trainer.model.load_state_dict(state["model"])
-    for name, value in trainer.evaluate(trainer.train_set).items():
+    for name, value in evaluate_checkpoint(
+        checkpoint, types_file, data_root=data_root, device=device
+    ).items():
         click.echo(f"{name:18} {value:.4f}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """The ``voxbind`` command. Errors a user can cause are printed as one line (``Error: ...``) with
+    exit status 2, never as a traceback."""
     try:
-        cli(standalone_mode=False)
+        cli(args=argv, standalone_mode=False)
     except click.exceptions.Abort:
         raise SystemExit(1) from None
+    except click.UsageError as err:  # a bad option or argument: one line, and where to read more
+        command = err.ctx.command_path if err.ctx is not None else "voxbind"
+        _fail(f"{err.format_message()} (see '{command} --help')", err.exit_code)
     except click.ClickException as err:
-        err.show()
-        raise SystemExit(err.exit_code) from None
-    except VoxbindError as err:  # bad input: say what and where, without a traceback
-        click.echo(f"Error: {err}", err=True)
-        raise SystemExit(2) from None
+        _fail(err.format_message(), err.exit_code)
+    except VoxbindError as err:  # bad input: say what and where
+        _fail(str(err), 2)
+    except OSError as err:  # a file the command could not write or read (disk full, permissions)
+        _fail(f"{getattr(err, 'filename', None) or ''}: {err.strerror or err}".lstrip(": "), 2)
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    sys.exit(status)

@@ -18,18 +18,21 @@ import math
 
 import torch
 
+from .._choices import COMBINATIONS, check_choice
+from ..errors import InvalidArgumentError
+
 _NEG = -math.inf
 
 
 def _masked(values: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
     if values.ndim != 2:
-        raise ValueError(f"per-pose values must be (B, N), got {tuple(values.shape)}")
+        raise InvalidArgumentError(f"per-pose values must be (B, N), got {tuple(values.shape)}")
     if mask is None:
         mask = torch.ones_like(values, dtype=torch.bool)
     if mask.shape != values.shape:
-        raise ValueError(f"mask {tuple(mask.shape)} does not match values {tuple(values.shape)}")
+        raise InvalidArgumentError(f"mask {tuple(mask.shape)} does not match values {tuple(values.shape)}")
     if not bool(mask.any(dim=1).all()):
-        raise ValueError("every compound needs at least one pose")
+        raise InvalidArgumentError("every compound needs at least one pose")
     return values, mask.to(torch.bool)
 
 
@@ -80,7 +83,7 @@ class SmoothMax(Combination):
 
     def __init__(self, temperature: float = 1.0):
         if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, not {temperature}")
+            raise InvalidArgumentError(f"temperature must be > 0, not {temperature}")
         self.temperature = float(temperature)
 
     def _scaled(self, values, mask):
@@ -116,13 +119,12 @@ class Boltzmann(Combination):
 
 def combination(name: str, temperature: float = 1.0) -> Combination:
     """``"mean"``, ``"max"`` (smooth, with ``temperature``) or ``"boltzmann"``."""
+    check_choice("combination", name, COMBINATIONS)
     if name == "mean":
         return Mean()
     if name == "max":
         return SmoothMax(temperature)
-    if name == "boltzmann":
-        return Boltzmann()
-    raise ValueError(f"unknown combination {name!r}; choose mean, max or boltzmann")
+    return Boltzmann()
 
 
 LN10 = math.log(10.0)

@@ -8,9 +8,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .._choices import STRATEGIES, check_choice
+from ..errors import InvalidArgumentError
 from .combinations import Combination
-
-STRATEGIES = ("full", "split", "recompute", "auto")
 
 
 class MultiPoseOutput(NamedTuple):
@@ -25,7 +25,9 @@ def _values(pose_model: nn.Module, readout: Callable | None, x: torch.Tensor) ->
     if readout is not None:
         out = readout(out)
     if not isinstance(out, torch.Tensor):
-        raise TypeError("the pose model must return a tensor of ΔG (or pass pose_output= to pick it)")
+        raise InvalidArgumentError(
+            "the pose model must return a tensor of ΔG (or pass pose_output= to pick it)"
+        )
     return out.reshape(x.shape[0])
 
 
@@ -41,6 +43,13 @@ class _RNG:
         torch.set_rng_state(self.cpu)
         if self.cuda is not None:
             torch.cuda.set_rng_state(self.cuda, self.device)
+
+
+def _autocast_as_now(device: torch.device) -> torch.autocast:
+    """An autocast context as the one in force now (mixed precision or none), to recompute a forward
+    the way it first ran."""
+    kind = device.type
+    return torch.autocast(kind, dtype=torch.get_autocast_dtype(kind), enabled=torch.is_autocast_enabled(kind))
 
 
 class _Rows:
@@ -77,6 +86,7 @@ class _PerPose(torch.autograd.Function):
     def forward(ctx, rows, owner, strategy, *params):
         model, readout = owner
         ctx.owner, ctx.strategy, ctx.rows, ctx.params = owner, strategy, rows, params
+        ctx.autocast = _autocast_as_now(rows.poses.device)
         values, grads, states = [], [], []
         for x in rows:
             states.append(_RNG(x.device))
@@ -125,7 +135,7 @@ class _PerPose(torch.autograd.Function):
                     continue
                 current = _RNG(x.device)
                 state.restore()
-                with torch.enable_grad():
+                with torch.enable_grad(), ctx.autocast:
                     value = _values(model, readout, x)
                     grads = torch.autograd.grad(value, params, grad_outputs=weight, allow_unused=True)
                 current.restore()
@@ -166,10 +176,9 @@ class MultiPoseModel(nn.Module):
         chunk: int = 1,
     ):
         super().__init__()
-        if strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+        check_choice("strategy", strategy, STRATEGIES)
         if chunk < 1:
-            raise ValueError(f"chunk must be >= 1, not {chunk}")
+            raise InvalidArgumentError(f"chunk must be >= 1, not {chunk}")
         self.pose_model = pose_model
         self.combination = combination
         self.strategy = strategy
@@ -220,7 +229,7 @@ class MultiPoseModel(nn.Module):
         if strategy == "full":
             return _values(self.pose_model, self.pose_output, poses[mask])
         if poses.requires_grad:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"strategy {strategy!r} differentiates parameters only; use 'full' for input gradients"
             )
         params = [p for p in self.pose_model.parameters() if p.requires_grad]

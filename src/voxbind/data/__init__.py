@@ -1,7 +1,10 @@
 """Data at scale: ``.types`` files, datasets, molecule caches, samplers, augmentation, batches."""
 
 from .collate import Batch, GridCollate, pad_examples
-from .dataset import ComplexDataset, Example
+from .complex import CENTERS, Example, make_example
+from .dataset import ComplexDataset, open_dataset
+from .loader import grid_loader, on_device
+from .molcache_build import build_molcaches
 from .molecule_cache import LRUCache, MoleculeStore
 from .samplers import (
     ExampleSampler,
@@ -16,6 +19,7 @@ from .transforms import RandomTransform, Transform, random_rotation
 from .types_file import NONE, PathTable, TypesFile, expand_poses, read_types
 
 __all__ = [
+    "CENTERS",
     "NONE",
     "Batch",
     "ComplexDataset",
@@ -31,7 +35,12 @@ __all__ = [
     "Transform",
     "TypesFile",
     "balanced_sampler",
+    "build_molcaches",
     "expand_poses",
+    "grid_loader",
+    "make_example",
+    "on_device",
+    "open_dataset",
     "pad_examples",
     "random_rotation",
     "read_types",

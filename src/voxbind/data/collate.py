@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from ..errors import GridInputError
+from ..errors import GridInputError, InvalidArgumentError
 from ..grid.functional import check_atoms
 from ..grid.gridmaker import GridMaker
-from .dataset import Example
+from .complex import Example
 from .transforms import RandomTransform, Transform
 
 
@@ -219,7 +219,7 @@ class GridCollate:
             examples = list(items)
         real = [e for e in examples if e is not None]
         if not real:
-            raise ValueError("a batch needs at least one example")
+            raise InvalidArgumentError("a batch needs at least one example")
         channels = self.num_channels or real[0].atoms.num_channels
         motions = [self._motion(e) for e in examples]
         tensors = pad_examples(examples, motions, channels, real[0].labels.shape[0], self.crop_to)

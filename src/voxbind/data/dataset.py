@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ..atomtypes.typed import TypedAtoms, combine
+from ..atomtypes.typed import TypedAtoms
 from ..atomtypes.typers import Typer, default_ligand_typer, default_receptor_typer
+from ..errors import InvalidArgumentError
+from ..io.structures import read_molecules
+from .complex import CENTERS, Example, make_example
 from .molecule_cache import MoleculeStore
-from .types_file import TypesFile, read_types
-
-
-@dataclass(frozen=True, eq=False)
-class Example:
-    """One complex, ready for gridding.
-
-    Attributes:
-        atoms: every atom, receptor channels first then ligand channels (all molecules after the first
-            share the ligand channels): coordinates ``(N, 3)`` float32 in Å, types, radii.
-        labels: ``(L,)`` float32 labels of the line.
-        center: ``(3,)`` float64 grid center in Å.
-        index: the example's line index in the dataset (``-1`` for padding).
-        group: the group id, or ``-1``.
-    """
-
-    atoms: TypedAtoms
-    labels: np.ndarray
-    center: np.ndarray
-    index: int
-    group: int = -1
+from .types_file import TypesFile, expand_poses, read_types
 
 
 class ComplexDataset(torch.utils.data.Dataset):
@@ -74,12 +56,14 @@ class ComplexDataset(torch.utils.data.Dataset):
         self.receptor_typer = receptor_typer or default_receptor_typer()
         self.ligand_typer = ligand_typer or default_ligand_typer()
         if isinstance(center, str):
-            if center not in ("last", "ligands"):
-                raise ValueError(f"center must be 'last', 'ligands' or an (N, 3) array, not {center!r}")
+            if center not in CENTERS:
+                raise InvalidArgumentError(
+                    f"center must be 'last', 'ligands' or an (N, 3) array, not {center!r}"
+                )
         else:
             center = np.asarray(center, dtype=np.float64)
             if center.shape != (len(types), 3):
-                raise ValueError(f"centers must have shape ({len(types)}, 3), not {center.shape}")
+                raise InvalidArgumentError(f"centers must have shape ({len(types)}, 3), not {center.shape}")
         self.center = center
 
     def __len__(self) -> int:
@@ -104,7 +88,7 @@ class ComplexDataset(torch.utils.data.Dataset):
         for k, name in enumerate(self.types.files(i)):
             typer = self.receptor_typer if k == 0 else self.ligand_typer
             if name is None:
-                out.append(_empty(typer))
+                out.append(TypedAtoms.empty(typer.channel_names))
             else:
                 out.append(self.store.load(name, typer))
         return out
@@ -113,38 +97,46 @@ class ComplexDataset(torch.utils.data.Dataset):
         if not -len(self) <= i < len(self):
             raise IndexError(f"example {i} of {len(self)}")
         i %= len(self)
-        parts = self.molecules(i)
-        receptor = parts[0]
-        ligands = parts[1:] or [_empty(self.ligand_typer)]
-        ligand = ligands[0] if len(ligands) == 1 else _concat(ligands)
-        atoms = combine(receptor, ligand)
-        if isinstance(self.center, np.ndarray):
-            center = self.center[i]
-        elif self.center == "ligands" and ligand.num_atoms:
-            center = ligand.centroid()
-        else:
-            non_empty = [p for p in parts if p.num_atoms]
-            center = non_empty[-1].centroid() if non_empty else np.zeros(3)
+        receptor, *ligands = self.molecules(i)
         groups = self.types.groups
-        return Example(
-            atoms=atoms,
+        return make_example(
+            receptor,
+            ligands or [TypedAtoms.empty(self.ligand_typer.channel_names)],
+            center=self.center[i] if isinstance(self.center, np.ndarray) else self.center,
             labels=self.types.labels[i],
-            center=np.asarray(center, dtype=np.float64),
             index=i,
             group=-1 if groups is None else int(groups[i]),
         )
 
 
-def _empty(typer: Typer) -> TypedAtoms:
-    return TypedAtoms(
-        np.zeros((0, 3), np.float32), np.zeros(0, np.int64), np.zeros(0, np.float32), typer.channel_names
-    )
+def open_dataset(
+    types: str | os.PathLike,
+    *,
+    data_root: str | os.PathLike | None = None,
+    molcaches: Sequence[str | os.PathLike] = (),
+    num_labels: int | None = None,
+    group: bool = False,
+    pose_files: bool = False,
+) -> ComplexDataset:
+    """A :class:`ComplexDataset` as training and evaluation configure it.
 
+    Args:
+        types: the ``.types`` file.
+        data_root, molcaches, num_labels, group: as :class:`ComplexDataset`.
+        pose_files: each line is a compound whose last molecule file (e.g. an SDF) holds all its poses:
+            the lines are expanded to one example per pose, grouped by line (:func:`expand_poses`);
+            ``group`` is then implied.
+    """
+    if not pose_files:
+        return ComplexDataset(
+            types, data_root=data_root, molcaches=molcaches, num_labels=num_labels, group=group
+        )
+    table = read_types(types, num_labels=num_labels, data_root=data_root)
+    counts: dict[str, int] = {}
 
-def _concat(parts: list[TypedAtoms]) -> TypedAtoms:
-    return TypedAtoms(
-        np.concatenate([p.coords for p in parts]),
-        np.concatenate([p.types for p in parts]),
-        np.concatenate([p.radii for p in parts]),
-        parts[0].channel_names,
-    )
+    def count(name: str) -> int:
+        if name not in counts:
+            counts[name] = len(read_molecules(table.resolve(name)))
+        return counts[name]
+
+    return ComplexDataset(expand_poses(table, count), data_root=data_root, molcaches=molcaches)

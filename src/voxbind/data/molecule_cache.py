@@ -7,12 +7,11 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..atomtypes.reading import read_typed_molecule, read_typed_molecules
+from ..atomtypes.molcache2 import MolCache2
+from ..atomtypes.reading import gnina_typed, is_gninatypes, read_typed_molecule, read_typed_molecules
 from ..atomtypes.typed import TypedAtoms
-from ..atomtypes.typers import GninaTyper, Typer
+from ..atomtypes.typers import Typer
 from ..errors import InvalidFileError
-from ..io.gninatypes import read_gninatypes
-from ..io.molcache2 import MolCache2
 
 
 def _nbytes(atoms: TypedAtoms) -> int:
@@ -98,10 +97,9 @@ class MoleculeStore:
     def _read(self, name: str, typer: Typer) -> TypedAtoms:
         for cache in self.molcaches:
             if name in cache:
-                return _map_gnina(cache[name], typer, f"{cache.path}: {name}")
-        path = self.root / name
-        if name.lower().endswith(".gninatypes"):
-            return _map_gnina(read_gninatypes(path), typer, str(path))
+                return gnina_typed(cache[name], typer, f"{cache.path}: {name}")
+        if is_gninatypes(name):  # no pose suffix, and never a "#" in GNINA's own names
+            return read_typed_molecule(self.root / name, typer)
         file, pose = split_pose(name)
         path = self.root / file
         if not path.exists():
@@ -122,11 +120,3 @@ def split_pose(name: str) -> tuple[str, int | None]:
     if sep and index.isdigit():
         return file, int(index)
     return name, None
-
-
-def _map_gnina(atoms: TypedAtoms, typer: Typer, where: str) -> TypedAtoms:
-    if not isinstance(typer, GninaTyper):
-        raise InvalidFileError(
-            where, "", f"GNINA-typed molecules need a GninaTyper, not {type(typer).__name__}"
-        )
-    return typer.from_gnina_types(atoms.coords, atoms.types)

@@ -4,7 +4,9 @@ All samplers build the epoch's order from ``(seed, epoch)`` alone, identically o
 into units (one example; one cycle over the strata; one group) dealt to the ranks in turn, so each rank's
 share is disjoint from the others. When the units do not divide evenly, the last ones are repeated from
 the start of the epoch so every rank gets as many (DDP needs equal step counts); ``drop_last=True`` drops
-them instead. Call :meth:`set_epoch` before each epoch, as with ``DistributedSampler``.
+them instead. For evaluation, where every example must count exactly once, ``even=False`` deals the units
+as they fall, so shares may differ by one unit. Call :meth:`set_epoch` before each epoch, as with
+``DistributedSampler``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 import torch.distributed as dist
 from torch.utils.data import Sampler
 
-EPOCHS = ("at_most_once", "at_least_once")
+from .._choices import EPOCHS, check_choice
+from ..errors import InvalidArgumentError
 
 
 class _Sharded:
@@ -29,20 +32,22 @@ class _Sharded:
         num_replicas: int | None,
         rank: int | None,
         drop_last: bool,
+        even: bool = True,
     ):
         if copies < 1:
-            raise ValueError(f"copies must be >= 1, not {copies}")
+            raise InvalidArgumentError(f"copies must be >= 1, not {copies}")
         if num_replicas is None:
             num_replicas = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
         if rank is None:
             rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
         if not 0 <= rank < num_replicas:
-            raise ValueError(f"rank {rank} outside 0..{num_replicas - 1}")
+            raise InvalidArgumentError(f"rank {rank} outside 0..{num_replicas - 1}")
         self.shuffle = shuffle
         self.seed = int(seed)
         self.num_replicas = int(num_replicas)
         self.rank = int(rank)
         self.drop_last = drop_last
+        self.even = even
         self.copies = int(copies)
         self.epoch = 0
 
@@ -53,6 +58,8 @@ class _Sharded:
         return np.random.default_rng([self.seed, self.epoch])
 
     def _share(self, units: list) -> list:
+        if not self.even:
+            return units[self.rank :: self.num_replicas]
         count = len(units)
         per_rank = count // self.num_replicas if self.drop_last else -(-count // self.num_replicas)
         total = per_rank * self.num_replicas
@@ -71,6 +78,7 @@ class ExampleSampler(_Sharded, Sampler[int]):
         copies: repeat each example this many times per epoch (each copy in its own random place).
         num_replicas, rank: DDP world size and rank (default: from ``torch.distributed`` when initialised).
         drop_last: drop the uneven tail instead of repeating examples to fill it.
+        even: ``False``: no repeats and no drops; ranks may get one example more than others (evaluation).
     """
 
     def __init__(
@@ -83,8 +91,9 @@ class ExampleSampler(_Sharded, Sampler[int]):
         num_replicas: int | None = None,
         rank: int | None = None,
         drop_last: bool = False,
+        even: bool = True,
     ):
-        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last)
+        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last, even)
         self.size = size if isinstance(size, int) else len(size)
 
     def _units(self) -> list[int]:
@@ -131,13 +140,12 @@ class StratifiedSampler(_Sharded, Sampler[int]):
         drop_last: bool = False,
     ):
         super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last)
-        if epoch not in EPOCHS:
-            raise ValueError(f"epoch must be one of {EPOCHS}, not {epoch!r}")
+        check_choice("epoch", epoch, EPOCHS)
         keys = np.asarray(strata, dtype=np.int64)
         valid = np.flatnonzero(keys >= 0)
         self.keys = np.unique(keys[valid])
         if not self.keys.size:
-            raise ValueError("no example has a stratum")
+            raise InvalidArgumentError("no example has a stratum")
         self.members = [valid[keys[valid] == k] for k in self.keys]
         self.epoch_mode = epoch
 
@@ -186,7 +194,7 @@ def value_bins(
 ) -> np.ndarray:
     """``(N,)`` bin index of ``|value|`` clipped to ``[minimum, maximum]``, bins ``step`` wide."""
     if step <= 0 or maximum <= minimum:
-        raise ValueError(f"need step > 0 and maximum > minimum, not {minimum}, {maximum}, {step}")
+        raise InvalidArgumentError(f"need step > 0 and maximum > minimum, not {minimum}, {maximum}, {step}")
     count = int(np.ceil((maximum - minimum) / step))
     magnitude = np.clip(np.abs(np.asarray(values, dtype=np.float64)), minimum, maximum)
     return np.minimum(((magnitude - minimum) / step).astype(np.int64), count - 1)
@@ -207,8 +215,8 @@ class GroupedSampler(_Sharded, Sampler[list[int]]):
     Args:
         groups: ``(N,)`` group id of each example (e.g. ``types_file.groups``).
         max_group_size: ``K``.
-        shuffle, seed, copies, num_replicas, rank, drop_last: as :class:`ExampleSampler`, the unit being
-            a group.
+        shuffle, seed, copies, num_replicas, rank, drop_last, even: as :class:`ExampleSampler`, the unit
+            being a group.
     """
 
     def __init__(
@@ -222,10 +230,11 @@ class GroupedSampler(_Sharded, Sampler[list[int]]):
         num_replicas: int | None = None,
         rank: int | None = None,
         drop_last: bool = False,
+        even: bool = True,
     ):
-        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last)
+        super().__init__(shuffle, seed, copies, num_replicas, rank, drop_last, even)
         if max_group_size < 1:
-            raise ValueError(f"max_group_size must be >= 1, not {max_group_size}")
+            raise InvalidArgumentError(f"max_group_size must be >= 1, not {max_group_size}")
         ids = np.asarray(groups, dtype=np.int64)
         _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
         order = np.argsort(first)  # groups in order of first appearance

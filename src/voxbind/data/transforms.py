@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
+
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
     """A rotation matrix drawn uniformly from SO(3) (Haar measure).
@@ -80,7 +82,7 @@ class RandomTransform:
 
     def __init__(self, rotate: bool = True, translate: float = 0.0, seed: int = 0):
         if translate < 0:
-            raise ValueError(f"translate must be >= 0 Å, not {translate}")
+            raise InvalidArgumentError(f"translate must be >= 0 Å, not {translate}")
         self.rotate = rotate
         self.translate = float(translate)
         self.seed = int(seed)

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..errors import InvalidArgumentError
+
 __all__ = [
     "DensityProfile",
     "compile_radial_scalar",
@@ -66,7 +68,7 @@ class DensityProfile:
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.multiple) or self.multiple == 0.0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"gaussian_radius_multiple must be a finite non-zero number, got {self.multiple!r}"
             )
 

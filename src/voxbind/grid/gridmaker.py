@@ -7,8 +7,9 @@ import math
 import torch
 from torch import nn
 
+from .._choices import BACKENDS
 from ..errors import GridInputError
-from ._backends import BACKENDS
+from ._backends import get_backend
 from ._spec import GridGeometry
 from .density import DensityProfile
 from .functional import coords_to_grid
@@ -97,6 +98,14 @@ class GridMaker(nn.Module):
         """``(3, n)`` Å coordinates of the grid planes along x, y and z for a grid at ``center``."""
         offsets = self.geometry.lower + self.resolution * torch.arange(self.points_per_side, dtype=dtype)
         return torch.as_tensor(center, dtype=dtype)[:, None] + offsets
+
+    def backend_for(self, device: torch.device | str) -> str:
+        """The name of the backend that grids tensors on ``device`` (what ``"auto"`` resolves to there).
+
+        Raises:
+            BackendUnavailableError: the configured backend cannot run on ``device``.
+        """
+        return get_backend(self.backend, torch.device(device)).name
 
     def forward(
         self, center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None,

@@ -1,24 +1,25 @@
-"""Reading and writing molecules and grids: structure files through RDKit, GNINA's binary formats, DX maps."""
+"""Untyped files: structure files read through RDKit (PDB, mmCIF, SDF, MOL2, PDBQT, XYZ) and DX grid maps.
 
-from ..errors import InvalidFileError
-from ._chem import StructureWarning
+Typed formats (GNINA's ``.gninatypes`` and ``.molcache2``) live in :mod:`voxbind.atomtypes`.
+"""
+
+from ..errors import InvalidFileError, StructureWarning
 from .dx import read_dx, write_dx, write_dx_channels
-from .gninatypes import read_gninatypes, write_gninatypes
-from .molcache2 import MolCache2, write_molcache2
 from .molecule import Molecule
-from .structures import read_molecule, read_molecules
+from .source import FORMATS, StructureText, read_structure_text
+from .structures import parse_molecules, read_molecule, read_molecules
 
 __all__ = [
+    "FORMATS",
     "InvalidFileError",
-    "MolCache2",
     "Molecule",
+    "StructureText",
     "StructureWarning",
+    "parse_molecules",
     "read_dx",
-    "read_gninatypes",
     "read_molecule",
     "read_molecules",
+    "read_structure_text",
     "write_dx",
     "write_dx_channels",
-    "write_gninatypes",
-    "write_molcache2",
 ]

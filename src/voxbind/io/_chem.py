@@ -8,17 +8,13 @@ import warnings
 import numpy as np
 from rdkit import Chem, RDLogger
 
-from ..errors import InvalidFileError
+from ..errors import InvalidFileError, StructureWarning
 
 logger = logging.getLogger("voxbind.io")
 
 RDLogger.DisableLog("rdApp.*")  # RDKit's own messages go to stderr; ours say the same with file and record
 
 _LENIENT = Chem.SanitizeFlags.SANITIZE_ALL ^ Chem.SanitizeFlags.SANITIZE_PROPERTIES
-
-
-class StructureWarning(UserWarning):
-    """A structure was read, but something about it had to be guessed or repaired."""
 
 
 def sanitize(mol: Chem.Mol, where: str) -> None:
@@ -57,6 +53,4 @@ def apply_hydrogens(mol: Chem.Mol, hydrogens: str) -> Chem.Mol:
         out = Chem.RemoveHs(mol, sanitize=False, implicitOnly=False)
         Chem.SanitizeMol(out, Chem.SanitizeFlags.SANITIZE_SYMMRINGS, catchErrors=True)  # ring info again
         return out
-    if hydrogens == "add":
-        return Chem.AddHs(mol, addCoords=True, addResidueInfo=True)
-    raise ValueError(f"hydrogens must be 'keep', 'remove' or 'add', not {hydrogens!r}")
+    return Chem.AddHs(mol, addCoords=True, addResidueInfo=True)

@@ -7,8 +7,8 @@ import warnings
 
 from rdkit import Chem
 
-from ..errors import InvalidFileError
-from ._chem import StructureWarning, check_atoms, sanitize
+from ..errors import InvalidFileError, StructureWarning
+from ._chem import check_atoms, sanitize
 from .molecule import Molecule
 
 WATERS = frozenset({"HOH", "WAT", "H2O", "DOD", "SOL", "TIP", "TIP3"})

@@ -8,8 +8,8 @@ import warnings
 from rdkit import Chem
 from rdkit.Chem import rdDetermineBonds
 
-from ..errors import InvalidFileError
-from ._chem import StructureWarning, check_atoms, sanitize
+from ..errors import InvalidFileError, StructureWarning
+from ._chem import check_atoms, sanitize
 from .molecule import Molecule
 
 

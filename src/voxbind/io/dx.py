@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidFileError
+from ..errors import InvalidArgumentError, InvalidFileError
 
 
 def write_dx(path: str | os.PathLike, values: np.ndarray, origin: Sequence[float], resolution: float) -> None:
@@ -19,7 +19,7 @@ def write_dx(path: str | os.PathLike, values: np.ndarray, origin: Sequence[float
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 3:
-        raise ValueError(f"write_dx takes one (nx, ny, nz) grid, got shape {values.shape}")
+        raise InvalidArgumentError(f"write_dx takes one (nx, ny, nz) grid, got shape {values.shape}")
     nx, ny, nz = values.shape
     ox, oy, oz = (float(v) for v in origin)
     flat = values.ravel()
@@ -85,7 +85,9 @@ def write_dx_channels(
     """
     grid = np.asarray(grid)
     if grid.ndim != 4 or len(channel_names) != grid.shape[0]:
-        raise ValueError(f"need a (C, nx, ny, nz) grid with {len(channel_names)} channels, got {grid.shape}")
+        raise InvalidArgumentError(
+            f"need a (C, nx, ny, nz) grid with {len(channel_names)} channels, got {grid.shape}"
+        )
     half = (np.array(grid.shape[1:]) - 1) * resolution / 2.0
     origin = np.asarray(center, dtype=np.float64) - half
     Path(os.fspath(prefix)).parent.mkdir(parents=True, exist_ok=True)

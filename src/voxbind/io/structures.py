@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from .._choices import ALTLOCS, HYDROGENS, check_choice
 from ..errors import InvalidFileError
 from ._chem import apply_hydrogens, check_atoms
 from ._cif import cif_to_pdb_lines
 from ._mol2 import read_mol2
 from ._pdb import read_pdb
 from ._sdf import read_sdf
-from ._source import Source, detect_format, read_text, source_name, text_lines
 from ._xyz import read_xyz
 from .molecule import Molecule
+from .source import Source, StructureText, read_structure_text, source_name
 
 
 def read_molecules(
@@ -43,14 +44,25 @@ def read_molecules(
     Raises:
         InvalidFileError: the file cannot be read, or a record is malformed, empty, or has non-finite
             coordinates; the message names the file, the line or record, and the reason.
+        InvalidArgumentError: an unknown ``format``, ``hydrogens`` or ``altloc``.
     """
-    if altloc not in ("first", "all"):
-        raise ValueError(f"altloc must be 'first' or 'all', not {altloc!r}")
-    if hydrogens not in ("keep", "remove", "add"):
-        raise ValueError(f"hydrogens must be 'keep', 'remove' or 'add', not {hydrogens!r}")
-    path = source_name(source)
-    fmt = detect_format(source, format)
-    lines = text_lines(read_text(source))
+    structure = read_structure_text(source, format)
+    return parse_molecules(structure, hydrogens=hydrogens, waters=waters, metals=metals, altloc=altloc)
+
+
+def parse_molecules(
+    structure: StructureText,
+    *,
+    hydrogens: str = "keep",
+    waters: bool = True,
+    metals: bool = True,
+    altloc: str = "first",
+) -> list[Molecule]:
+    """The molecules of a structure file already read by :func:`~voxbind.io.read_structure_text` (the
+    options as :func:`read_molecules`)."""
+    check_choice("altloc", altloc, ALTLOCS)
+    check_choice("hydrogens", hydrogens, HYDROGENS)
+    path, fmt, lines = structure.name, structure.format, structure.lines
     if fmt == "sdf":
         molecules = read_sdf(lines, path)
     elif fmt == "mol2":
@@ -83,7 +95,8 @@ def read_molecule(source: Source, format: str | None = None, **options) -> Molec
 
 
 def only_one(items: list, source: Source):
-    """The single item of ``items`` read from ``source``; InvalidFileError when there are 0 or several."""
+    """The single item of ``items`` read from ``source`` (a path, file or name); InvalidFileError when
+    there are none or several."""
     if len(items) != 1:
         raise InvalidFileError(source_name(source), "", f"expected one molecule, found {len(items)}")
     return items[0]

@@ -1,9 +1,7 @@
-"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities.
+"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities, and GNINA's
+published weights. PyTorch only: scoring structure files is :mod:`voxbind.jobs`."""
 
-Scoring structure files (:func:`score_poses`, :class:`PoseScore`) needs the readers and RDKit; it is
-imported on first use, so the networks themselves load with PyTorch alone.
-"""
-
+from ..errors import WeightsError
 from ._base import Prediction
 from .conv import Conv3d, conv3d
 from .default2017 import Default2017
@@ -13,7 +11,6 @@ from .ensemble import Ensemble, EnsemblePrediction
 from .gnina_weights import (
     GNINA_ENSEMBLES,
     GNINA_MODELS,
-    WeightsError,
     gninatorch_weights_dir,
     load_gnina,
     load_gnina_model,
@@ -31,7 +28,6 @@ __all__ = [
     "DenseBlock",
     "Ensemble",
     "EnsemblePrediction",
-    "PoseScore",
     "Prediction",
     "WeightsError",
     "conv3d",
@@ -39,13 +35,4 @@ __all__ = [
     "gninatorch_weights_dir",
     "load_gnina",
     "load_gnina_model",
-    "score_poses",
 ]
-
-
-def __getattr__(name: str):
-    if name in ("PoseScore", "score_poses"):
-        from . import scoring
-
-        return getattr(scoring, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

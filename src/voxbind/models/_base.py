@@ -7,6 +7,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from ..errors import InvalidArgumentError
+
 
 class Prediction(NamedTuple):
     """A model's output for a batch.
@@ -30,7 +32,9 @@ def check_grid(x: torch.Tensor, channels: int, size: int, name: str) -> None:
     """Refuse inputs that are not ``(B, channels, size, size, size)``."""
     expected = (channels, size, size, size)
     if x.ndim != 5 or tuple(x.shape[1:]) != expected:
-        raise ValueError(f"{name} takes (B, {channels}, {size}, {size}, {size}) grids, got {tuple(x.shape)}")
+        raise InvalidArgumentError(
+            f"{name} takes (B, {channels}, {size}, {size}, {size}) grids, got {tuple(x.shape)}"
+        )
 
 
 def heads(model: nn.Module, features: int, pose: str, affinity: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..errors import InvalidArgumentError
 from ._base import Prediction, check_grid, heads
 from .conv import Conv3d
 
@@ -24,7 +25,7 @@ class Default2018(nn.Module):
     def __init__(self, num_channels: int = 28, grid_size: int = 48):
         super().__init__()
         if grid_size % 8:
-            raise ValueError(f"grid_size must be a multiple of 8, not {grid_size}")
+            raise InvalidArgumentError(f"grid_size must be a multiple of 8, not {grid_size}")
         self.num_channels, self.grid_size = num_channels, grid_size
         self.unit1_pool = nn.AvgPool3d(2)
         self.unit1_conv = Conv3d(num_channels, 32, 3, padding=1)

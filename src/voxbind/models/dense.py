@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..errors import InvalidArgumentError
 from ._base import Prediction, check_grid, heads
 from .conv import Conv3d
 
@@ -54,7 +55,7 @@ class Dense(nn.Module):
     ):
         super().__init__()
         if grid_size % 2**blocks:
-            raise ValueError(f"grid_size must be a multiple of {2**blocks}, not {grid_size}")
+            raise InvalidArgumentError(f"grid_size must be a multiple of {2**blocks}, not {grid_size}")
         self.num_channels, self.grid_size, self.blocks = num_channels, grid_size, blocks
         self.data_enc_init_pool = nn.MaxPool3d(2)
         self.data_enc_init_conv = Conv3d(num_channels, 32, 3, padding=1)

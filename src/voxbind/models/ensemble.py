@@ -8,6 +8,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from ..errors import InvalidArgumentError
+
 
 class EnsemblePrediction(NamedTuple):
     """An ensemble's output for a batch.
@@ -33,7 +35,7 @@ class Ensemble(nn.Module):
     def __init__(self, members: Sequence[nn.Module]):
         super().__init__()
         if not members:
-            raise ValueError("an ensemble needs at least one model")
+            raise InvalidArgumentError("an ensemble needs at least one model")
         self.members = nn.ModuleList(members)
 
     def forward(self, x: torch.Tensor) -> EnsemblePrediction:

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import VoxbindError
+from ..errors import WeightsError
 from .registry import create_model
 
 #: GNINA model name → (architecture, input channels).
@@ -32,10 +32,6 @@ GNINA_MODELS: dict[str, tuple[str, int]] = {
     },
     **{f"dense{suffix}": ("dense", 28) for suffix in ("", "_1", "_2", "_3", "_4")},
 }
-
-
-class WeightsError(VoxbindError):
-    """GNINA weights cannot be found, or a weights file does not fit its architecture."""
 
 
 def gninatorch_weights_dir() -> Path:

@@ -6,16 +6,17 @@ from collections.abc import Callable
 
 from torch import nn
 
+from .. import _choices
+from ..errors import InvalidArgumentError
 from .default2017 import Default2017
 from .default2018 import Default2018
 from .dense import Dense
 
 #: Architecture name → constructor ``(num_channels, grid_size) -> nn.Module``.
-ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
-    "default2017": Default2017,
-    "default2018": Default2018,
-    "dense": Dense,
-}
+#: Architecture name → model class (the names are :data:`voxbind._choices.ARCHITECTURES`).
+ARCHITECTURES: dict[str, Callable[..., nn.Module]] = dict(
+    zip(_choices.ARCHITECTURES, (Default2017, Default2018, Dense), strict=True)
+)
 
 
 def gnina_init(module: nn.Module) -> None:
@@ -32,7 +33,7 @@ def create_model(name: str, num_channels: int = 28, grid_size: int = 48) -> nn.M
     try:
         factory = ARCHITECTURES[name.lower()]
     except KeyError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHITECTURES))}"
         ) from None
     model = factory(num_channels=num_channels, grid_size=grid_size)

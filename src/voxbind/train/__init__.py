@@ -1,25 +1,36 @@
-"""Training: configuration, GNINA's losses, evaluation metrics and the training loop."""
+"""Training: configuration, GNINA's losses, metrics, evaluation, checkpoints, logs and the training loops.
 
-from .config import ConfigError, TrainConfig
-from .losses import GninaLoss, affinity_loss, pose_loss
-from .metrics import average_ranks, balanced_accuracy, evaluate, pearson, rmse, roc_auc, spearman
-from .multipose_trainer import MultiPoseTrainer
-from .trainer import StepLog, Trainer
+:class:`TrainConfig` (and :class:`~voxbind.errors.ConfigError`) import without PyTorch, so the command
+line can show the options' defaults quickly; the other names are imported on first use.
+"""
 
-__all__ = [
-    "ConfigError",
-    "GninaLoss",
-    "MultiPoseTrainer",
-    "StepLog",
-    "TrainConfig",
-    "Trainer",
-    "affinity_loss",
-    "average_ranks",
-    "balanced_accuracy",
-    "evaluate",
-    "pearson",
-    "pose_loss",
-    "rmse",
-    "roc_auc",
-    "spearman",
-]
+from .._lazy import lazy_attributes
+from ..errors import ConfigError
+from .config import TrainConfig
+
+_HOMES = {
+    **dict.fromkeys(("GninaLoss", "affinity_loss", "pose_loss"), ".losses"),
+    **dict.fromkeys(
+        (
+            "average_ranks",
+            "balanced_accuracy",
+            "compound_metrics",
+            "gnina_metrics",
+            "pearson",
+            "rmse",
+            "roc_auc",
+            "spearman",
+        ),
+        ".metrics",
+    ),
+    **dict.fromkeys(("evaluate", "evaluate_checkpoint", "evaluation_sampler"), ".evaluation"),
+    **dict.fromkeys(("load_checkpoint", "save_checkpoint"), ".checkpoint"),
+    **dict.fromkeys(("distributed", "rank_and_world"), ".processes"),
+    "RunLog": ".logs",
+    "MultiPoseTrainer": ".multipose_trainer",
+    **dict.fromkeys(("StepLog", "Trainer"), ".trainer"),
+}
+
+__all__ = ["ConfigError", "TrainConfig", *sorted(_HOMES)]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES)

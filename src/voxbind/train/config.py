@@ -8,11 +8,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import VoxbindError
-
-
-class ConfigError(VoxbindError, ValueError):
-    """A training option is unknown, of the wrong type or out of range."""
+from .._choices import AFFINITY_LOSSES, ARCHITECTURES, COMBINATIONS, OPTIMIZERS, SAMPLERS, STRATEGIES
+from ..errors import ConfigError
 
 
 @dataclass
@@ -74,11 +71,12 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         choices = {
-            "sampler": ("shuffle", "balanced", "receptor"),
-            "affinity_loss": ("l2", "huber"),
-            "optimizer": ("sgd", "adam"),
-            "combine": ("", "mean", "max", "boltzmann"),
-            "strategy": ("full", "split", "recompute", "auto"),
+            "model": ARCHITECTURES,
+            "sampler": SAMPLERS,
+            "affinity_loss": AFFINITY_LOSSES,
+            "optimizer": OPTIMIZERS,
+            "combine": ("", *COMBINATIONS),
+            "strategy": STRATEGIES,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -113,7 +111,10 @@ class TrainConfig:
     def from_file(cls, path: str | os.PathLike) -> TrainConfig:
         """Read a ``.toml`` or ``.yaml``/``.yml`` file of options."""
         path = Path(path)
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: cannot read ({getattr(err, 'strerror', None) or err})") from err
         if path.suffix.lower() == ".toml":
             try:
                 values = tomllib.loads(text)

@@ -6,6 +6,9 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from .._choices import AFFINITY_LOSSES, check_choice
+from ..errors import InvalidArgumentError
+
 
 def affinity_loss(
     predicted: torch.Tensor, labels: torch.Tensor, *, kind: str = "l2", delta: float = 1.0
@@ -22,10 +25,9 @@ def affinity_loss(
         kind: ``"l2"`` (half the squared error) or ``"huber"`` (pseudo-Huber, ``δ² (√(1 + (e/δ)²) − 1)``).
         delta: δ of the pseudo-Huber loss (its quadratic-to-linear scale, pK units).
     """
-    if kind not in ("l2", "huber"):
-        raise ValueError(f"kind must be 'l2' or 'huber', not {kind!r}")
+    check_choice("kind", kind, AFFINITY_LOSSES)
     if delta <= 0:
-        raise ValueError(f"delta must be > 0, not {delta}")
+        raise InvalidArgumentError(f"delta must be > 0, not {delta}")
     target = labels.abs()
     error = predicted - target
     active = (labels > 0) | ((labels < 0) & (error > 0))

@@ -1,4 +1,4 @@
-"""Evaluation metrics: pose ROC AUC and balanced accuracy, affinity RMSE, Pearson and Spearman."""
+"""Metrics: pose ROC AUC and balanced accuracy, affinity RMSE, Pearson and Spearman."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def spearman(x, y) -> float:
     return pearson(average_ranks(x), average_ranks(y))
 
 
-def evaluate(pose_labels, pose_scores, affinity_labels, affinity_predicted) -> dict[str, float]:
+def gnina_metrics(pose_labels, pose_scores, affinity_labels, affinity_predicted) -> dict[str, float]:
     """All metrics at once. Affinity metrics use only poses with a positive affinity label (a known
     affinity), as GNINA reports them.
 
@@ -73,4 +73,14 @@ def evaluate(pose_labels, pose_scores, affinity_labels, affinity_predicted) -> d
         "rmse": rmse(affinity_labels[known], affinity_predicted[known]),
         "pearson": pearson(affinity_labels[known], affinity_predicted[known]),
         "spearman": spearman(affinity_labels[known], affinity_predicted[known]),
+    }
+
+
+def compound_metrics(targets, predicted) -> dict[str, float]:
+    """Metrics of one affinity per compound: ``{"rmse", "pearson", "spearman", "compounds"}``."""
+    return {
+        "rmse": rmse(targets, predicted),
+        "pearson": pearson(targets, predicted),
+        "spearman": spearman(targets, predicted),
+        "compounds": float(np.size(targets)),
     }

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import logging
 import os
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
+from .._devices import checked_device
 from ..data import (
-    ComplexDataset,
     ExampleSampler,
-    GridCollate,
     RandomTransform,
     balanced_sampler,
-    expand_poses,
-    read_types,
+    grid_loader,
+    on_device,
     receptor_sampler,
 )
+from ..errors import InvalidArgumentError
 from ..grid import GridMaker
-from ..io import read_molecules
 from ..models import create_model
+from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
+from .evaluation import config_dataset, evaluate, evaluation_sampler
+from .logs import RunLog
 from .losses import GninaLoss
-from .metrics import evaluate
+from .optim import make_optimizer, make_scheduler
+from .processes import rank_and_world
 
 logger = logging.getLogger("voxbind.train")
 
@@ -48,12 +49,6 @@ class _Skip(torch.utils.data.Sampler):
 
     def __len__(self) -> int:
         return max(len(self.sampler) - self.skip, 0)
-
-
-def _distributed() -> tuple[int, int]:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
 
 
 class StepLog:
@@ -92,65 +87,36 @@ class Trainer:
 
     def __init__(self, config: TrainConfig):
         self.config = config
-        self.rank, self.world = _distributed()
+        self.rank, self.world = rank_and_world()
         if config.batch_size % self.world:
-            raise ValueError(f"batch_size {config.batch_size} does not split over {self.world} processes")
+            raise InvalidArgumentError(
+                f"batch_size {config.batch_size} does not split over {self.world} processes"
+            )
         torch.manual_seed(config.seed)
-        self.device = torch.device(config.device)
+        self.device = checked_device(config.device)
         # Mixed precision on a GPU: bfloat16 where supported (float32's range: no loss scaling, which
         # would wait for the GPU at every step to look for overflows), else float16.
         self.half = None
         if self.device.type == "cuda":
             self.half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         self.gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
-        options = {
-            "data_root": config.data_root or None,
-            "molcaches": config.molcaches,
-            "num_labels": None if config.num_labels < 0 else config.num_labels,
-            "group": bool(config.combine) and not config.pose_files,
-        }
-        self.train_set = self._dataset(config.train, options)
-        self.test_set = self._dataset(config.test, options) if config.test else None
+        self.train_set = config_dataset(config, config.train)
+        self.test_set = config_dataset(config, config.test) if config.test else None
         self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
         self.sampler = self._sampler()
-        model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n).to(
-            self.device
-        )
-        self.model = model
-        self.net = nn.parallel.DistributedDataParallel(model) if self.world > 1 else model
-        if config.optimizer == "sgd":
-            self.optimizer = torch.optim.SGD(
-                model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-            )
-        else:
-            self.optimizer = torch.optim.Adam(
-                model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-            )
-        step = config.lr_step or 10**12
-        self.scheduler = torch.optim.lr_scheduler.StepLR(
-            self.optimizer, step_size=step, gamma=config.lr_gamma
-        )
+        model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
+        self.model = model.to(self.device)
+        self.net = nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
+        self.optimizer = make_optimizer(config, self.model.parameters())
+        self.scheduler = make_scheduler(config, self.optimizer)
         self.loss = GninaLoss(
             config.pose_weight, config.affinity_weight, config.affinity_loss, config.huber_delta
         )
+        self.combination = None  # one affinity per compound from several poses: MultiPoseTrainer
         self.step = 0
         self.epoch = 0
         self.batch_in_epoch = 0
         self.output = Path(config.output)
-
-    def _dataset(self, path: str, options: dict) -> ComplexDataset:
-        if not self.config.pose_files:
-            return ComplexDataset(path, **options)
-        options = {k: v for k, v in options.items() if k != "group"}
-        types = read_types(path, num_labels=options.pop("num_labels"), data_root=options["data_root"])
-        counts: dict[str, int] = {}
-
-        def count(name: str) -> int:
-            if name not in counts:
-                counts[name] = len(read_molecules(types.resolve(name)))
-            return counts[name]
-
-        return ComplexDataset(expand_poses(types, count), **options)
 
     def _sampler(self):
         c, labels = self.config, self.train_set.types.labels
@@ -161,16 +127,15 @@ class Trainer:
             return receptor_sampler(self.train_set.types.receptors(), epoch="at_least_once", **shard)
         return ExampleSampler(len(self.train_set), **shard)
 
-    def _loader(self, dataset, sampler, transform):
-        return torch.utils.data.DataLoader(
+    def _loader(self, dataset, sampler, transform=None):
+        return grid_loader(
             dataset,
+            sampler,
             batch_size=self.config.batch_size // self.world,
-            sampler=sampler,
-            collate_fn=GridCollate(
-                self.gridmaker if self.device.type == "cpu" else None, transform, crop_to=self.gridmaker
-            ),
-            num_workers=self.config.workers,
-            pin_memory=self.device.type == "cuda",  # copies to the GPU then wait for nothing
+            gridmaker=self.gridmaker,
+            device=self.device,
+            transform=transform,
+            workers=self.config.workers,
         )
 
     def _batches(self):
@@ -186,14 +151,17 @@ class Trainer:
             self.batch_in_epoch = 0
 
     def _grids(self, batch, dtype: torch.dtype | None = None):
-        batch = batch.to(self.device, non_blocking=True)
-        return batch if batch.grids is not None else batch.gridded(self.gridmaker, dtype=dtype)
+        return on_device(batch, self.device, self.gridmaker, dtype)
+
+    def _autocast(self):
+        """Mixed precision on a GPU (see ``half``), nothing on a CPU."""
+        return torch.autocast(self.device.type, dtype=self.half, enabled=self.half is not None)
 
     def train_step(self, batch) -> StepLog:
         c = self.config
         self.net.train()
         batch = self._grids(batch, self.half)  # (grids made in the dtype autocast would cast them to)
-        with torch.autocast(self.device.type, dtype=self.half, enabled=self.half is not None):
+        with self._autocast():
             prediction = self.net(batch.grids)
         parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
         return self.update(parts["loss"], parts)
@@ -214,25 +182,21 @@ class Trainer:
         self.step += 1
         return StepLog(parts, logged)
 
-    @torch.no_grad()
-    def evaluate(self, dataset: ComplexDataset) -> dict[str, float]:
-        """Metrics of the current model on every example of ``dataset`` (no augmentation)."""
+    def evaluate(self, dataset) -> dict[str, float]:
+        """Metrics of the current model on every example of ``dataset`` (no augmentation): per pose, or per
+        compound for multi-pose training (see :func:`~voxbind.train.evaluate`). Under ``torchrun`` every
+        rank must call it: each evaluates its share, and all return the whole set's metrics."""
         c = self.config
-        self.model.eval()
-        loader = self._loader(dataset, ExampleSampler(len(dataset), shuffle=False), None)
-        labels, scores, affinities = [], [], []
-        for batch in loader:
-            batch = self._grids(batch)
-            out = self.model(batch.grids)
-            labels.append(batch.labels.cpu())
-            scores.append(out.pose_probability.float().cpu())
-            affinities.append(out.affinity.float().cpu())
-        labels = torch.cat(labels).numpy()
+        grouped = self.combination is not None
+        loader = self._loader(dataset, evaluation_sampler(dataset, c.max_poses if grouped else None))
         return evaluate(
-            labels[:, c.pose_column],
-            torch.cat(scores).numpy(),
-            labels[:, c.affinity_column],
-            torch.cat(affinities).numpy(),
+            self.model,
+            loader,
+            gridmaker=self.gridmaker,
+            device=self.device,
+            pose_column=c.pose_column,
+            affinity_column=c.affinity_column,
+            combine=self.combination,
         )
 
     def state(self) -> dict:
@@ -249,16 +213,11 @@ class Trainer:
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
         """Write a checkpoint (atomically); default ``OUTPUT/checkpoint.pt``."""
-        path = Path(path) if path is not None else self.output / "checkpoint.pt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        torch.save(self.state(), partial)
-        os.replace(partial, path)
-        return path
+        return save_checkpoint(path if path is not None else self.output / "checkpoint.pt", self.state())
 
     def resume(self, path: str | os.PathLike) -> None:
         """Continue from a checkpoint exactly: model, optimiser, schedule, data position and RNG."""
-        state = torch.load(path, map_location=self.device, weights_only=False)
+        state = load_checkpoint(path, map_location=self.device)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -270,9 +229,7 @@ class Trainer:
         the per-step log, also written to ``OUTPUT/train.csv`` (and to TensorBoard when installed)."""
         c = self.config
         main = self.rank == 0
-        if main:
-            self.output.mkdir(parents=True, exist_ok=True)
-        board = _tensorboard(self.output) if main else None
+        run_log = RunLog(self.output, enabled=main)
         log: list[dict[str, float]] = []
         bar = tqdm(total=c.steps, initial=self.step, disable=not (progress and main), unit="step")
         batches = self._batches()
@@ -284,9 +241,7 @@ class Trainer:
             log.append(record)
             bar.update(1)
             bar.set_postfix(loss=f"{record['loss']:.4f}")
-            if main:
-                _append_csv(self.output / "train.csv", record)
-                _board(board, "train", record)
+            run_log.write("train", record)
 
         while self.step < c.steps and (max_seconds is None or time.perf_counter() - started < max_seconds):
             record = {"step": self.step + 1, "epoch": self.epoch, "lr": self.optimizer.param_groups[0]["lr"]}
@@ -299,76 +254,19 @@ class Trainer:
             if checkpoint or test:
                 write(*pending)
                 pending = None
-            if main:
-                if checkpoint:
-                    self.save()
-                if test:
-                    metrics = {"step": self.step, **self.evaluate(self.test_set)}
-                    _append_csv(self.output / "test.csv", metrics)
-                    _board(board, "test", metrics)
+            if checkpoint and main:
+                self.save()
+            if test:  # every rank evaluates its share
+                metrics = {"step": self.step, **self.evaluate(self.test_set)}
+                run_log.write("test", metrics)
+                if main:
                     logger.info(
                         "step %d: %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
                     )
         if pending is not None:
             write(*pending)
         bar.close()
-        if main:
-            if self.step % c.checkpoint_every:  # stopped by the time budget between checkpoints
-                self.save()
-            plot_learning_curves(self.output)
-        if board is not None:
-            board.close()
+        if main and self.step % c.checkpoint_every:  # stopped by the time budget between checkpoints
+            self.save()
+        run_log.close()
         return log
-
-
-def _tensorboard(folder: Path):
-    """A TensorBoard writer into ``folder/tensorboard`` when the tensorboard package is installed."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        return None
-    return SummaryWriter(str(folder / "tensorboard"))
-
-
-def _board(writer, prefix: str, record: dict) -> None:
-    if writer is not None:
-        for name, value in record.items():
-            if name != "step":
-                writer.add_scalar(f"{prefix}/{name}", value, record["step"])
-
-
-def _append_csv(path: Path, record: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(record))
-        if new:
-            writer.writeheader()
-        writer.writerow(record)
-
-
-def plot_learning_curves(folder: Path) -> None:
-    """``learning_curves.png`` from ``train.csv`` (and ``test.csv``), when matplotlib is installed."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        logger.warning("matplotlib is not installed: no learning-curve plots")
-        return
-    train = np.genfromtxt(folder / "train.csv", delimiter=",", names=True)
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
-    axes[0].plot(np.atleast_1d(train["step"]), np.atleast_1d(train["loss"]), label="train loss")
-    axes[0].set_xlabel("step")
-    axes[0].legend()
-    if (folder / "test.csv").exists():
-        test = np.genfromtxt(folder / "test.csv", delimiter=",", names=True)
-        for name in [n for n in ("auc", "pearson") if n in (test.dtype.names or ())]:
-            axes[1].plot(
-                np.atleast_1d(test["step"]), np.atleast_1d(test[name]), marker="o", label=f"test {name}"
-            )
-        axes[1].set_xlabel("step")
-        axes[1].legend()
-    figure.tight_layout()
-    figure.savefig(folder / "learning_curves.png", dpi=100)
-    plt.close(figure)

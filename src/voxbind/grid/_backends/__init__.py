@@ -16,13 +16,12 @@ from functools import cache
 
 import torch
 
+from ..._choices import BACKENDS
 from ..._logging import logger
 from ...errors import BackendUnavailableError
 from .._autograd import KernelCall, kernel_grid
 from .._spec import AtomBatch, GridGeometry
 from ._reference import reference_grid
-
-BACKENDS = ("auto", "reference", "numba", "triton")
 
 
 class ReferenceBackend:

@@ -6,10 +6,10 @@ import os
 
 import numpy as np
 
-from ..atomtypes.gnina import GNINA_TYPE_NAMES, GNINA_XS_RADII
-from ..atomtypes.typed import TypedAtoms
-from ..errors import InvalidFileError
-from ._source import Source, read_bytes, source_name
+from ..errors import InvalidArgumentError, InvalidFileError
+from ..io.source import Source, read_bytes, source_name
+from .gnina import GNINA_TYPE_NAMES, GNINA_XS_RADII
+from .typed import TypedAtoms
 
 #: One record: coordinates in Å and the GNINA type index.
 RECORD = np.dtype([("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("type", "<i4")])
@@ -48,7 +48,8 @@ def read_gninatypes(source: Source) -> TypedAtoms:
     Returns:
         :class:`~voxbind.atomtypes.TypedAtoms` with ``(N, 3)`` float32 coordinates (Å), ``(N,)`` int64 GNINA
         type indices, their X-Score radii and GNINA's 28 type names. Map it onto channels with
-        :meth:`voxbind.atomtypes.ChannelMap.apply`.
+        :meth:`voxbind.atomtypes.GninaTyper.from_gnina_types`, or read it with
+        :func:`~voxbind.atomtypes.read_typed_molecule`, which does both.
 
     Raises:
         InvalidFileError: truncated records, types outside 0-27, or non-finite coordinates.
@@ -61,7 +62,7 @@ def encode_gninatypes(coords: np.ndarray, types: np.ndarray) -> bytes:
     coords = np.asarray(coords, dtype=np.float32).reshape(-1, 3)
     types = np.asarray(types).reshape(-1)
     if len(types) != len(coords):
-        raise ValueError(f"{len(coords)} coordinates but {len(types)} types")
+        raise InvalidArgumentError(f"{len(coords)} coordinates but {len(types)} types")
     records = np.empty(len(coords), dtype=RECORD)
     records["x"], records["y"], records["z"] = coords[:, 0], coords[:, 1], coords[:, 2]
     records["type"] = types
@@ -71,6 +72,8 @@ def encode_gninatypes(coords: np.ndarray, types: np.ndarray) -> bytes:
 def write_gninatypes(path: str | os.PathLike, atoms: TypedAtoms) -> None:
     """Write atoms typed with GNINA's 28 types (index types) as a ``.gninatypes`` file."""
     if atoms.vector or atoms.channel_names != GNINA_TYPE_NAMES:
-        raise ValueError("gninatypes holds GNINA's 28 index types; type with GninaTyper() (the identity map)")
+        raise InvalidArgumentError(
+            "gninatypes holds GNINA's 28 index types; type with GninaTyper() (the identity map)"
+        )
     with open(path, "wb") as handle:
         handle.write(encode_gninatypes(atoms.coords, atoms.types))

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from voxbind import GridMaker
 from voxbind.cli.main import cli
 from voxbind.data import ComplexDataset, GridCollate
-from voxbind.models import GNINA_ENSEMBLES, load_gnina_model, score_poses
+from voxbind.jobs import score_poses
+from voxbind.models import GNINA_ENSEMBLES, load_gnina_model
 
 from ..conftest import shared_data
 

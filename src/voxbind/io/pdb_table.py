@@ -15,7 +15,10 @@ import numba
 import numpy as np
 from rdkit import Chem
 
-from ._pdb import METALS, WATERS
+from ..errors import InvalidFileError
+from ._chem import sanitize
+from ._pdb import METALS, WATERS, guessed_residue, warn_guessed_bond_orders
+from .source import StructureText
 
 _TABLE = Chem.GetPeriodicTable()
 _CHARGES = {b"  ": 0, b"1+": 1, b"1-": -1, b"2+": 2, b"2-": -2}
@@ -103,6 +106,26 @@ class PdbTable:
     element: np.ndarray
     charge: np.ndarray
     coords: np.ndarray
+    where: str = ""
+
+    def rdkit_molecule(self, rows: np.ndarray) -> Chem.Mol:
+        """An RDKit molecule of the atoms ``rows`` (indices into the table), built and sanitised as
+        :func:`~voxbind.io.read_molecules` builds a PDB file: bonds from distances and residue templates,
+        implicit hydrogens from valence.
+
+        Raises:
+            InvalidFileError: RDKit cannot build these atom records.
+        """
+        block = "\n".join(self.lines[r] for r in rows.tolist()) + "\nEND\n"
+        mol = Chem.MolFromPDBBlock(block, removeHs=False, sanitize=False, flavor=1)
+        if mol is None or mol.GetNumAtoms() != rows.size:
+            raise InvalidFileError(
+                self.where, "", "RDKit could not build the structure from its atom records"
+            )
+        for atom in mol.GetAtoms():
+            atom.SetNoImplicit(False)
+        sanitize(mol, self.where)
+        return mol
 
 
 _ATOM_HEADS = frozenset(["ATOM  ", "HETATM"])
@@ -128,10 +151,13 @@ def _atomic_number(symbol: bytes) -> int:
 
 
 def read_pdb_table(
-    text: str, *, waters: bool = True, metals: bool = True, altloc: str = "first"
+    structure: StructureText, *, waters: bool = True, metals: bool = True, altloc: str = "first"
 ) -> PdbTable | None:
-    """Columns of the atom records of ``text`` (lines ending in ``\\n``), or ``None`` when the file
-    needs the RDKit reader."""
+    """Columns of the atom records of a PDB file, or ``None`` when the file needs the RDKit reader
+    (:func:`~voxbind.io.parse_molecules`). The options are :func:`~voxbind.io.read_molecules`'; like it,
+    this warns (:class:`~voxbind.io.StructureWarning`) about ``HETATM`` residues whose bond orders will
+    have to be guessed."""
+    text = structure.text
     atoms = [line for line in text.split("\n") if line[:6] in _ATOM_HEADS]
     if not atoms or _needs_rdkit(text, len(atoms)):
         return None
@@ -168,13 +194,18 @@ def read_pdb_table(
         return None
     key = np.char.add(table["resname"], table["residue"])
     _, residue = np.unique(key, return_inverse=True)
+    hetero = table["record"] == b"HETATM"
+    where = f"{structure.name}, model 1"
+    hetero_names = {name.decode().strip().upper() for name in np.unique(table["resname"][hetero]).tolist()}
+    warn_guessed_bond_orders(where, {name for name in hetero_names if guessed_residue(name)})
     return PdbTable(
         lines=atoms,
-        hetero=table["record"] == b"HETATM",
+        hetero=hetero,
         name=table["name"],
         resname=table["resname"],
         residue=residue.astype(np.int64),
         element=numbers[inverse],
         charge=charges[charge_inverse],
         coords=coords,
+        where=where,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .._devices import checked_device
 from ..grid import GridMaker
 
 # 4-hydroxybenzoic acid, heavy atoms, planar idealised geometry (Å).
@@ -44,9 +45,8 @@ def run_demo(
     resolution: float = 0.5, dimension: float = 23.5, backend: str = "auto", device: str = "cpu"
 ) -> DemoReport:
     """Grid the demo molecule on ``device``, differentiate a simple loss, and time both steps."""
-    from ..grid._backends import get_backend
 
-    device = torch.device(device)
+    device = checked_device(device)
     coords = torch.tensor([a[1:] for a in DEMO_ATOMS], dtype=torch.float32, device=device)
     coords.requires_grad_()
     types = torch.tensor([DEMO_CHANNELS.index(a[0]) for a in DEMO_ATOMS], device=device)
@@ -72,7 +72,7 @@ def run_demo(
         atoms=len(DEMO_ATOMS),
         channels=DEMO_CHANNELS,
         shape=tuple(grid.shape),
-        backend=get_backend(backend, coords.device).name,
+        backend=gmaker.backend_for(coords.device),
         device=str(device),
         forward_ms=forward * 1e3,
         backward_ms=backward * 1e3,

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping
 import numba
 import numpy as np
 
-from ..atomtypes.typed import TypedAtoms
-from ..errors import InvalidFileError
+from ..errors import InvalidArgumentError, InvalidFileError
 from .gninatypes import RECORD, decode_gninatypes, encode_gninatypes
+from .typed import TypedAtoms
 
 _HEADER = struct.Struct("<iQ")
 
@@ -129,11 +129,11 @@ def write_molcache2(path: str | os.PathLike, molecules: Iterable[tuple[str, Type
         for name, atoms in molecules:
             encoded = name.encode("utf-8")
             if len(encoded) > 255:
-                raise ValueError(f"molcache2 names are at most 255 bytes: {name!r}")
+                raise InvalidArgumentError(f"molcache2 names are at most 255 bytes: {name!r}")
             if name in seen:
-                raise ValueError(f"repeated molecule name {name!r}")
+                raise InvalidArgumentError(f"repeated molecule name {name!r}")
             if atoms.vector or atoms.num_channels != 28:
-                raise ValueError(f"{name!r}: molcache2 holds GNINA's 28 index types")
+                raise InvalidArgumentError(f"{name!r}: molcache2 holds GNINA's 28 index types")
             seen.add(name)
             index.append((encoded, handle.tell()))
             handle.write(struct.pack("<I", atoms.num_atoms))

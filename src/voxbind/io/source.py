@@ -1,14 +1,20 @@
-"""Opening structure files: paths or open files, transparent gzip, format from the file name."""
+"""Opening files: paths or open files, transparent gzip, a structure file's format from its name.
+
+:func:`read_structure_text` is the one entry from a structure file to its text: the file is read once and
+its format detected once; the RDKit readers (:func:`voxbind.io.parse_molecules`) and the PDB column
+reader (:func:`voxbind.io.pdb_table.read_pdb_table`) both start from the :class:`StructureText` it returns.
+"""
 
 from __future__ import annotations
 
 import gzip
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..errors import InvalidFileError
+from ..errors import InvalidArgumentError, InvalidFileError
 
 Source = str | os.PathLike | IO[str] | IO[bytes]
 
@@ -42,7 +48,7 @@ def detect_format(source: Source, format: str | None) -> str:
         fmt = format.lower().lstrip(".")
         fmt = SUFFIXES.get("." + fmt, fmt)
         if fmt not in FORMATS:
-            raise ValueError(f"unknown structure format {format!r}; known: {', '.join(FORMATS)}")
+            raise InvalidArgumentError(f"unknown structure format {format!r}; known: {', '.join(FORMATS)}")
         return fmt
     path = Path(name.lower())
     if path.suffix == ".gz":
@@ -50,10 +56,11 @@ def detect_format(source: Source, format: str | None) -> str:
     try:
         return SUFFIXES[path.suffix]
     except KeyError:
+        known = ", ".join(sorted(SUFFIXES))
         raise InvalidFileError(
             name,
             "",
-            f"cannot tell the format from the suffix {path.suffix!r}; pass format= (one of {FORMATS})",
+            f"cannot tell the format from the suffix {path.suffix!r}; known suffixes: {known} (.gz too)",
         ) from None
 
 
@@ -82,6 +89,34 @@ def read_text(source: Source) -> str:
     return read_bytes(source).decode("utf-8", errors="replace")
 
 
-def text_lines(text: str) -> list[str]:
-    """Lines without their line ends (``\\r\\n``, ``\\n`` or ``\\r``)."""
-    return io.StringIO(text, newline=None).read().split("\n")
+@dataclass(frozen=True, eq=False)
+class StructureText:
+    """A structure file's content, read once.
+
+    Attributes:
+        name: the path (or the open file's name), for messages.
+        format: ``"pdb"``, ``"cif"``, ``"sdf"``, ``"mol2"``, ``"pdbqt"`` or ``"xyz"``.
+        text: the decoded text with every line end (``\\r\\n``, ``\\n``, ``\\r``) as ``\\n``.
+    """
+
+    name: str
+    format: str
+    text: str
+
+    @property
+    def lines(self) -> list[str]:
+        """The lines, without their line ends."""
+        return self.text.split("\n")
+
+
+def read_structure_text(source: Source, format: str | None = None) -> StructureText:
+    """Read a structure file once: its format (``format``, else from the suffix; see :func:`detect_format`),
+    then its text.
+
+    Raises:
+        InvalidArgumentError: an unknown ``format``.
+        InvalidFileError: no format can be told from the name, or the file cannot be read.
+    """
+    fmt = detect_format(source, format)
+    text = io.StringIO(read_text(source), newline=None).read()
+    return StructureText(source_name(source), fmt, text)

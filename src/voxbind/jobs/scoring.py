@@ -5,18 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
-from ..atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, GninaTyper, combine, read_typed_molecule
-from ..data.collate import GridCollate
-from ..data.dataset import Example
-from ..data.transforms import RandomTransform
-from ..grid.gridmaker import GridMaker
+from ..atomtypes import default_ligand_typer, default_receptor_typer, read_typed_molecule
+from ..combine import combination, dg_to_pk, pk_to_dg
+from ..data import GridCollate, RandomTransform, make_example
+from ..errors import InvalidArgumentError
+from ..grid import GridMaker
 from ..io import read_molecules
-from .ensemble import EnsemblePrediction
-from .gnina_weights import load_gnina
+from ..models import EnsemblePrediction, load_gnina
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,8 @@ def score_poses(
     Args:
         receptor: structure file of the receptor (PDB, ...).
         ligand: structure file of the poses (SDF records, MOL2, PDBQT models, ...).
-        model: a published model or ensemble name (see :func:`~voxbind.models.load_gnina`), or a model.
+        model: a published model or ensemble name (see :func:`~voxbind.models.load_gnina`), or a model
+            taking ``(B, 28, 48, 48, 48)`` grids (GNINA's default 14 + 14 channels at 0.5 Å).
         rotations: average each pose's scores over this many random rotations of the complex about the
             grid centre (0: the pose as it is).
         seed: seed of those rotations.
@@ -75,22 +74,17 @@ def score_poses(
         One :class:`PoseScore` per pose, in file order.
     """
     if rotations < 0:
-        raise ValueError(f"rotations must be >= 0, not {rotations}")
+        raise InvalidArgumentError(f"rotations must be >= 0, not {rotations}")
     net = load_gnina(model) if isinstance(model, str) else model.eval()
-    receptor_atoms = read_typed_molecule(receptor, GninaTyper(DEFAULT_RECEPTOR_MAP))
-    ligand_typer = GninaTyper(DEFAULT_LIGAND_MAP)
+    receptor_atoms = read_typed_molecule(receptor, default_receptor_typer())
+    ligand_typer = default_ligand_typer()
     poses = read_molecules(ligand)
     copies = max(rotations, 1)
     collate = GridCollate(GridMaker(), RandomTransform(seed=seed) if rotations else None)
     examples = []
     for k, pose in enumerate(poses):
         atoms = ligand_typer(pose)
-        for r in range(copies):
-            examples.append(
-                Example(
-                    combine(receptor_atoms, atoms), np.zeros(0, np.float32), atoms.centroid(), k * copies + r
-                )
-            )
+        examples += [make_example(receptor_atoms, [atoms], index=k * copies + r) for r in range(copies)]
     scores, affinities, variances = [], [], []
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
@@ -112,3 +106,10 @@ def score_poses(
         )
         for k, pose in enumerate(poses)
     ]
+
+
+def combined_affinity(scores: list[PoseScore], name: str, temperature: float = 1.0) -> float:
+    """One affinity (pK) over all poses: their CNNaffinity combined as free energies (ΔG = −ln(10)·pK kT)
+    by ``name`` (``"mean"``, ``"max"`` — a smooth maximum at ``temperature`` — or ``"boltzmann"``)."""
+    affinities = torch.tensor([[s.cnn_affinity for s in scores]], dtype=torch.float64)
+    return float(dg_to_pk(combination(name, temperature)(pk_to_dg(affinities)))[0])

@@ -7,8 +7,8 @@ import torch
 from click.testing import CliRunner
 
 from voxbind.cli import cli
-from voxbind.cli._demo import DEMO_ATOMS, DEMO_RADII, run_demo
 from voxbind.grid.density import DensityProfile, radial_derivatives_in_distance
+from voxbind.jobs.demo import DEMO_ATOMS, DEMO_RADII, run_demo
 
 from ..conftest import triton_or_skip
 

@@ -44,7 +44,7 @@ TYPING_DIFFERS = {"187l", "1aj7", "1ia1"}
 def test_scores_of_structure_files_through_voxbinds_typing_equal_gninas():
     import warnings
 
-    from voxbind.models import score_poses
+    from voxbind.jobs import score_poses
 
     from ..conftest import posebusters_complexes
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voxbind.atomtypes import GNINA_TYPE_NAMES, GNINA_XS_RADII, TypedAtoms
-from voxbind.io import InvalidFileError, MolCache2, read_gninatypes, write_gninatypes, write_molcache2
+from voxbind.atomtypes import (
+    GNINA_TYPE_NAMES,
+    GNINA_XS_RADII,
+    MolCache2,
+    TypedAtoms,
+    read_gninatypes,
+    write_gninatypes,
+    write_molcache2,
+)
+from voxbind.errors import InvalidFileError
 
 from ..conftest import shared_data
 

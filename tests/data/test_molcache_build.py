@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from click.testing import CliRunner
 
+from voxbind.atomtypes import MolCache2
 from voxbind.cli.main import cli
 from voxbind.data import ComplexDataset, read_types
-from voxbind.io import MolCache2
 
 from ..conftest import shared_data
 

@@ -1,0 +1,174 @@
+"""Evaluating a model on every example (or compound) of a dataset exactly once, however many processes
+share the work: one :func:`evaluate` for the training loops and ``voxbind evaluate``."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._devices import checked_device
+from ..combine import Combination, MultiPoseModel, combination, dg_to_pk, pk_to_dg
+from ..data import Batch, ComplexDataset, ExampleSampler, GroupedSampler, grid_loader, on_device, open_dataset
+from ..grid import GridMaker
+from ..models import create_model
+from ..models.gnina_weights import check_state_dict
+from .checkpoint import load_checkpoint
+from .config import TrainConfig
+from .metrics import compound_metrics, gnina_metrics
+from .processes import gather
+
+
+def pose_dg(prediction) -> torch.Tensor:
+    """ΔG (kT) of each pose from a GNINA model's affinity head (pK)."""
+    return pk_to_dg(prediction.affinity)
+
+
+def compound_targets(batch: Batch, affinity_column: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(B,)`` affinity (pK) of each compound of a grouped batch — the largest ``|affinity label|`` of its
+    poses — and whether it has one (a positive value)."""
+    labels = batch.grouped(batch.labels[:, affinity_column]).abs()
+    labels = torch.where(batch.grouped(batch.mask), labels, 0.0)
+    target = labels.max(dim=1).values
+    return target, target > 0
+
+
+def evaluation_sampler(dataset: ComplexDataset, max_poses: int | None = None):
+    """Every example of ``dataset`` once, in order — or with ``max_poses``, every group (compound) once,
+    as up to ``max_poses`` poses — dealt over the ``torchrun`` ranks without repeats."""
+    if max_poses is None:
+        return ExampleSampler(len(dataset), shuffle=False, even=False)
+    return GroupedSampler(dataset.types.groups, max_poses, shuffle=False, even=False)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    loader: torch.utils.data.DataLoader,
+    *,
+    gridmaker: GridMaker,
+    device: torch.device | str = "cpu",
+    pose_column: int = 0,
+    affinity_column: int = 1,
+    combine: Combination | None = None,
+) -> dict[str, float]:
+    """Metrics of ``model`` on the batches of ``loader``, without augmentation.
+
+    Under ``torchrun`` each process evaluates the share its loader's sampler deals it (use
+    :func:`evaluation_sampler`: every example once over all ranks) and the predictions are gathered,
+    so every process returns the metrics of the whole dataset, equal to one process's.
+
+    Args:
+        model: maps ``(B, C, n, n, n)`` grids to a :class:`~voxbind.models.Prediction`; not wrapped in
+            ``DistributedDataParallel`` (its forward would wait for the other ranks).
+        loader: batches from :func:`~voxbind.data.grid_loader`, gridded here when they are not yet.
+        gridmaker: grids batches that come without grids.
+        pose_column, affinity_column: label columns.
+        combine: for grouped batches, the combination of the poses' ΔG into one per compound.
+
+    Returns:
+        ``{"auc", "balanced_accuracy", "rmse", "pearson", "spearman"}`` per pose, or, with ``combine``,
+        ``{"rmse", "pearson", "spearman", "compounds"}`` over compounds with a known affinity.
+    """
+    model.eval()
+    multi = None if combine is None else MultiPoseModel(model, combine, "full", pose_output=pose_dg)
+    rows: dict[str, list[torch.Tensor]] = {}
+    for batch in loader:
+        batch = on_device(batch, device, gridmaker)
+        if multi is None:
+            out = model(batch.grids)
+            columns = {
+                "index": batch.indices,
+                "pose_label": batch.labels[:, pose_column],
+                "affinity_label": batch.labels[:, affinity_column],
+                "score": out.pose_probability,
+                "affinity": out.affinity,
+            }
+        else:
+            target, known = compound_targets(batch, affinity_column)
+            predicted = dg_to_pk(multi(batch.grouped(batch.grids), batch.grouped(batch.mask)).combined)
+            first = torch.where(
+                batch.grouped(batch.mask), batch.grouped(batch.indices), torch.iinfo(torch.int64).max
+            )
+            columns = {
+                "index": first.min(dim=1).values,
+                "target": target,
+                "known": known,
+                "predicted": predicted,
+            }
+        for name, values in columns.items():
+            rows.setdefault(name, []).append(
+                values.detach().float().cpu() if values.is_floating_point() else values.cpu()
+            )
+    local = {name: torch.cat(values).numpy() for name, values in rows.items()}
+    parts = [part for part in gather(local) if part]
+    merged = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
+    if not merged:
+        return {}
+    order = np.argsort(merged["index"], kind="stable")  # the order one process sees
+    merged = {name: values[order] for name, values in merged.items()}
+    if multi is None:
+        return gnina_metrics(
+            merged["pose_label"], merged["score"], merged["affinity_label"], merged["affinity"]
+        )
+    known = merged["known"].astype(bool)
+    return compound_metrics(merged["target"][known], merged["predicted"][known])
+
+
+def evaluate_checkpoint(
+    checkpoint: str | os.PathLike,
+    types_file: str | os.PathLike,
+    *,
+    data_root: str | os.PathLike | None = None,
+    device: torch.device | str = "cpu",
+) -> dict[str, float]:
+    """Metrics (see :func:`evaluate`) of the model saved in ``checkpoint`` on the examples of
+    ``types_file``, read and gridded as the checkpoint's run did.
+
+    Raises:
+        WeightsError: ``checkpoint`` is not a voxbind checkpoint, or its weights do not fit its model.
+        InvalidFileError: malformed ``types_file`` or structures.
+    """
+    device = checked_device(device)
+    state = load_checkpoint(checkpoint)
+    config = TrainConfig.from_mapping(state["config"], str(checkpoint)).replace(
+        data_root=None if data_root is None else os.fspath(data_root)
+    )
+    gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
+    dataset = config_dataset(config, types_file)
+    model = create_model(config.model, dataset.num_channels, gridmaker.geometry.n)
+    check_state_dict(model, state["model"], str(checkpoint))
+    model.load_state_dict(state["model"])
+    model.to(device)
+    grouped = bool(config.combine)
+    loader = grid_loader(
+        dataset,
+        evaluation_sampler(dataset, config.max_poses if grouped else None),
+        batch_size=config.batch_size,
+        gridmaker=gridmaker,
+        device=device,
+        workers=config.workers,
+    )
+    return evaluate(
+        model,
+        loader,
+        gridmaker=gridmaker,
+        device=device,
+        pose_column=config.pose_column,
+        affinity_column=config.affinity_column,
+        combine=combination(config.combine, config.temperature) if grouped else None,
+    )
+
+
+def config_dataset(config: TrainConfig, types_file: str | os.PathLike) -> ComplexDataset:
+    """The dataset of ``types_file`` as ``config`` reads it (data root, caches, labels, groups)."""
+    return open_dataset(
+        types_file,
+        data_root=config.data_root or None,
+        molcaches=config.molcaches,
+        num_labels=None if config.num_labels < 0 else config.num_labels,
+        group=bool(config.combine) and not config.pose_files,
+        pose_files=config.pose_files,
+    )
