@@ -135,6 +135,16 @@ class TrainConfig:
             raise ConfigError(f"{path}: expected a table of options")
         return cls.from_mapping(values, str(path))
 
+    def dataset_options(self) -> dict:
+        """The keyword arguments of :func:`voxbind.data.open_dataset` for this configuration's data."""
+        return {
+            "data_root": self.data_root or None,
+            "molcaches": self.molcaches,
+            "num_labels": None if self.num_labels < 0 else self.num_labels,
+            "group": bool(self.combine) and not self.pose_files,
+            "pose_files": self.pose_files,
+        }
+
     def replace(self, **overrides) -> TrainConfig:
         """This config with some options changed (``None`` values are ignored), validated again."""
         values = dataclasses.asdict(self)

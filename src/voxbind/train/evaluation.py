@@ -74,41 +74,19 @@ def evaluate(
     """
     model.eval()
     multi = None if combine is None else MultiPoseModel(model, combine, "full", pose_output=pose_dg)
-    rows: dict[str, list[torch.Tensor]] = {}
+    rows: dict[str, list[np.ndarray]] = {}
     for batch in loader:
         batch = on_device(batch, device, gridmaker)
         if multi is None:
-            out = model(batch.grids)
-            columns = {
-                "index": batch.indices,
-                "pose_label": batch.labels[:, pose_column],
-                "affinity_label": batch.labels[:, affinity_column],
-                "score": out.pose_probability,
-                "affinity": out.affinity,
-            }
+            columns = _pose_columns(model, batch, pose_column, affinity_column)
         else:
-            target, known = compound_targets(batch, affinity_column)
-            predicted = dg_to_pk(multi(batch.grouped(batch.grids), batch.grouped(batch.mask)).combined)
-            first = torch.where(
-                batch.grouped(batch.mask), batch.grouped(batch.indices), torch.iinfo(torch.int64).max
-            )
-            columns = {
-                "index": first.min(dim=1).values,
-                "target": target,
-                "known": known,
-                "predicted": predicted,
-            }
+            columns = _compound_columns(multi, batch, affinity_column)
         for name, values in columns.items():
+            values = values.detach()
             rows.setdefault(name, []).append(
-                values.detach().float().cpu() if values.is_floating_point() else values.cpu()
+                (values.float() if values.is_floating_point() else values).cpu().numpy()
             )
-    local = {name: torch.cat(values).numpy() for name, values in rows.items()}
-    parts = [part for part in gather(local) if part]
-    merged = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]} if parts else {}
-    if not merged:
-        return {}
-    order = np.argsort(merged["index"], kind="stable")  # the order one process sees
-    merged = {name: values[order] for name, values in merged.items()}
+    merged = _gathered({name: np.concatenate(values) for name, values in rows.items()})
     if multi is None:
         return gnina_metrics(
             merged["pose_label"], merged["score"], merged["affinity_label"], merged["affinity"]
@@ -137,7 +115,7 @@ def evaluate_checkpoint(
         data_root=None if data_root is None else os.fspath(data_root)
     )
     gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
-    dataset = config_dataset(config, types_file)
+    dataset = open_dataset(types_file, **config.dataset_options())
     model = create_model(config.model, dataset.num_channels, gridmaker.geometry.n)
     check_state_dict(model, state["model"], str(checkpoint))
     model.load_state_dict(state["model"])
@@ -162,13 +140,28 @@ def evaluate_checkpoint(
     )
 
 
-def config_dataset(config: TrainConfig, types_file: str | os.PathLike) -> ComplexDataset:
-    """The dataset of ``types_file`` as ``config`` reads it (data root, caches, labels, groups)."""
-    return open_dataset(
-        types_file,
-        data_root=config.data_root or None,
-        molcaches=config.molcaches,
-        num_labels=None if config.num_labels < 0 else config.num_labels,
-        group=bool(config.combine) and not config.pose_files,
-        pose_files=config.pose_files,
-    )
+def _pose_columns(model: nn.Module, batch: Batch, pose_column: int, affinity_column: int) -> dict:
+    out = model(batch.grids)
+    return {
+        "index": batch.indices,
+        "pose_label": batch.labels[:, pose_column],
+        "affinity_label": batch.labels[:, affinity_column],
+        "score": out.pose_probability,
+        "affinity": out.affinity,
+    }
+
+
+def _compound_columns(multi: MultiPoseModel, batch: Batch, affinity_column: int) -> dict:
+    target, known = compound_targets(batch, affinity_column)
+    mask = batch.grouped(batch.mask)
+    predicted = dg_to_pk(multi(batch.grouped(batch.grids), mask).combined)
+    first = torch.where(mask, batch.grouped(batch.indices), torch.iinfo(torch.int64).max).min(dim=1).values
+    return {"index": first, "target": target, "known": known, "predicted": predicted}
+
+
+def _gathered(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The columns of every rank together, in dataset order (the order one process sees)."""
+    parts = [part for part in gather(local) if part]
+    merged = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    order = np.argsort(merged["index"], kind="stable")
+    return {name: values[order] for name, values in merged.items()}

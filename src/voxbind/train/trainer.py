@@ -19,6 +19,7 @@ from ..data import (
     balanced_sampler,
     grid_loader,
     on_device,
+    open_dataset,
     receptor_sampler,
 )
 from ..errors import InvalidArgumentError
@@ -26,7 +27,7 @@ from ..grid import GridMaker
 from ..models import create_model
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .evaluation import config_dataset, evaluate, evaluation_sampler
+from .evaluation import evaluate, evaluation_sampler
 from .logs import RunLog
 from .losses import GninaLoss
 from .optim import make_optimizer, make_scheduler
@@ -100,8 +101,8 @@ class Trainer:
         if self.device.type == "cuda":
             self.half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         self.gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
-        self.train_set = config_dataset(config, config.train)
-        self.test_set = config_dataset(config, config.test) if config.test else None
+        self.train_set = open_dataset(config.train, **config.dataset_options())
+        self.test_set = open_dataset(config.test, **config.dataset_options()) if config.test else None
         self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
         self.sampler = self._sampler()
         model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
