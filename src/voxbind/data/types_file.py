@@ -147,31 +147,42 @@ def read_types(
 
 
 def _parse_uniform(data: bytes, count: int | None, group: bool):
-    """Vectorised parse of the common case — no comments, every line the same number of columns, at
-    least one label — or ``None`` to leave the file to the line-by-line parser (which also reports
-    errors precisely)."""
-    if b"#" in data or b"\r" in data:
+    """Vectorised parse of the common case — plain ASCII, no comments, every line the same number of
+    columns, at least one label, finite labels, no number where the first file name belongs — or
+    ``None`` to leave the file to the line-by-line parser (which also reports errors precisely). What
+    it returns is exactly what the line-by-line parser returns for the same file."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newline = raw == 10
+    space = newline | (raw == 32) | (raw == 9)
+    if b"#" in data or ((raw < 32) & ~space).any() or (raw > 126).any():
+        return None  # comments, other line ends or control bytes, non-ASCII: the careful path
+    starts = ~space
+    starts[1:] &= space[:-1]
+    tokens_per_line = np.bincount(np.cumsum(newline)[starts], minlength=int(newline.sum()) + 1)
+    kept = np.flatnonzero(tokens_per_line)
+    if not kept.size:
         return None
-    lines = data.split(b"\n")
-    kept = [k for k, line in enumerate(lines) if line.strip()]
-    if not kept:
+    columns = int(tokens_per_line[kept[0]])
+    if (tokens_per_line[kept] != columns).any():
         return None
-    first = lines[kept[0]].decode("utf-8", errors="replace").split()
+    first = data.split(b"\n", int(kept[0]) + 1)[kept[0]].decode().split()
     if count is None:
         count = _leading_numbers(first)
-    columns = len(first)
-    tokens = data.split()
-    if count == 0 or columns <= count or len(tokens) != len(kept) * columns:
+    if count == 0 or columns <= count:
         return None
-    table = np.array(tokens, dtype=object).reshape(len(kept), columns)
+    table = np.array(data.split(), dtype=object).reshape(kept.size, columns)
     try:
-        numbers = np.array(list(map(float, table[:, :count].ravel().tolist()))).reshape(len(kept), count)
+        numbers = np.array(list(map(float, table[:, :count].ravel().tolist()))).reshape(kept.size, count)
     except ValueError:
-        return None  # a name where a number belongs: lines differ in their columns
-    if any(_NUMBER.fullmatch(t.decode("utf-8", errors="replace")) for t in table[:10, count]):
+        return None  # a non-numeric label
+    if not _finite32(numbers):
         return None
+    if any(_NUMBER.fullmatch(name.decode()) for name in dict.fromkeys(table[:, count].tolist())):
+        return None  # a number where a file name belongs
     groups = None
     if group:
+        if (np.abs(numbers[:, 0]) >= 2**62).any():
+            return None
         groups = numbers[:, 0].astype(np.int64)
         if (groups != numbers[:, 0]).any():
             return None
@@ -180,10 +191,16 @@ def _parse_uniform(data: bytes, count: int | None, group: bool):
     distinct = [name for name in dict.fromkeys(flat) if name != NONE.encode()]
     index = {name: k for k, name in enumerate(distinct)}
     index[NONE.encode()] = -1
-    molecules = np.fromiter(map(index.__getitem__, flat), np.int32, len(flat)).reshape(len(kept), -1)
+    molecules = np.fromiter(map(index.__getitem__, flat), np.int32, len(flat)).reshape(kept.size, -1)
     names = PathTable.from_utf8(distinct)
     labels = numbers.astype(np.float32)
-    return labels, groups, molecules, names, np.asarray(kept, dtype=np.int32) + 1
+    return labels, groups, molecules, names, kept.astype(np.int32) + 1
+
+
+def _finite32(values) -> bool:
+    """Whether every value is finite and within float32's range (labels are stored as float32)."""
+    values = np.asarray(values, dtype=np.float64)
+    return bool((np.abs(values) <= np.finfo(np.float32).max).all())  # False for NaN and ±inf too
 
 
 def _leading_numbers(tokens: list[str]) -> int:
@@ -210,6 +227,10 @@ def _parse(lines, path: str, count: int | None, group: bool):
             numbers = [float(t) for t in tokens[:count]]
         except ValueError:
             raise InvalidFileError(path, f"line {lineno}", f"non-numeric label in {tokens[:count]}") from None
+        if not _finite32(numbers):
+            raise InvalidFileError(
+                path, f"line {lineno}", f"labels must be finite numbers (float32), not {tokens[:count]}"
+            )
         if len(tokens) <= count:
             raise InvalidFileError(path, f"line {lineno}", f"no molecule file after {count} label columns")
         if detect and _NUMBER.fullmatch(tokens[count]):
@@ -220,7 +241,7 @@ def _parse(lines, path: str, count: int | None, group: bool):
                 "name looks like a number",
             )
         if group:
-            if not numbers or numbers[0] != int(numbers[0]):
+            if not numbers or abs(numbers[0]) >= 2**62 or numbers[0] != int(numbers[0]):
                 raise InvalidFileError(path, f"line {lineno}", f"group id {tokens[0]!r} is not an integer")
             group_ids.append(int(numbers[0]))
             numbers = numbers[1:]
