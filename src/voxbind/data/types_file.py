@@ -158,7 +158,10 @@ def _parse_uniform(data: bytes, count: int | None, group: bool):
         return None  # comments, other line ends or control bytes, non-ASCII: the careful path
     starts = ~space
     starts[1:] &= space[:-1]
-    tokens_per_line = np.bincount(np.cumsum(newline)[starts], minlength=int(newline.sum()) + 1)
+    line_ends = np.flatnonzero(newline)
+    tokens_per_line = np.bincount(
+        np.searchsorted(line_ends, np.flatnonzero(starts)), minlength=line_ends.size + 1
+    )
     kept = np.flatnonzero(tokens_per_line)
     if not kept.size:
         return None
