@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..errors import InvalidArgumentError, InvalidFileError
 from ..io.source import Source, read_bytes, source_name
 from .gnina import GNINA_TYPE_NAMES, GNINA_XS_RADII
@@ -70,10 +71,11 @@ def encode_gninatypes(coords: np.ndarray, types: np.ndarray) -> bytes:
 
 
 def write_gninatypes(path: str | os.PathLike, atoms: TypedAtoms) -> None:
-    """Write atoms typed with GNINA's 28 types (index types) as a ``.gninatypes`` file."""
+    """Write atoms typed with GNINA's 28 types (index types) as a ``.gninatypes`` file (under a temporary
+    name, renamed into place when complete)."""
     if atoms.vector or atoms.channel_names != GNINA_TYPE_NAMES:
         raise InvalidArgumentError(
             "gninatypes holds GNINA's 28 index types; type with GninaTyper() (the identity map)"
         )
-    with open(path, "wb") as handle:
+    with atomic_write(path) as handle:
         handle.write(encode_gninatypes(atoms.coords, atoms.types))

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import numba
 import numpy as np
 
+from .._atomic import atomic_write
 from ..errors import InvalidArgumentError, InvalidFileError
 from .gninatypes import RECORD, decode_gninatypes, encode_gninatypes
 from .typed import TypedAtoms
@@ -119,12 +120,16 @@ class MolCache2(Mapping[str, TypedAtoms]):
 def write_molcache2(path: str | os.PathLike, molecules: Iterable[tuple[str, TypedAtoms]]) -> None:
     """Write ``(name, atoms)`` pairs (atoms with GNINA's 28 index types) as a ``.molcache2`` file.
 
+    The file is written under a temporary name and renamed into place when complete: an existing cache
+    stays whole (and readable by processes that have it mapped) until then, and an interrupted write
+    leaves only a ``.partial`` file.
+
     Raises:
         ValueError: a name longer than 255 UTF-8 bytes, a repeated name, or atoms not in GNINA types.
     """
     index: list[tuple[bytes, int]] = []
     seen: set[str] = set()
-    with open(path, "wb") as handle:
+    with atomic_write(path) as handle:
         handle.write(_HEADER.pack(-1, 0))
         for name, atoms in molecules:
             encoded = name.encode("utf-8")

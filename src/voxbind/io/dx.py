@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..errors import InvalidArgumentError, InvalidFileError
 
 
@@ -24,7 +25,7 @@ def write_dx(path: str | os.PathLike, values: np.ndarray, origin: Sequence[float
     ox, oy, oz = (float(v) for v in origin)
     flat = values.ravel()
     body = "\n".join(" ".join(f"{v:.6g}" for v in flat[i : i + 3]) for i in range(0, flat.size, 3))
-    with open(path, "w", encoding="ascii") as out:
+    with atomic_write(path, "w", encoding="ascii") as out:
         out.write(
             f"object 1 class gridpositions counts {nx} {ny} {nz}\n"
             f"origin {ox:.6f} {oy:.6f} {oz:.6f}\n"

@@ -7,21 +7,16 @@ from pathlib import Path
 
 import torch
 
+from .._atomic import atomic_write
 from ..errors import WeightsError
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> Path:
     """Write ``state`` to ``path`` through a temporary file that is flushed to disk and renamed into place,
     so a crash leaves either the previous checkpoint or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as handle:
+    with atomic_write(path, durable=True) as handle:
         torch.save(state, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
-    return path
+    return Path(path)
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: torch.device | str = "cpu") -> dict:

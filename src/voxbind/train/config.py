@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -10,6 +11,9 @@ from pathlib import Path
 
 from .._choices import AFFINITY_LOSSES, ARCHITECTURES, COMBINATIONS, OPTIMIZERS, SAMPLERS, STRATEGIES
 from ..errors import ConfigError
+
+#: The most grid points per side a training configuration may ask for (28 channels of 256³ are 1.9 GB).
+MAX_POINTS = 256
 
 
 @dataclass
@@ -81,12 +85,45 @@ class TrainConfig:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, not {getattr(self, name)!r}")
-        for name in ("batch_size", "steps", "eval_every", "checkpoint_every"):
+        for name in ("batch_size", "steps", "eval_every", "checkpoint_every", "max_poses"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, not {getattr(self, name)}")
-        for name in ("lr", "resolution", "dimension", "huber_delta"):
+        for name in ("lr_step", "workers", "pose_column", "affinity_column"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if self.num_labels < -1:
+            raise ConfigError(f"num_labels must be >= 0 (or -1: from the file), not {self.num_labels}")
+        for option in dataclasses.fields(self):
+            value = getattr(self, option.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{option.name} must be a finite number, not {value}")
+        for name in ("lr", "resolution", "dimension", "huber_delta", "lr_gamma", "temperature"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be > 0, not {getattr(self, name)}")
+        for name in ("momentum", "weight_decay", "clip_grad", "translate", "pose_weight", "affinity_weight"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if self.momentum > 1:
+            raise ConfigError(f"momentum must be at most 1, not {self.momentum}")
+        if self.num_labels >= 0 and max(self.pose_column, self.affinity_column) >= self.num_labels:
+            raise ConfigError(
+                f"pose_column {self.pose_column} and affinity_column {self.affinity_column} must be label "
+                f"columns (0 to {self.num_labels - 1})"
+            )
+        points = math.floor(self.dimension / self.resolution + 0.5) + 1  # as GridMaker counts them
+        if points % 8 or points > MAX_POINTS:
+            raise ConfigError(
+                f"resolution {self.resolution} Å and dimension {self.dimension} Å give {points} grid points "
+                f"per side; the models need a multiple of 8, at most {MAX_POINTS} (GNINA's: 0.5 and 23.5, 48)"
+            )
+
+    def check_labels(self, num_labels: int, source: str) -> None:
+        """Refuse label columns that ``source`` (a ``.types`` file with ``num_labels`` labels) lacks."""
+        if max(self.pose_column, self.affinity_column) >= num_labels:
+            raise ConfigError(
+                f"{source} has {num_labels} label column(s); pose_column {self.pose_column} and "
+                f"affinity_column {self.affinity_column} must be among them"
+            )
 
     @classmethod
     def from_mapping(cls, values: dict, source: str = "options") -> TrainConfig:
@@ -104,8 +141,13 @@ class TrainConfig:
                 and not (isinstance(default, float) and isinstance(value, int))
             ):
                 raise ConfigError(f"{source}: {name} must be a {type(default).__name__}, not {value!r}")
+            if isinstance(default, list) and not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{source}: {name} must be a list of file names, not {value!r}")
             checked[name] = float(value) if isinstance(default, float) else value
-        return cls(**checked)
+        try:
+            return cls(**checked)
+        except ConfigError as err:
+            raise ConfigError(f"{source}: {err}") from None
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> TrainConfig:

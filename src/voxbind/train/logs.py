@@ -1,14 +1,28 @@
-"""Where a training run's records go: CSV files, TensorBoard (when installed) and learning-curve plots."""
+"""Where a training run's records go: CSV files, TensorBoard (when installed) and learning-curve plots.
+
+Every file is rewritten whole under a temporary name and renamed into place, so a run killed at any
+moment leaves complete files. A resumed run keeps the records up to its checkpoint's step and drops
+the later ones the killed run had written, so each step is logged once.
+"""
 
 from __future__ import annotations
 
 import csv
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write
+from ..errors import InvalidFileError
+
 logger = logging.getLogger("voxbind.train")
+
+#: The most seconds records wait in memory before the CSV files are rewritten (they are also rewritten
+#: before every checkpoint, after every evaluation and at the end of the run).
+FLUSH_SECONDS = 30.0
+KINDS = ("train", "test")
 
 
 class RunLog:
@@ -19,52 +33,90 @@ class RunLog:
     Args:
         folder: the run's output folder (made if missing).
         enabled: ``False`` on every process but one under ``torchrun``: nothing is written.
+        start_step: the step the run starts from (a resumed checkpoint's); records of later steps left by
+            an earlier, interrupted run are dropped. 0: a new run, whose files replace any old ones.
     """
 
-    def __init__(self, folder: str | Path, enabled: bool = True):
+    def __init__(self, folder: str | Path, enabled: bool = True, start_step: int = 0):
         self.folder = Path(folder)
         self.enabled = enabled
+        self.rows: dict[str, list[dict]] = {kind: [] for kind in KINDS}
         self.board = None
-        if enabled:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.board = _tensorboard(self.folder)
+        self._flushed = time.monotonic()
+        if not enabled:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if start_step > 0:
+            self.rows = {kind: _read_rows(self.folder / f"{kind}.csv", start_step) for kind in KINDS}
+        else:  # a new run: an earlier run's logs in this folder would mix with its own
+            for kind in KINDS:
+                (self.folder / f"{kind}.csv").unlink(missing_ok=True)
+        self.board = _tensorboard(self.folder, start_step)
 
     def write(self, kind: str, record: dict) -> None:
-        """Append ``record`` (with a ``step`` key) to ``{kind}.csv`` and to TensorBoard under ``kind/``."""
+        """Add ``record`` (with a ``step`` key) to ``{kind}.csv`` and to TensorBoard under ``kind/``."""
         if not self.enabled:
             return
-        _append_csv(self.folder / f"{kind}.csv", record)
+        self.rows[kind].append(dict(record))
         if self.board is not None:
             for name, value in record.items():
                 if name != "step":
                     self.board.add_scalar(f"{kind}/{name}", value, record["step"])
+        if time.monotonic() - self._flushed > FLUSH_SECONDS:
+            self.flush()
 
-    def close(self) -> None:
-        """Plot the learning curves and close TensorBoard."""
+    def flush(self) -> None:
+        """Rewrite the CSV files with every record so far."""
         if not self.enabled:
             return
-        if (self.folder / "train.csv").exists():
+        for kind, rows in self.rows.items():
+            if rows:
+                _write_csv(self.folder / f"{kind}.csv", rows)
+        if self.board is not None:
+            self.board.flush()
+        self._flushed = time.monotonic()
+
+    def close(self) -> None:
+        """Write the CSV files, plot the learning curves and close TensorBoard."""
+        if not self.enabled:
+            return
+        self.flush()
+        if self.rows["train"]:
             plot_learning_curves(self.folder)
         if self.board is not None:
             self.board.close()
 
 
-def _tensorboard(folder: Path):
-    """A TensorBoard writer into ``folder/tensorboard`` when the tensorboard package is installed."""
+def _tensorboard(folder: Path, start_step: int):
+    """A TensorBoard writer into ``folder/tensorboard`` (events from ``start_step + 1`` on dropped) when
+    the tensorboard package is installed."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
         return None
-    return SummaryWriter(str(folder / "tensorboard"))
+    return SummaryWriter(str(folder / "tensorboard"), purge_step=start_step + 1 if start_step else None)
 
 
-def _append_csv(path: Path, record: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(record))
-        if new:
-            writer.writeheader()
-        writer.writerow(record)
+def _read_rows(path: Path, last_step: int) -> list[dict]:
+    """The rows of a run's CSV file up to ``last_step`` (none when the file is missing)."""
+    if not path.exists():
+        return []
+    try:
+        with open(path, newline="") as handle:
+            rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+        for row in rows:
+            row["step"] = int(row["step"])
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise InvalidFileError(path, "", f"not a training log to resume ({err})") from err
+    return [row for row in rows if row["step"] <= last_step]
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    fields = list(dict.fromkeys(name for row in rows for name in row))
+    with atomic_write(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def plot_learning_curves(folder: str | Path) -> None:
@@ -92,5 +144,6 @@ def plot_learning_curves(folder: str | Path) -> None:
         axes[1].set_xlabel("step")
         axes[1].legend()
     figure.tight_layout()
-    figure.savefig(folder / "learning_curves.png", dpi=100)
+    with atomic_write(folder / "learning_curves.png") as handle:
+        figure.savefig(handle, format="png", dpi=100)
     plt.close(figure)

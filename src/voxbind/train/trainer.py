@@ -22,9 +22,10 @@ from ..data import (
     open_dataset,
     receptor_sampler,
 )
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, WeightsError
 from ..grid import GridMaker
 from ..models import create_model
+from ..models.gnina_weights import check_state_dict
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .evaluation import evaluate, evaluation_sampler
@@ -103,6 +104,9 @@ class Trainer:
         self.gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
         self.train_set = open_dataset(config.train, **config.dataset_options())
         self.test_set = open_dataset(config.test, **config.dataset_options()) if config.test else None
+        for dataset in (self.train_set, self.test_set):  # (only the .types files are read so far)
+            if dataset is not None:
+                config.check_labels(dataset.types.num_labels, dataset.types.path)
         self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
         self.sampler = self._sampler()
         model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
@@ -217,20 +221,43 @@ class Trainer:
         return save_checkpoint(path if path is not None else self.output / "checkpoint.pt", self.state())
 
     def resume(self, path: str | os.PathLike) -> None:
-        """Continue from a checkpoint exactly: model, optimiser, schedule, data position and RNG."""
+        """Continue from a checkpoint exactly: model, optimiser, schedule, data position and RNG.
+
+        Raises:
+            WeightsError: the file is not a training checkpoint, or it was saved by a run whose model,
+                optimiser or grid differ from this one's.
+        """
         state = load_checkpoint(path, map_location=self.device)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
-        torch.set_rng_state(state["torch_rng"])
+        missing = sorted(
+            {"optimizer", "scheduler", "step", "epoch", "batch_in_epoch", "torch_rng"} - set(state)
+        )
+        if missing:
+            raise WeightsError(f"{path}: not a training checkpoint (no {', '.join(missing)})")
+        saved = state["config"] if isinstance(state["config"], dict) else {}
+        for name in ("model", "optimizer", "resolution", "dimension", "combine"):
+            if saved.get(name) != getattr(self.config, name):
+                raise WeightsError(
+                    f"{path}: saved by a run with {name} = {saved.get(name)!r}; this run has "
+                    f"{getattr(self.config, name)!r}"
+                )
+        check_state_dict(self.model, state["model"], str(path))
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["torch_rng"])
+            self.step, self.epoch = int(state["step"]), int(state["epoch"])
+            self.batch_in_epoch = int(state["batch_in_epoch"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise WeightsError(f"{path}: the training state does not fit this run ({err})") from err
 
     def run(self, progress: bool = True, max_seconds: float | None = None) -> list[dict[str, float]]:
         """Train until ``config.steps`` (or, with ``max_seconds``, until that much time has passed); returns
-        the per-step log, also written to ``OUTPUT/train.csv`` (and to TensorBoard when installed)."""
+        the per-step log of this call, also written to ``OUTPUT/train.csv`` (and to TensorBoard when
+        installed). A resumed run's files keep the records up to its checkpoint and go on from there."""
         c = self.config
         main = self.rank == 0
-        run_log = RunLog(self.output, enabled=main)
+        run_log = RunLog(self.output, enabled=main, start_step=self.step)
         log: list[dict[str, float]] = []
         bar = tqdm(total=c.steps, initial=self.step, disable=not (progress and main), unit="step")
         batches = self._batches()
@@ -255,8 +282,6 @@ class Trainer:
             if checkpoint or test:
                 write(*pending)
                 pending = None
-            if checkpoint and main:
-                self.save()
             if test:  # every rank evaluates its share
                 metrics = {"step": self.step, **self.evaluate(self.test_set)}
                 run_log.write("test", metrics)
@@ -264,10 +289,14 @@ class Trainer:
                     logger.info(
                         "step %d: %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
                     )
+            if checkpoint and main:
+                run_log.flush()  # the logs first: a checkpoint never runs ahead of them
+                self.save()
         if pending is not None:
             write(*pending)
         bar.close()
         if main and self.step % c.checkpoint_every:  # stopped by the time budget between checkpoints
+            run_log.flush()
             self.save()
         run_log.close()
         return log
