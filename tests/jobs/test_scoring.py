@@ -97,3 +97,63 @@ def test_combined_affinity_over_poses_is_combined_as_free_energies():
     assert combined == {"combined": "max", "poses": 9, "CNNaffinity": pytest.approx(expected, abs=1e-9)}
     best = max(p["CNNaffinity"] for p in poses)
     assert best <= combined["CNNaffinity"] <= best + math.log(9) / 2 / math.log(10)
+
+
+H2 = """H2
+     RDKit          3D
+
+  2  1  0  0  0  0  0  0  0  0999 V2000
+    0.0000    0.0000    0.0000 H   0  0  0  0  0  0  0  0  0  0  0  0
+    0.7400    0.0000    0.0000 H   0  0  0  0  0  0  0  0  0  0  0  0
+  1  2  1  0
+M  END
+"""
+
+
+def _moved(mol, shift, atoms=None):
+    """A copy of ``mol`` with ``atoms`` (default all) moved by ``shift`` (Å)."""
+    from rdkit import Chem
+    from rdkit.Geometry import Point3D
+
+    out = Chem.Mol(mol)
+    conformer = out.GetConformer()
+    for atom in range(out.GetNumAtoms()) if atoms is None else atoms:
+        conformer.SetAtomPosition(atom, conformer.GetAtomPosition(atom) + Point3D(*shift))
+    return out
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
+)
+def test_poses_far_from_the_receptor_or_without_heavy_atoms_are_not_scored(tmp_path):
+    """A pose 500 Å from the receptor and an H₂ ligand are not scored; a pose with an atom outside the
+    grid is scored and flagged."""
+    from rdkit import Chem
+
+    from voxbind.jobs import combined_affinity, example_complex
+
+    receptor, ligand = example_complex()
+    pose = Chem.MolFromMolFile(str(ligand), removeHs=False)
+    heavy = next(a.GetIdx() for a in pose.GetAtoms() if a.GetAtomicNum() > 1)
+    path = tmp_path / "poses.sdf"
+    with Chem.SDWriter(str(path)) as writer:
+        for mol in (pose, _moved(pose, (500, 0, 0)), Chem.MolFromMolBlock(H2, removeHs=False),
+                    _moved(pose, (0, 30, 0), [heavy])):  # fmt: skip
+            writer.write(mol)
+    results = score_poses(receptor, path, "crossdock_default2018")
+    good, distant, h2, flagged = results
+    assert good.scored
+    assert good.problem == ""
+    assert not distant.scored
+    assert "no receptor atom within the grid" in distant.problem
+    assert not h2.scored
+    assert h2.problem == "no typed (heavy) ligand atoms"
+    assert flagged.scored
+    assert flagged.problem == f"1 of {pose.GetNumHeavyAtoms()} ligand atoms outside the grid"
+    assert distant.as_gnina()["CNNscore"] is None
+    expected = (good.cnn_affinity + flagged.cnn_affinity) / 2  # over the scored poses
+    assert combined_affinity(results, "mean") == pytest.approx(expected)
+    table = CliRunner().invoke(cli, ["score", "-r", str(receptor), "-l", str(path)])
+    assert table.exit_code == 0, table.output
+    assert "   2  not scored: no receptor atom within the grid" in table.output
+    assert "   3  not scored: no typed (heavy) ligand atoms" in table.output

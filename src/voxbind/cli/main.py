@@ -182,7 +182,8 @@ def score(receptor, ligand, example, model, rotations, seed, as_json, combine_na
         for result in results:
             click.echo(json.dumps(result.as_gnina()))
         if combined is not None:
-            click.echo(json.dumps({"combined": combine_name, "poses": len(results), "CNNaffinity": combined}))
+            poses = sum(r.scored for r in results)
+            click.echo(json.dumps({"combined": combine_name, "poses": poses, "CNNaffinity": combined}))
         return
     variance = results[0].cnn_variance is not None
     click.echo(
@@ -191,10 +192,16 @@ def score(receptor, ligand, example, model, rotations, seed, as_json, combine_na
         + "  name"
     )
     for r in results:
+        if not r.scored:
+            click.echo(f"{r.pose:>4}  not scored: {r.problem}  {r.name}")
+            continue
         extra = f"  {r.cnn_variance:11.4f}" if variance else ""
-        click.echo(f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}{extra}  {r.name}")
+        flag = f"  [{r.problem}]" if r.problem else ""
+        click.echo(f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}{extra}  {r.name}{flag}")
     if combined is not None:
-        click.echo(f"combined ({combine_name} of {len(results)} poses): CNNaffinity {combined:.4f}")
+        click.echo(
+            f"combined ({combine_name} of {sum(r.scored for r in results)} poses): CNNaffinity {combined:.4f}"
+        )
 
 
 def _train_option(*names, help: str, **options):

@@ -1,6 +1,6 @@
 """Data at scale: ``.types`` files, datasets, molecule caches, samplers, augmentation, batches."""
 
-from .collate import Batch, GridCollate, pad_examples
+from .collate import Batch, GridCollate, atoms_reaching, pad_examples
 from .complex import CENTERS, Example, make_example
 from .dataset import ComplexDataset, open_dataset
 from .loader import grid_loader, on_device
@@ -34,6 +34,7 @@ __all__ = [
     "StratifiedSampler",
     "Transform",
     "TypesFile",
+    "atoms_reaching",
     "balanced_sampler",
     "build_molcaches",
     "expand_poses",

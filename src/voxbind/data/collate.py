@@ -106,8 +106,11 @@ class Batch:
         return tensor.reshape(-1, self.group_size, *tensor.shape[1:])
 
 
-def _reaching(coords: np.ndarray, radii: np.ndarray, center: np.ndarray, gridmaker: GridMaker) -> np.ndarray:
-    """Indices of the atoms whose density reaches the grid of ``gridmaker`` at ``center``."""
+def atoms_reaching(
+    coords: np.ndarray, radii: np.ndarray, center: np.ndarray, gridmaker: GridMaker
+) -> np.ndarray:
+    """Indices of the atoms (``(N, 3)`` coordinates and ``(N,)`` radii, Å) whose density reaches the grid of
+    ``gridmaker`` centred at ``center``."""
     geom = gridmaker.geometry
     half = (geom.n - 1) * geom.resolution / 2
     reach = geom.profile.cutoff * gridmaker.radius_scale * radii[:, None]
@@ -135,7 +138,7 @@ def pad_examples(
         keep = (
             np.arange(example.atoms.num_atoms)
             if crop_to is None
-            else _reaching(coords, example.atoms.radii, example.center, crop_to)
+            else atoms_reaching(coords, example.atoms.radii, example.center, crop_to)
         )
         moved.append(coords[keep])
         rows.append(keep)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
-from ..atomtypes import default_ligand_typer, default_receptor_typer, read_typed_molecule
+from ..atomtypes import TypedAtoms, default_ligand_typer, default_receptor_typer, read_typed_molecule
 from ..combine import combination, dg_to_pk, pk_to_dg
-from ..data import GridCollate, RandomTransform, make_example
+from ..data import GridCollate, RandomTransform, atoms_reaching, make_example
 from ..errors import InvalidArgumentError
 from ..grid import GridMaker
 from ..io import read_molecules
-from ..models import EnsemblePrediction, load_gnina
+from ..models import Ensemble, EnsemblePrediction, load_gnina
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class PoseScore:
         cnn_affinity: predicted affinity in pK (CNNaffinity).
         cnn_variance: population variance of the ensemble's affinities (CNNvariance); ``None`` for a
             single model.
+        problem: why the pose could not be scored, or what makes its scores doubtful; ``""`` when none.
+            A pose with no typed (heavy) ligand atoms, or whose grid holds no receptor atom, is not
+            scored (its scores are NaN); one with ligand atoms outside the grid is scored and flagged.
     """
 
     pose: int
@@ -35,17 +40,26 @@ class PoseScore:
     cnn_score: float
     cnn_affinity: float
     cnn_variance: float | None = None
+    problem: str = ""
+
+    @property
+    def scored(self) -> bool:
+        """Whether the model scored this pose (see ``problem``)."""
+        return not math.isnan(self.cnn_score)
 
     def as_gnina(self) -> dict:
-        """The record under GNINA's keys (``CNNscore``, ``CNNaffinity``, ``CNNvariance``)."""
+        """The record under GNINA's keys (``CNNscore``, ``CNNaffinity``, ``CNNvariance``; ``None`` for a
+        pose not scored), with ``problem`` when there is one."""
         out = {
             "pose": self.pose,
             "name": self.name,
-            "CNNscore": self.cnn_score,
-            "CNNaffinity": self.cnn_affinity,
+            "CNNscore": self.cnn_score if self.scored else None,
+            "CNNaffinity": self.cnn_affinity if self.scored else None,
         }
         if self.cnn_variance is not None:
-            out["CNNvariance"] = self.cnn_variance
+            out["CNNvariance"] = self.cnn_variance if self.scored else None
+        if self.problem:
+            out["problem"] = self.problem
         return out
 
 
@@ -80,36 +94,75 @@ def score_poses(
     ligand_typer = default_ligand_typer()
     poses = read_molecules(ligand)
     copies = max(rotations, 1)
-    collate = GridCollate(GridMaker(), RandomTransform(seed=seed) if rotations else None)
-    examples = []
+    gridmaker = GridMaker()
+    collate = GridCollate(gridmaker, RandomTransform(seed=seed) if rotations else None)
+    examples, problems, scored = [], [], []
     for k, pose in enumerate(poses):
         atoms = ligand_typer(pose)
-        examples += [make_example(receptor_atoms, [atoms], index=k * copies + r) for r in range(copies)]
-    scores, affinities, variances = [], [], []
-    with torch.no_grad():
-        for start in range(0, len(examples), batch_size):
-            out = net(collate(examples[start : start + batch_size]).grids)
-            scores.append(out.pose_probability)
-            affinities.append(out.affinity)
-            if isinstance(out, EnsemblePrediction):
-                variances.append(out.affinity_variance)
-    score = torch.cat(scores).reshape(len(poses), copies).mean(1)
-    affinity = torch.cat(affinities).reshape(len(poses), copies).mean(1)
-    variance = torch.cat(variances).reshape(len(poses), copies).mean(1) if variances else None
+        example = make_example(receptor_atoms, [atoms], center="ligands")
+        problem, scorable = _problem(receptor_atoms, atoms, example.center, gridmaker)
+        problems.append(problem)
+        if scorable:
+            scored.append(k)
+            examples += [make_example(receptor_atoms, [atoms], index=k * copies + r) for r in range(copies)]
+    columns = _predict(net, collate, examples, batch_size)
+    per_pose = {  # column -> {pose index: mean over the rotations}
+        name: dict(zip(scored, values.reshape(-1, copies).mean(1).tolist(), strict=True))
+        for name, values in columns.items()
+    }
+    ensemble = "variance" in per_pose or isinstance(net, Ensemble)
     return [
         PoseScore(
             k + 1,
             pose.name,
-            float(score[k]),
-            float(affinity[k]),
-            None if variance is None else float(variance[k]),
+            per_pose["score"].get(k, math.nan),
+            per_pose["affinity"].get(k, math.nan),
+            per_pose.get("variance", {}).get(k, math.nan) if ensemble else None,
+            problems[k],
         )
         for k, pose in enumerate(poses)
     ]
 
 
+def _predict(
+    net: nn.Module, collate: GridCollate, examples: list, batch_size: int
+) -> dict[str, torch.Tensor]:
+    """``{"score", "affinity"[, "variance"]}``: ``(E,)`` predictions for ``examples``, in order."""
+    parts: dict[str, list[torch.Tensor]] = {"score": [], "affinity": []}
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            out = net(collate(examples[start : start + batch_size]).grids)
+            parts["score"].append(out.pose_probability)
+            parts["affinity"].append(out.affinity)
+            if isinstance(out, EnsemblePrediction):
+                parts.setdefault("variance", []).append(out.affinity_variance)
+    return {name: torch.cat(values) if values else torch.zeros(0) for name, values in parts.items()}
+
+
+def _problem(receptor: TypedAtoms, ligand: TypedAtoms, center: np.ndarray, gridmaker: GridMaker):
+    """``(problem, scorable)`` of a pose: why its scores would mean nothing (not scorable), or what makes
+    them doubtful (scorable, flagged); ``("", True)`` for a pose inside the grid next to the receptor."""
+    if ligand.num_atoms == 0:
+        return "no typed (heavy) ligand atoms", False
+    if atoms_reaching(receptor.coords, receptor.radii, center, gridmaker).size == 0:
+        far = float(np.linalg.norm(receptor.centroid() - center)) if receptor.num_atoms else math.inf
+        return (
+            f"no receptor atom within the grid (the ligand is {far:.0f} Å from the receptor's centre)",
+            False,
+        )
+    half = (gridmaker.points_per_side - 1) * gridmaker.resolution / 2
+    outside = int((np.abs(ligand.coords - center) > half).any(axis=1).sum())
+    if outside:
+        return f"{outside} of {ligand.num_atoms} ligand atoms outside the grid", True
+    return "", True
+
+
 def combined_affinity(scores: list[PoseScore], name: str, temperature: float = 1.0) -> float:
-    """One affinity (pK) over all poses: their CNNaffinity combined as free energies (ΔG = −ln(10)·pK kT)
-    by ``name`` (``"mean"``, ``"max"`` — a smooth maximum at ``temperature`` — or ``"boltzmann"``)."""
-    affinities = torch.tensor([[s.cnn_affinity for s in scores]], dtype=torch.float64)
+    """One affinity (pK) over the scored poses: their CNNaffinity combined as free energies
+    (ΔG = −ln(10)·pK kT) by ``name`` (``"mean"``, ``"max"`` — a smooth maximum at ``temperature`` — or
+    ``"boltzmann"``)."""
+    scored = [s.cnn_affinity for s in scores if s.scored]
+    if not scored:
+        raise InvalidArgumentError("no pose could be scored, so there is no affinity to combine")
+    affinities = torch.tensor([scored], dtype=torch.float64)
     return float(dg_to_pk(combination(name, temperature)(pk_to_dg(affinities)))[0])
