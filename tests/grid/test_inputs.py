@@ -187,3 +187,49 @@ def test_check_atoms_and_unchecked_cpu_calls_raise_the_same_errors():
     for check in (voxbind.check_atoms, lambda *a: gm(*a, check_values=False)):
         with pytest.raises(GridInputError, match="non-finite value at atom 1: nan"):
             check(*bad)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"num_types": 3.7}, "num_types must be a whole number, got 3.7"),
+        (
+            {"center": torch.tensor([1e8, 0.0, 0.0])},
+            r"center at index \(0, 0\) is 100000000.0 Å, beyond ±100000 Å",
+        ),
+        ({"coords": torch.tensor([[0.0, 0, 0], [0, 2e5, 0]])}, "coords at atom 1 is 200000.0 Å"),
+        ({"radii": torch.tensor([1.5, 1e30])}, r"between 0.001 and 1000 Å; atom 1 has 1\.00000"),
+        ({"radii": torch.tensor([1e-10, 1.5])}, "between 0.001 and 1000 Å; atom 0 has 1"),
+    ],
+)
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+def test_implausible_values_are_refused_by_every_backend(change, message, backend):
+    """Values that would be truncated, lose float32 precision, overflow or allocate the grid's cube
+    per atom are refused before any gridding."""
+    args = {
+        "center": torch.zeros(3),
+        "coords": torch.zeros(2, 3),
+        "types": torch.tensor([0, 1]),
+        "radii": torch.ones(2),
+        "num_types": 2,
+    }
+    args.update(change)
+    with pytest.raises(GridInputError, match=message):
+        voxbind.GridMaker(0.5, 3.0, backend=backend)(**args)
+
+
+def test_the_largest_radius_grids_without_a_window_larger_than_the_grid():
+    """A 1000 Å atom covers the whole grid: the reference backend visits the grid's points, not a cube of
+    the atom's reach, and agrees with numba."""
+    grids = [
+        voxbind.GridMaker(0.5, 3.0, backend=backend)(
+            torch.zeros(3, dtype=torch.float64),
+            torch.zeros(1, 3, dtype=torch.float64),
+            torch.tensor([0]),
+            torch.tensor([1000.0], dtype=torch.float64),
+            1,
+        )
+        for backend in ("reference", "numba")
+    ]
+    torch.testing.assert_close(grids[0], grids[1])
+    assert grids[0].min() > 0.9999

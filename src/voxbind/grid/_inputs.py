@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 
 import torch
@@ -10,6 +12,12 @@ from ..errors import GridInputError
 from ._spec import AtomBatch
 
 _FLOATS = (torch.float32, torch.float64)
+#: The largest coordinate or centre magnitude accepted (Å): beyond it float32 positions lose the grid's
+#: precision, and no molecular system is that large.
+MAX_COORDINATE = 1e5
+#: Radii are 0 (the atom is off) or within these bounds (Å): a smaller one falls between grid points in
+#: float32 and a larger one is no atom.
+MIN_RADIUS, MAX_RADIUS = 1e-3, 1e3
 
 
 def _first_bad(mask: torch.Tensor) -> tuple[int, ...]:
@@ -45,14 +53,34 @@ class _ValueChecks:
 
 
 def _check_finite(
-    checks: _ValueChecks, name: str, t: torch.Tensor, batched: bool, atom_axes: bool = True
+    checks: _ValueChecks,
+    name: str,
+    t: torch.Tensor,
+    batched: bool,
+    atom_axes: bool = True,
+    bound: float | None = None,
 ) -> None:
+    """Refuse non-finite values of ``t`` (and, with ``bound``, values larger than it in magnitude)."""
+
     def report(bad: torch.Tensor) -> None:
         position = _first_bad(bad)
         place = _where(position, batched) if atom_axes else f"index {position}"
-        raise GridInputError(f"{name} has a non-finite value at {place}: {t[position].item()!r}")
+        value = t[position].item()
+        if math.isfinite(value):
+            raise GridInputError(f"{name} at {place} is {value!r} Å, beyond ±{bound:g} Å")
+        raise GridInputError(f"{name} has a non-finite value at {place}: {value!r}")
 
-    checks.add(lambda: ~torch.isfinite(t), report)
+    if bound is None:
+        checks.add(lambda: ~torch.isfinite(t), report)
+    else:
+        checks.add(lambda: ~(t.abs() <= bound), report)  # NaN fails the comparison too
+
+
+def _count(name: str, value) -> int:
+    """``value`` as an int, refusing what is not a whole number (``3.7``, ``"3"``, ``True``)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, torch.Tensor)) or value != int(value):
+        raise GridInputError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def _as_tensor(name: str, value, device=None) -> torch.Tensor:
@@ -80,7 +108,7 @@ def normalise(
     batched = coords.ndim == 3
     dtype, device = coords.dtype, coords.device
     checks = _ValueChecks()
-    _check_finite(checks, "coords", coords, batched)
+    _check_finite(checks, "coords", coords, batched, bound=MAX_COORDINATE)
     lead = coords.shape[:-1]  # (N,) or (B, N)
 
     types = _as_tensor("types", types, device)
@@ -96,7 +124,7 @@ def normalise(
             )
         if num_types is None:
             raise GridInputError("num_types is required with index types")
-        num_types = int(num_types)
+        num_types = _count("num_types", num_types)
         if num_types < 1:
             raise GridInputError(f"num_types must be at least 1, got {num_types}")
         types = types.long()
@@ -115,7 +143,7 @@ def normalise(
                 f"type vectors must have shape {(*tuple(lead), 'T')} to match coords, "
                 f"got {tuple(types.shape)}"
             )
-        if num_types is not None and int(num_types) != types.shape[-1]:
+        if num_types is not None and _count("num_types", num_types) != types.shape[-1]:
             raise GridInputError(
                 f"num_types={num_types} disagrees with type vectors of length {types.shape[-1]}"
             )
@@ -154,9 +182,15 @@ def normalise(
     def bad_radius(bad: torch.Tensor, radii=radii, per_type=radii_per_type) -> None:
         position = _first_bad(bad)
         place = f"type {position[0]}" if per_type else _where(position, batched)
-        raise GridInputError(f"radii must be finite and non-negative; {place} has {radii[position].item()!r}")
+        raise GridInputError(
+            f"radii must be 0 (atom off) or between {MIN_RADIUS:g} and {MAX_RADIUS:g} Å; {place} has "
+            f"{radii[position].item()!r}"
+        )
 
-    checks.add(lambda radii=radii: ~torch.isfinite(radii) | (radii < 0), bad_radius)
+    def radius_out_of_range(radii=radii) -> torch.Tensor:
+        return ~((radii == 0) | ((radii >= MIN_RADIUS) & (radii <= MAX_RADIUS)))  # NaN included
+
+    checks.add(radius_out_of_range, bad_radius)
     radii = radii * radius_scale
 
     center = _as_tensor("center", center, device).to(device=device, dtype=dtype)
@@ -166,7 +200,7 @@ def normalise(
     elif not (batched and center.shape == (batch, 3)):
         expected = f"(3,) or ({batch}, 3)" if batched else "(3,)"
         raise GridInputError(f"center must have shape {expected}, got {tuple(center.shape)}")
-    _check_finite(checks, "center", center, False, atom_axes=False)
+    _check_finite(checks, "center", center, False, atom_axes=False, bound=MAX_COORDINATE)
     if check_values or device.type == "cpu":
         checks.run()  # before any value is used as an index
 

@@ -26,10 +26,12 @@ def _pairs(rel: torch.Tensor, reach: torch.Tensor, geom: GridGeometry):
     if max_reach <= 0.0:
         empty = torch.zeros(0, dtype=torch.long, device=rel.device)
         return empty, empty
-    side = math.floor(2.0 * max_reach / res) + 2
+    # Each atom's window of grid points, never wider than the grid: it starts at the first point within
+    # reach (or the grid's first point) and spans the reach's points (or the whole grid).
+    side = min(math.floor(2.0 * max_reach / res) + 2, n + 1)
     offsets = torch.arange(side, device=rel.device)
     cube = torch.stack(torch.meshgrid(offsets, offsets, offsets, indexing="ij"), -1).reshape(-1, 3)
-    start = torch.floor((rel - reach[:, None] - lower) / res).long() + 1
+    start = (torch.floor((rel - reach[:, None] - lower) / res).long() + 1).clamp(min=0)
     chunk = max(1, _PAIR_CHUNK // cube.shape[0])
     atoms, points = [], []
     for first in range(0, rel.shape[0], chunk):
