@@ -188,3 +188,56 @@ def test_altloc_first_keeps_the_first_location_seen_even_if_not_a():
 def test_altloc_all_keeps_every_location():
     mol = read_molecule(io.StringIO(ALTLOCS), format="pdb", altloc="all")
     assert mol.num_atoms == 4
+
+
+def _pdb_atom(serial, name, resname, x, y, z, element, record="HETATM"):
+    position = f"{x:8.3f}{y:8.3f}{z:8.3f}"
+    return (
+        f"{record:6}{serial:5d} {name:<4} {resname:3} A   1    {position}  1.00  0.00          {element:>2}\n"
+    )
+
+
+def test_small_files_announcing_huge_contents_are_refused_quickly(tmp_path):
+    """A MOL2 header announcing a billion atoms, and gzip data inflating a thousandfold, are refused
+    before anything of their announced size is allocated."""
+    mol2 = tmp_path / "bomb.mol2"
+    mol2.write_text(
+        "@<TRIPOS>MOLECULE\nx\n 999999999 0 0 0 0\nSMALL\nNO_CHARGES\n\n@<TRIPOS>ATOM\n"
+        "      1 C1          0.0000    0.0000    0.0000 C.3     1  UNL1        0.0000\n"
+    )
+    with pytest.raises(
+        InvalidFileError, match="line 3: the header announces 999999999 atoms, the record has 1"
+    ):
+        read_molecules(mol2)
+    bomb = tmp_path / "bomb.pdb.gz"
+    bomb.write_bytes(gzip.compress(b" " * (300 << 20), 9))  # 300 MiB of blanks in about 300 kB
+    with pytest.raises(InvalidFileError, match="likely decompression bomb"):
+        read_molecules(bomb)
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (_pdb_atom(1, "X1", "LIG", 0, 0, 0, "Xx"), r"line 1: unknown element 'Xx' \(columns 77-78\)"),
+        (_pdb_atom(1, "C1", "LIG", 0, 0, 0, "C").replace("   0.000   0.000", "    1e30   0.000", 1),
+         r"line 1: coordinates \(1e\+30, 0.0, 0.0\) beyond ±100000 Å"),
+    ],
+)  # fmt: skip
+def test_pdb_errors_name_the_element_or_coordinate_at_fault(tmp_path, line, reason):
+    path = tmp_path / "bad.pdb"
+    path.write_text(line)
+    with pytest.raises(InvalidFileError, match=reason):
+        read_molecules(path)
+
+
+def test_warnings_number_atoms_as_the_file_does(tmp_path):
+    """RDKit counts atoms from 0; a PDB warning names the atom's serial number, an SDF one its 1-based
+    position."""
+    pentavalent = [_pdb_atom(2419, "C1", "LIG", 0, 0, 0, "C")] + [
+        _pdb_atom(2420 + k, f"H{k}", "LIG", *offset, "H")
+        for k, offset in enumerate([(1.0, 0, 0), (-1.0, 0, 0), (0, 1.0, 0), (0, -1.0, 0), (0, 0, 1.0)])
+    ]
+    path = tmp_path / "pentavalent.pdb"
+    path.write_text("".join(pentavalent))
+    with pytest.warns(StructureWarning, match=r"atom serial 2419 \(C1 LIG A 1\)"):
+        read_molecules(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 
 import numpy as np
@@ -18,17 +19,44 @@ _LENIENT = Chem.SanitizeFlags.SANITIZE_ALL ^ Chem.SanitizeFlags.SANITIZE_PROPERT
 
 
 def sanitize(mol: Chem.Mol, where: str) -> None:
-    """Sanitise ``mol`` in place; on valence or kekulisation errors, keep going leniently and warn."""
+    """Sanitise ``mol`` in place; on valence or kekulisation errors, keep going leniently and warn.
+
+    The warning numbers atoms as the file does: PDB serial numbers, else 1-based positions."""
     try:
         Chem.SanitizeMol(mol)
         return
     except Exception as err:  # RDKit raises several unrelated exception types here
         problem = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        problem = _file_numbering(mol, problem)
     mol.UpdatePropertyCache(strict=False)
     failed = Chem.SanitizeMol(mol, _LENIENT, catchErrors=True)
     if failed != Chem.SanitizeFlags.SANITIZE_NONE:
         Chem.SanitizeMol(mol, Chem.SanitizeFlags.SANITIZE_SYMMRINGS, catchErrors=True)
     warnings.warn(f"{where}: {problem}; read without valence checks", StructureWarning, stacklevel=4)
+
+
+_ATOM_NUMBER = re.compile(r"atom # ?(\d+)")
+_ATOM_LIST = re.compile(r"(Unkekulized atoms:)((?: \d+)+)")
+
+
+def atom_label(mol: Chem.Mol, index: int) -> str:
+    """Atom ``index`` (RDKit's 0-based) as the file numbers it: ``atom serial 2420 (CA ALA A 12)`` for
+    PDB atoms, ``atom 7`` (1-based) otherwise."""
+    if not 0 <= index < mol.GetNumAtoms():
+        return f"atom {index + 1}"
+    info = mol.GetAtomWithIdx(index).GetPDBResidueInfo()
+    if info is None:
+        return f"atom {index + 1}"
+    residue = f"{info.GetResidueName().strip()} {info.GetChainId().strip()} {info.GetResidueNumber()}"
+    return f"atom serial {info.GetSerialNumber()} ({info.GetName().strip()} {' '.join(residue.split())})"
+
+
+def _file_numbering(mol: Chem.Mol, message: str) -> str:
+    """RDKit's message with its 0-based atom indices replaced by the file's numbering."""
+    message = _ATOM_NUMBER.sub(lambda m: atom_label(mol, int(m.group(1))), message)
+    return _ATOM_LIST.sub(
+        lambda m: m.group(1) + " " + ", ".join(atom_label(mol, int(i)) for i in m.group(2).split()), message
+    )
 
 
 def check_atoms(mol: Chem.Mol, path: str, where: str) -> None:

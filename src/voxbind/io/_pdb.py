@@ -11,6 +11,10 @@ from ..errors import InvalidFileError, StructureWarning
 from ._chem import check_atoms, sanitize
 from .molecule import Molecule
 
+#: Element symbols, upper case (PDB columns 77-78 hold them so).
+ELEMENTS = frozenset(Chem.GetPeriodicTable().GetElementSymbol(z).upper() for z in range(1, 119))
+#: The largest coordinate magnitude a structure may have (Å), as the gridder accepts.
+MAX_COORDINATE = 1e5
 WATERS = frozenset({"HOH", "WAT", "H2O", "DOD", "SOL", "TIP", "TIP3"})
 #: Residues whose bond orders RDKit's PDB reader knows (amino acids, their common variants, nucleotides).
 STANDARD_RESIDUES = frozenset(
@@ -163,7 +167,7 @@ def _field(line: str, start: int, stop: int) -> str:
     return line[start:stop].strip()
 
 
-def _check_atom_line(line: str, path: str, lineno: int) -> tuple[float, float, float]:
+def _check_atom_line(line: str, path: str, lineno: int, pdbqt: bool) -> tuple[float, float, float]:
     if len(line.rstrip()) < 54:
         raise InvalidFileError(path, f"line {lineno}", f"atom record too short for coordinates: {line!r}")
     try:
@@ -172,6 +176,11 @@ def _check_atom_line(line: str, path: str, lineno: int) -> tuple[float, float, f
         raise InvalidFileError(path, f"line {lineno}", f"bad coordinates {line[30:54]!r}") from None
     if not all(math.isfinite(v) for v in xyz):
         raise InvalidFileError(path, f"line {lineno}", f"non-finite coordinates {line[30:54]!r}")
+    if max(abs(v) for v in xyz) > MAX_COORDINATE:
+        raise InvalidFileError(path, f"line {lineno}", f"coordinates {xyz} beyond ±{MAX_COORDINATE:g} Å")
+    element = "" if pdbqt else line[76:78].strip()
+    if element and element.upper() not in ELEMENTS:
+        raise InvalidFileError(path, f"line {lineno}", f"unknown element {element!r} (columns 77-78)")
     return xyz
 
 
@@ -215,7 +224,7 @@ def read_pdb(
             if record.startswith("CONECT"):
                 keep.append(line)
                 continue
-            _check_atom_line(line, path, lineno)
+            _check_atom_line(line, path, lineno, pdbqt)
             alt = line[16] if len(line) > 16 else " "
             if alt != " " and altloc == "first":
                 first_alt = first_alt or alt

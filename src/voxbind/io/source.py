@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -32,6 +33,9 @@ SUFFIXES = {
     ".xyz": "xyz",
 }
 FORMATS = tuple(sorted(set(SUFFIXES.values())))
+#: Gzip data may inflate to this many times its size, or to MIN_EXPANSION_LIMIT bytes if that is more.
+MAX_EXPANSION = 100
+MIN_EXPANSION_LIMIT = 64 << 20
 
 
 def source_name(source: Source) -> str:
@@ -77,11 +81,26 @@ def read_bytes(source: Source) -> bytes:
         if isinstance(data, str):
             data = data.encode()
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise InvalidFileError(name, "", f"corrupt gzip data: {err}") from err
+        data = _gunzip(data, name)
     return data
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    """Decompress gzip ``data`` in a stream, stopping at :data:`MAX_EXPANSION` times its size (beyond a
+    floor of :data:`MIN_EXPANSION_LIMIT` bytes): text structure files compress 3-20 times, while a
+    file that inflates a thousandfold is a decompression bomb."""
+    limit = max(MIN_EXPANSION_LIMIT, MAX_EXPANSION * len(data))
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as err:
+        raise InvalidFileError(name, "", f"corrupt gzip data: {err}") from err
+    if len(out) > limit:
+        raise InvalidFileError(
+            name, "", f"gzip data inflating past {limit >> 20} MiB ({MAX_EXPANSION}x its {len(data)} bytes); "
+            "not read, as a likely decompression bomb",
+        )  # fmt: skip
+    return out
 
 
 def read_text(source: Source) -> str:
