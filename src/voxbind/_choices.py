@@ -27,6 +27,8 @@ AFFINITY_LOSSES = ("l2", "huber")
 EPOCHS = ("at_most_once", "at_least_once")
 #: What the readers do with hydrogens.
 HYDROGENS = ("keep", "remove", "add")
+#: What the readers do with a malformed record of a multi-record file.
+RECORD_ERRORS = ("raise", "skip")
 #: Which alternate locations the readers keep.
 ALTLOCS = ("first", "all")
 

@@ -241,3 +241,19 @@ def test_warnings_number_atoms_as_the_file_does(tmp_path):
     path.write_text("".join(pentavalent))
     with pytest.warns(StructureWarning, match=r"atom serial 2419 \(C1 LIG A 1\)"):
         read_molecules(path)
+
+
+def test_a_bad_record_can_be_skipped_with_a_warning_naming_it(tmp_path):
+    broken = _ethanol_record("broken", 0.2, "-5.0").replace("    0.0000 C ", "    nan    C ", 1)
+    path = tmp_path / "three.sdf"
+    path.write_text(_ethanol_record("first", 0.0, "-7.25") + broken + _ethanol_record("third", 0.1, "-6.5"))
+    with pytest.raises(InvalidFileError, match="record 2"):
+        read_molecules(path)
+    with pytest.warns(StructureWarning, match=r"three.sdf, record 2 \(line \d+\): .*; skipped"):
+        poses = read_molecules(path, errors="skip")
+    assert [p.name for p in poses] == ["first", "third"]
+    assert [p.record for p in poses] == [1, 3]
+    only_bad = tmp_path / "bad.sdf"
+    only_bad.write_text(broken)
+    with pytest.warns(StructureWarning), pytest.raises(InvalidFileError, match="no readable molecules"):
+        read_molecules(only_bad, errors="skip")

@@ -157,3 +157,23 @@ def test_poses_far_from_the_receptor_or_without_heavy_atoms_are_not_scored(tmp_p
     assert table.exit_code == 0, table.output
     assert "   2  not scored: no receptor atom within the grid" in table.output
     assert "   3  not scored: no typed (heavy) ligand atoms" in table.output
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
+)
+def test_a_malformed_pose_is_skipped_and_the_others_keep_their_numbers(tmp_path):
+    from rdkit import Chem
+
+    from voxbind.io import StructureWarning
+    from voxbind.jobs import example_complex
+
+    receptor, ligand = example_complex()
+    block = Chem.MolToMolBlock(Chem.MolFromMolFile(str(ligand), removeHs=False))
+    broken = block.split("M  END")[0][:-200] + "M  END\n"  # atom lines cut short
+    path = tmp_path / "poses.sdf"
+    path.write_text("$$$$\n".join([block, broken, block]) + "$$$$\n")
+    with pytest.warns(StructureWarning, match=r"poses.sdf, record 2 .*skipped"):
+        results = score_poses(receptor, path, "crossdock_default2018")
+    assert [r.pose for r in results] == [1, 3]
+    assert results[0].cnn_score == pytest.approx(results[1].cnn_score)

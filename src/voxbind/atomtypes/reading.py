@@ -25,6 +25,7 @@ def read_typed_molecules(
     waters: bool = True,
     metals: bool = True,
     altloc: str = "first",
+    errors: str = "raise",
 ) -> list[TypedAtoms]:
     """Read every molecule of a structure file and type it: ``[typer(m) for m in read_molecules(...)]``.
 
@@ -37,7 +38,7 @@ def read_typed_molecules(
 
     Args:
         source: a path or an open file; see :func:`voxbind.io.read_molecules` for ``format`` and the
-            reading options.
+            reading options (``errors="skip"`` leaves out malformed records with a warning).
         typer: default: GNINA's default receptor typing (14 channels).
 
     Returns:
@@ -60,7 +61,8 @@ def read_typed_molecules(
                 types, table.where, lambda i: _PERIODIC.GetElementSymbol(int(table.element[i]))
             )
             return [typer.from_gnina_types(table.coords, types)]
-    molecules = parse_molecules(structure, hydrogens=hydrogens, waters=waters, metals=metals, altloc=altloc)
+    options = {"hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors}
+    molecules = parse_molecules(structure, **options)
     return [typer(m) for m in molecules]
 
 

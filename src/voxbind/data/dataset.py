@@ -136,7 +136,7 @@ def open_dataset(
 
     def count(name: str) -> int:
         if name not in counts:
-            counts[name] = len(read_molecules(table.resolve(name)))
+            counts[name] = len(read_molecules(table.resolve(name), errors="skip"))
         return counts[name]
 
     return ComplexDataset(expand_poses(table, count), data_root=data_root, molcaches=molcaches)

@@ -55,8 +55,8 @@ class MoleculeStore:
     A name is looked up, in order, in the memory cache, in the ``.molcache2`` files (by the name as
     written), then read from ``root / name``: ``.gninatypes`` directly (GNINA types, mapped by the
     typer's channel map), structure files through :func:`~voxbind.atomtypes.read_typed_molecules` —
-    their first molecule, or, for a name ``file.sdf#k``, its ``k``-th pose (0-based; every pose of the
-    file is typed and cached on the first read). Molcache2 files are opened lazily in each process, so a
+    their first molecule, or, for a name ``file.sdf#k``, its ``k``-th readable pose (0-based; a malformed
+    record is left out with a warning; every pose of the file is typed and cached on the first read). Molcache2 files are opened lazily in each process, so a
     store can be sent to ``DataLoader`` workers.
 
     Args:
@@ -106,7 +106,7 @@ class MoleculeStore:
             raise InvalidFileError(path, "", "no such file (and not in any molcache2)")
         if pose is None:
             return read_typed_molecule(path, typer)
-        poses = read_typed_molecules(path, typer)
+        poses = read_typed_molecules(path, typer, errors="skip")
         if pose >= len(poses):
             raise InvalidFileError(path, f"pose {pose}", f"the file holds {len(poses)} pose(s)")
         for k, atoms in enumerate(poses):

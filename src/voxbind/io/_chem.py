@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from rdkit import Chem, RDLogger
@@ -82,3 +83,17 @@ def apply_hydrogens(mol: Chem.Mol, hydrogens: str) -> Chem.Mol:
         Chem.SanitizeMol(out, Chem.SanitizeFlags.SANITIZE_SYMMRINGS, catchErrors=True)  # ring info again
         return out
     return Chem.AddHs(mol, addCoords=True, addResidueInfo=True)
+
+
+def collect(items: Iterable, build: Callable, skip_bad: bool) -> list:
+    """``[build(item) for item in items]``; with ``skip_bad``, an item whose ``build`` raises
+    :class:`InvalidFileError` is left out with a :class:`StructureWarning` naming it and the reason."""
+    out = []
+    for item in items:
+        try:
+            out.append(build(item))
+        except InvalidFileError as err:
+            if not skip_bad:
+                raise
+            warnings.warn(f"{err}; skipped", StructureWarning, stacklevel=2)
+    return out

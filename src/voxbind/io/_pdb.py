@@ -8,7 +8,7 @@ import warnings
 from rdkit import Chem
 
 from ..errors import InvalidFileError, StructureWarning
-from ._chem import check_atoms, sanitize
+from ._chem import check_atoms, collect, sanitize
 from .molecule import Molecule
 
 #: Element symbols, upper case (PDB columns 77-78 hold them so).
@@ -204,58 +204,64 @@ def read_pdb(
     waters: bool = True,
     metals: bool = True,
     altloc: str = "first",
+    skip_bad: bool = False,
 ) -> list[Molecule]:
     title = next((ln[10:].strip() for ln in lines if ln.startswith(("HEADER", "COMPND"))), "")
-    out = []
-    for model, records in _models(lines):
-        where = f"model {model}"
-        keep: list[str] = []
-        ad_types: list[str] = []
-        remarks: dict[str, str] = {}
-        first_alt = None
-        guessed: set[str] = set()
-        for lineno, line in records:
-            record = line[:6].upper()
-            if record.startswith("REMARK"):
-                if "VINA RESULT" in line or "MINIMIZEDAFFINITY" in line.upper() or "CNN" in line.upper():
-                    key, _, value = line[6:].strip().partition(":")
-                    remarks[key.strip()] = value.strip()
-                continue
-            if record.startswith("CONECT"):
-                keep.append(line)
-                continue
-            _check_atom_line(line, path, lineno, pdbqt)
-            alt = line[16] if len(line) > 16 else " "
-            if alt != " " and altloc == "first":
-                first_alt = first_alt or alt
-                if alt != first_alt:
-                    continue
-            resname = _field(line, 17, 20).upper()
-            if not waters and resname in WATERS:
-                continue
-            if not metals and resname in METALS and _field(line, 12, 16).upper() == resname:
-                continue
-            if pdbqt:
-                line, ad_type = _pdbqt_to_pdb(line, path, lineno)
-                ad_types.append(ad_type)
-            elif record == "HETATM" and guessed_residue(resname):
-                guessed.add(resname)
-            keep.append(line)
-        if not any(ln[:6].upper() in ("ATOM  ", "HETATM") for ln in keep):
-            raise InvalidFileError(path, where, "no atoms")
-        # flavor 1: keep every alternate location left after our own altloc choice (RDKit keeps only "A")
-        mol = Chem.MolFromPDBBlock("\n".join(keep) + "\nEND\n", removeHs=False, sanitize=False, flavor=1)
-        if mol is None:
-            raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
-        check_atoms(mol, path, where)
-        for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms(), strict=False):
-            atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
-            if ad_type is not None:
-                atom.SetProp("ad_type", ad_type)
-        sanitize(mol, f"{path}, {where}")
-        warn_guessed_bond_orders(f"{path}, {where}", guessed)
-        source = f"{path}, {where}"
-        out.append(Molecule(mol, title, source, remarks, bond_orders_guessed=bool(guessed) or pdbqt))
+    options = {"pdbqt": pdbqt, "waters": waters, "metals": metals, "altloc": altloc}
+    out = collect(_models(lines), lambda item: _model(*item, path, title, **options), skip_bad)
     if not out:
         raise InvalidFileError(path, "", "no ATOM or HETATM records")
     return out
+
+
+def _model(
+    model: int, records: list[tuple[int, str]], path: str, title: str, *, pdbqt, waters, metals, altloc
+) -> Molecule:
+    where = f"model {model}"
+    keep: list[str] = []
+    ad_types: list[str] = []
+    remarks: dict[str, str] = {}
+    first_alt = None
+    guessed: set[str] = set()
+    for lineno, line in records:
+        record = line[:6].upper()
+        if record.startswith("REMARK"):
+            if "VINA RESULT" in line or "MINIMIZEDAFFINITY" in line.upper() or "CNN" in line.upper():
+                key, _, value = line[6:].strip().partition(":")
+                remarks[key.strip()] = value.strip()
+            continue
+        if record.startswith("CONECT"):
+            keep.append(line)
+            continue
+        _check_atom_line(line, path, lineno, pdbqt)
+        alt = line[16] if len(line) > 16 else " "
+        if alt != " " and altloc == "first":
+            first_alt = first_alt or alt
+            if alt != first_alt:
+                continue
+        resname = _field(line, 17, 20).upper()
+        if not waters and resname in WATERS:
+            continue
+        if not metals and resname in METALS and _field(line, 12, 16).upper() == resname:
+            continue
+        if pdbqt:
+            line, ad_type = _pdbqt_to_pdb(line, path, lineno)
+            ad_types.append(ad_type)
+        elif record == "HETATM" and guessed_residue(resname):
+            guessed.add(resname)
+        keep.append(line)
+    if not any(ln[:6].upper() in ("ATOM  ", "HETATM") for ln in keep):
+        raise InvalidFileError(path, where, "no atoms")
+    # flavor 1: keep every alternate location left after our own altloc choice (RDKit keeps only "A")
+    mol = Chem.MolFromPDBBlock("\n".join(keep) + "\nEND\n", removeHs=False, sanitize=False, flavor=1)
+    if mol is None:
+        raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
+    check_atoms(mol, path, where)
+    for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms(), strict=False):
+        atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
+        if ad_type is not None:
+            atom.SetProp("ad_type", ad_type)
+    sanitize(mol, f"{path}, {where}")
+    warn_guessed_bond_orders(f"{path}, {where}", guessed)
+    source = f"{path}, {where}"
+    return Molecule(mol, title, source, remarks, bond_orders_guessed=bool(guessed) or pdbqt, record=model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdkit import Chem
 
 from ..errors import InvalidFileError
-from ._chem import check_atoms, sanitize
+from ._chem import check_atoms, collect, sanitize
 from .molecule import Molecule
 
 
@@ -44,22 +44,24 @@ def _properties(lines: list[str]) -> dict[str, str]:
     return props
 
 
-def read_sdf(lines: list[str], path: str) -> list[Molecule]:
-    out = []
-    for index, (start, record) in enumerate(_records(lines), 1):
-        where = f"record {index} (line {start})"
-        end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
-        if end is None:
-            raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
-        block = "\n".join(record[: end + 1]) + "\n"
-        try:
-            mol = Chem.MolFromMolBlock(block, sanitize=False, removeHs=False, strictParsing=True)
-        except Exception as err:  # RDKit parse errors surface as RuntimeError or ValueError
-            raise InvalidFileError(path, where, f"unreadable molfile block ({err})") from err
-        if mol is None:
-            raise InvalidFileError(path, where, "unreadable molfile block (bad counts, atom or bond lines)")
-        check_atoms(mol, path, where)
-        sanitize(mol, f"{path}, {where}")
-        name = record[0].strip() if record else ""
-        out.append(Molecule(mol, name, f"{path}, {where}", _properties(record[end + 1 :])))
-    return out
+def read_sdf(lines: list[str], path: str, skip_bad: bool = False) -> list[Molecule]:
+    return collect(enumerate(_records(lines), 1), lambda item: _record(*item, path), skip_bad)
+
+
+def _record(index: int, numbered: tuple[int, list[str]], path: str) -> Molecule:
+    start, record = numbered
+    where = f"record {index} (line {start})"
+    end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
+    if end is None:
+        raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
+    block = "\n".join(record[: end + 1]) + "\n"
+    try:
+        mol = Chem.MolFromMolBlock(block, sanitize=False, removeHs=False, strictParsing=True)
+    except Exception as err:  # RDKit parse errors surface as RuntimeError or ValueError
+        raise InvalidFileError(path, where, f"unreadable molfile block ({err})") from err
+    if mol is None:
+        raise InvalidFileError(path, where, "unreadable molfile block (bad counts, atom or bond lines)")
+    check_atoms(mol, path, where)
+    sanitize(mol, f"{path}, {where}")
+    name = record[0].strip() if record else ""
+    return Molecule(mol, name, f"{path}, {where}", _properties(record[end + 1 :]), record=index)

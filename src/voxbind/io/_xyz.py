@@ -51,7 +51,10 @@ def read_xyz(lines: list[str], path: str) -> list[Molecule]:
             rdDetermineBonds.DetermineBondOrders(mol, charge=0)
         sanitize(mol, f"{path}, {where}")
         warnings.warn(f"{path}, {where}: bond orders guessed from geometry", StructureWarning, stacklevel=3)
-        out.append(Molecule(mol, block[1].strip(), f"{path}, {where}", bond_orders_guessed=True))
+        record = len(out) + 1
+        out.append(
+            Molecule(mol, block[1].strip(), f"{path}, {where}", bond_orders_guessed=True, record=record)
+        )
         start += count + 2
     if not out:
         raise InvalidFileError(path, "", "no frames")

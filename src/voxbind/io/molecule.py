@@ -22,6 +22,8 @@ class Molecule:
         properties: the record's data fields (SDF ``> <name>`` items, PDBQT ``REMARK VINA RESULT``, ...),
             as strings.
         bond_orders_guessed: whether bond orders had to be guessed (PDB HETATM residues, XYZ).
+        record: the 1-based number of the record, model or frame in its file (pose numbers stay those
+            of the file when bad records are skipped).
     """
 
     rdmol: Chem.Mol
@@ -29,6 +31,7 @@ class Molecule:
     source: str = ""
     properties: Mapping[str, str] = field(default_factory=dict)
     bond_orders_guessed: bool = False
+    record: int = 1
 
     @property
     def num_atoms(self) -> int:

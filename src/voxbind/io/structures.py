@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .._choices import ALTLOCS, HYDROGENS, check_choice
+import dataclasses
+
+from .._choices import ALTLOCS, HYDROGENS, RECORD_ERRORS, check_choice
 from ..errors import InvalidFileError
 from ._chem import apply_hydrogens, check_atoms
 from ._cif import cif_to_pdb_lines
@@ -22,6 +24,7 @@ def read_molecules(
     waters: bool = True,
     metals: bool = True,
     altloc: str = "first",
+    errors: str = "raise",
 ) -> list[Molecule]:
     """Read every molecule (pose, record, model) of a structure file.
 
@@ -37,9 +40,13 @@ def read_molecules(
         metals: keep metal ions (default ``True``; they are typed by element).
         altloc: ``"first"`` keeps, for atoms with alternate locations, only the first location seen in the
             file (default); ``"all"`` keeps every location (OpenBabel's behaviour, which duplicates atoms).
+        errors: ``"raise"`` on the first malformed record (default); ``"skip"`` leaves out each
+            malformed SDF/MOL2 record or PDB/PDBQT model with a :class:`~voxbind.io.StructureWarning`
+            naming it (record number, line, reason); a file with no readable molecule is still an error.
 
     Returns:
-        One :class:`Molecule` per SDF/MOL2 record, PDB/PDBQT/mmCIF model or XYZ frame.
+        One :class:`Molecule` per SDF/MOL2 record, PDB/PDBQT/mmCIF model or XYZ frame
+        (``Molecule.record`` numbers them as the file does).
 
     Raises:
         InvalidFileError: the file cannot be read, or a record is malformed, empty, or has non-finite
@@ -47,7 +54,8 @@ def read_molecules(
         InvalidArgumentError: an unknown ``format``, ``hydrogens`` or ``altloc``.
     """
     structure = read_structure_text(source, format)
-    return parse_molecules(structure, hydrogens=hydrogens, waters=waters, metals=metals, altloc=altloc)
+    options = {"hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors}
+    return parse_molecules(structure, **options)
 
 
 def parse_molecules(
@@ -57,30 +65,34 @@ def parse_molecules(
     waters: bool = True,
     metals: bool = True,
     altloc: str = "first",
+    errors: str = "raise",
 ) -> list[Molecule]:
     """The molecules of a structure file already read by :func:`~voxbind.io.read_structure_text` (the
     options as :func:`read_molecules`)."""
     check_choice("altloc", altloc, ALTLOCS)
     check_choice("hydrogens", hydrogens, HYDROGENS)
+    check_choice("errors", errors, RECORD_ERRORS)
+    skip = errors == "skip"
     path, fmt, lines = structure.name, structure.format, structure.lines
     if fmt == "sdf":
-        molecules = read_sdf(lines, path)
+        molecules = read_sdf(lines, path, skip)
     elif fmt == "mol2":
-        molecules = read_mol2(lines, path)
+        molecules = read_mol2(lines, path, skip)
     elif fmt == "xyz":
         molecules = read_xyz(lines, path)
     else:
         if fmt == "cif":
             lines = cif_to_pdb_lines(lines, path)
-        molecules = read_pdb(lines, path, pdbqt=fmt == "pdbqt", waters=waters, metals=metals, altloc=altloc)
+        options = {"waters": waters, "metals": metals, "altloc": altloc, "skip_bad": skip}
+        molecules = read_pdb(lines, path, pdbqt=fmt == "pdbqt", **options)
     if not molecules:
-        raise InvalidFileError(path, "", "no molecules")
+        raise InvalidFileError(path, "", "no readable molecules" if skip else "no molecules")
     if hydrogens != "keep":
         out = []
         for mol in molecules:
             rdmol = apply_hydrogens(mol.rdmol, hydrogens)
             check_atoms(rdmol, path, mol.source)
-            out.append(Molecule(rdmol, mol.name, mol.source, mol.properties, mol.bond_orders_guessed))
+            out.append(dataclasses.replace(mol, rdmol=rdmol))
         molecules = out
     return molecules
 

@@ -24,7 +24,7 @@ class PoseScore:
     """The scores of one pose.
 
     Attributes:
-        pose: 1-based pose number in the ligand file.
+        pose: 1-based pose (record) number in the ligand file.
         name: the record's title.
         cnn_score: probability of a good pose (GNINA's CNNscore).
         cnn_affinity: predicted affinity in pK (CNNaffinity).
@@ -85,14 +85,15 @@ def score_poses(
         batch_size: grids per forward pass.
 
     Returns:
-        One :class:`PoseScore` per pose, in file order.
+        One :class:`PoseScore` per pose, in file order. A malformed record is left out with a
+        :class:`~voxbind.io.StructureWarning` naming it; the others keep their record numbers.
     """
     if rotations < 0:
         raise InvalidArgumentError(f"rotations must be >= 0, not {rotations}")
     net = load_gnina(model) if isinstance(model, str) else model.eval()
     receptor_atoms = read_typed_molecule(receptor, default_receptor_typer())
     ligand_typer = default_ligand_typer()
-    poses = read_molecules(ligand)
+    poses = read_molecules(ligand, errors="skip")  # each malformed record warned about and left out
     copies = max(rotations, 1)
     gridmaker = GridMaker()
     collate = GridCollate(gridmaker, RandomTransform(seed=seed) if rotations else None)
@@ -113,7 +114,7 @@ def score_poses(
     ensemble = "variance" in per_pose or isinstance(net, Ensemble)
     return [
         PoseScore(
-            k + 1,
+            pose.record,
             pose.name,
             per_pose["score"].get(k, math.nan),
             per_pose["affinity"].get(k, math.nan),
