@@ -76,3 +76,42 @@ def test_bad_binary_input_names_the_record(tmp_path):
     (tmp_path / "x.molcache2").write_bytes(b"\x00\x00\x00\x00" + b"\x00" * 8)
     with pytest.raises(InvalidFileError, match="not a molcache2"):
         MolCache2(tmp_path / "x.molcache2")
+
+
+def test_rewriting_a_cache_another_process_has_mapped_leaves_that_process_reading_the_old_one(tmp_path):
+    """Rewriting a mapped .molcache2 in place would end the reader with SIGBUS; written under another
+    name and renamed, the reader keeps its (complete) old file. Run in a child process, which a SIGBUS
+    would kill."""
+    import subprocess
+    import sys
+
+    script = f"""
+import numpy as np
+from voxbind.atomtypes import GNINA_TYPE_NAMES, GNINA_XS_RADII, MolCache2, TypedAtoms, write_molcache2
+types = np.arange(100) % 28
+atoms = TypedAtoms(np.ones((100, 3), np.float32), types, GNINA_XS_RADII[types], GNINA_TYPE_NAMES)
+path = "{tmp_path / "c.molcache2"}"
+write_molcache2(path, [(f"m{{k}}", atoms) for k in range(200)])
+old = MolCache2(path)
+write_molcache2(path, [("small", TypedAtoms(atoms.coords[:1], types[:1], atoms.radii[:1], GNINA_TYPE_NAMES))])
+assert all(old[name].num_atoms == 100 for name in old) and len(MolCache2(path)) == 1
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("cut", "reason"), [("no index", "incomplete: its writer did not finish"), ("end", "truncated")]
+)
+def test_an_unfinished_or_truncated_cache_says_so(tmp_path, cut, reason):
+    types = np.arange(5) % 28
+    atoms = TypedAtoms(np.ones((5, 3), np.float32), types, GNINA_XS_RADII[types], GNINA_TYPE_NAMES)
+    path = tmp_path / "c.molcache2"
+    write_molcache2(path, [("a", atoms), ("b", atoms)])
+    data = path.read_bytes()
+    unfinished = data[:4] + bytes(8) + data[12:]  # what a writer leaves before the index offset
+    path.write_bytes(unfinished if cut == "no index" else data[:40])
+    with pytest.raises(InvalidFileError, match=reason):
+        MolCache2(path)

@@ -28,6 +28,8 @@ def files(tmp_path):
     (tmp_path / "bad.types").write_text("1 6.0 rec.pdb lig.gninatypes\n1 6.0 2.0\n")
     (tmp_path / "unknown.toml").write_text("learning_rate = 0.1\n")
     (tmp_path / "fake.pt").write_bytes(b"not a checkpoint")
+    (tmp_path / "empty.pt").write_bytes(b"\n")
+    (tmp_path / "binary.map").write_bytes(bytes(range(256)))
     return tmp_path
 
 
@@ -50,6 +52,11 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
     "grid, unreadable structure": ("grid {d}/bad.pdb {d}/lig.gninatypes -o {d}/g", "bad.pdb, line 1"),
     "grid, no such pose": ("grid {d}/rec.pdb {d}/lig.gninatypes -o {d}/g --pose 3", "pose 3"),
     "grid, nothing to centre on": ("grid {d}/rec.pdb -o {d}/g", "--center"),
+    "grid, pose 0": ("grid {d}/rec.pdb {d}/lig.gninatypes -o {d}/g --pose 0", "--pose"),
+    "grid, binary map file": (
+        "grid {d}/rec.pdb {d}/lig.gninatypes -o {d}/g --receptor-map {d}/binary.map",
+        "binary.map",
+    ),
     "convert, unknown suffix": ("convert {d}/notes.txt", "cannot tell the format from the suffix '.txt'"),
     "cache, malformed .types line": ("cache {d}/bad.types -o {d}/c", "bad.types, line 2"),
     "score, negative rotations": ("score --example --rotations -1", "--rotations"),
@@ -59,11 +66,23 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
     "train, unknown config key": ("train {d}/good.types --config {d}/unknown.toml", "learning_rate"),
     "train, malformed .types line": ("train {d}/bad.types -o {d}/run", "bad.types, line 2"),
     "train, bad option value": ("train {d}/good.types --batch-size 0", "--batch-size"),
+    "train, unknown device": (
+        "train {d}/good.types --device gpu -o {d}/run",
+        "device 'gpu' cannot be used here",
+    ),
+    "train, resume from no checkpoint": (
+        "train {d}/good.types --resume {d}/empty.pt -o {d}/run",
+        "empty.pt: not a",
+    ),
     "evaluate, not a checkpoint": (
         "evaluate {d}/fake.pt {d}/good.types",
         "fake.pt: not a voxbind checkpoint",
     ),
     "evaluate, missing types file": ("evaluate {d}/fake.pt {d}/none.types", "does not exist"),
+    "evaluate, empty checkpoint": (
+        "evaluate {d}/empty.pt {d}/good.types",
+        "empty.pt: not a voxbind checkpoint",
+    ),
 }
 
 

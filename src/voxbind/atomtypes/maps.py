@@ -72,6 +72,8 @@ class ChannelMap:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as err:
             raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
+        except UnicodeDecodeError as err:
+            raise InvalidFileError(path, f"byte {err.start}", "not a text map file (not UTF-8)") from None
         for lineno, line in enumerate(text.splitlines(), 1):
             names = line.split()
             if not names:

@@ -74,9 +74,13 @@ class MolCache2(Mapping[str, TypedAtoms]):
             raise InvalidFileError(
                 self.path, "header", f"not a molcache2 file (first int32 is {magic}, not -1)"
             )
+        if index_offset == 0:
+            raise InvalidFileError(self.path, "header", "incomplete: its writer did not finish (no index)")
         if not _HEADER.size <= index_offset <= size:
             raise InvalidFileError(
-                self.path, "header", f"index offset {index_offset} outside the file ({size} bytes)"
+                self.path,
+                "header",
+                f"truncated: the index at byte {index_offset} lies past the end ({size} bytes)",
             )
         self._offsets = self._read_index(index_offset, size)
 
@@ -103,7 +107,7 @@ class MolCache2(Mapping[str, TypedAtoms]):
         begin, end = offset + 4, offset + 4 + count * RECORD.itemsize
         if end > self._data.size:
             raise InvalidFileError(
-                self.path, f"molecule {name!r}", f"{count} atoms run past the end of the file"
+                self.path, f"molecule {name!r}", f"truncated: {count} atoms run past the end of the file"
             )
         return decode_gninatypes(np.asarray(self._data[begin:end]), self.path, f"molecule {name!r}")
 

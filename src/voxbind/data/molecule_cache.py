@@ -55,9 +55,10 @@ class MoleculeStore:
     A name is looked up, in order, in the memory cache, in the ``.molcache2`` files (by the name as
     written), then read from ``root / name``: ``.gninatypes`` directly (GNINA types, mapped by the
     typer's channel map), structure files through :func:`~voxbind.atomtypes.read_typed_molecules` —
-    their first molecule, or, for a name ``file.sdf#k``, its ``k``-th readable pose (0-based; a malformed
-    record is left out with a warning; every pose of the file is typed and cached on the first read). Molcache2 files are opened lazily in each process, so a
-    store can be sent to ``DataLoader`` workers.
+    their first molecule, or, for a name ``file.sdf#k``, its ``k``-th readable pose (0-based; a
+    malformed record is left out with a warning; every pose of the file is typed and cached on the first
+    read). Molcache2 files are opened lazily in each process, so a store can be sent to ``DataLoader``
+    workers.
 
     Args:
         root: folder the names are relative to.

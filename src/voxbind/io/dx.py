@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ import numpy as np
 
 from .._atomic import atomic_write
 from ..errors import InvalidArgumentError, InvalidFileError
+from .source import read_text
 
 
 def write_dx(path: str | os.PathLike, values: np.ndarray, origin: Sequence[float], resolution: float) -> None:
@@ -46,7 +48,7 @@ def read_dx(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray
     Raises:
         InvalidFileError: a missing header line, or a value count that differs from the announced one.
     """
-    text = Path(path).read_text(encoding="ascii", errors="replace")
+    text = read_text(path)
     counts = re.search(r"gridpositions\s+counts\s+(\d+)\s+(\d+)\s+(\d+)", text)
     origin = re.search(r"^origin\s+(\S+)\s+(\S+)\s+(\S+)", text, re.M)
     deltas = re.findall(r"^delta\s+(\S+)\s+(\S+)\s+(\S+)", text, re.M)
@@ -63,13 +65,14 @@ def read_dx(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray
         values = np.array(tokens, dtype=np.float64)
     except ValueError as err:
         raise InvalidFileError(path, "data", f"non-numeric value ({err})") from None
-    if values.size != int(np.prod(shape)):
+    if values.size != math.prod(shape):
         raise InvalidFileError(path, "data", f"{values.size} values for a {shape} grid")
-    return (
-        values.reshape(shape),
-        np.array([float(v) for v in origin.groups()]),
-        np.array([[float(v) for v in d] for d in deltas]),
-    )
+    try:
+        corner = np.array([float(v) for v in origin.groups()])
+        steps = np.array([[float(v) for v in d] for d in deltas])
+    except ValueError as err:
+        raise InvalidFileError(path, "header", f"non-numeric origin or delta ({err})") from None
+    return values.reshape(shape), corner, steps
 
 
 def write_dx_channels(
