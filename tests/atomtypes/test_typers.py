@@ -139,3 +139,15 @@ def test_pdbqt_types_follow_autodock_types(tmp_path):
     path.write_text(PDBQT_TWO_MODELS.split("ENDMDL")[0] + "ENDMDL\n")
     got = [GNINA_TYPE_NAMES[t] for t in GninaTyper().gnina_types(read_molecule(path))]
     assert got == ["AliphaticCarbonXSNonHydrophobe", "OxygenXSDonorAcceptor", "PolarHydrogen"]
+
+
+def test_unknown_element_warnings_name_the_atom_as_the_pdb_numbers_it(tmp_path):
+    from voxbind.atomtypes import read_typed_molecule
+
+    path = tmp_path / "si.pdb"
+    path.write_text(
+        "ATOM     76  CA  GLY A   1       0.000   0.000   0.000  1.00  0.00           C\n"
+        "HETATM   77 SI1  SIL A   2       9.000   9.000   9.000  1.00  0.00          SI\n"
+    )
+    with pytest.warns(TypingWarning, match=r"first: atom serial 77 \(SI1 SIL A 2\), 'Si'"):
+        read_typed_molecule(path, GninaTyper())

@@ -57,9 +57,8 @@ def read_typed_molecules(
         table = read_pdb_table(structure, waters=waters, metals=metals, altloc=altloc)
         if table is not None:
             types = pdb_gnina_types(table)
-            warn_unknown_elements(
-                types, table.where, lambda i: _PERIODIC.GetElementSymbol(int(table.element[i]))
-            )
+            symbol = lambda i: _PERIODIC.GetElementSymbol(int(table.element[i]))  # noqa: E731
+            warn_unknown_elements(types, table.where, table.atom_label, symbol)
             return [typer.from_gnina_types(table.coords, types)]
     options = {"hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors}
     molecules = parse_molecules(structure, **options)

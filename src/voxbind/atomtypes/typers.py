@@ -41,13 +41,16 @@ class Typer:
         return TypedAtoms(coords, types, radii.astype(np.float32), self.channel_names)
 
 
-def warn_unknown_elements(types: np.ndarray, source: str, symbol: Callable[[int], str]) -> None:
-    """Warn (:class:`TypingWarning`) when atoms of unknown elements were typed GenericMetal."""
+def warn_unknown_elements(
+    types: np.ndarray, source: str, label: Callable[[int], str], symbol: Callable[[int], str]
+) -> None:
+    """Warn (:class:`TypingWarning`) when atoms of unknown elements were typed GenericMetal; ``label``
+    names an atom as its file numbers it, ``symbol`` gives its element."""
     unknown = np.flatnonzero(types == GENERIC_METAL)
     if unknown.size:
         i = int(unknown[0])
         warnings.warn(
-            f"{source}: {unknown.size} atom(s) of unknown element (first: atom {i + 1}, {symbol(i)!r}) "
+            f"{source}: {unknown.size} atom(s) of unknown element (first: {label(i)}, {symbol(i)!r}) "
             "typed GenericMetal",
             TypingWarning,
             stacklevel=4,
@@ -77,7 +80,8 @@ class GninaTyper(Typer):
     def gnina_types(self, molecule: Molecule) -> np.ndarray:
         """``(N,)`` int64 GNINA type index (0-27) of every atom, warning about unknown elements."""
         types = gnina_type_indices(molecule.rdmol)
-        warn_unknown_elements(types, molecule.source, lambda i: molecule.rdmol.GetAtomWithIdx(i).GetSymbol())
+        symbol = lambda i: molecule.rdmol.GetAtomWithIdx(i).GetSymbol()  # noqa: E731
+        warn_unknown_elements(types, molecule.source, molecule.atom_label, symbol)
         return types
 
     def type_atoms(self, molecule):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from rdkit import Chem
 
+from ._chem import atom_label
+
 
 @dataclass(frozen=True, eq=False)
 class Molecule:
@@ -54,6 +56,11 @@ class Molecule:
     def heavy(self) -> np.ndarray:
         """``(N,)`` bool mask of non-hydrogen atoms."""
         return self.elements != 1
+
+    def atom_label(self, index: int) -> str:
+        """Atom ``index`` (0-based) as the file numbers it: ``atom serial 2420 (CA ALA A 12)`` in PDB-like
+        formats, ``atom 7`` (1-based) otherwise."""
+        return atom_label(self.rdmol, index)
 
     def atom_names(self) -> list[str]:
         """PDB atom names (stripped), or element symbols for formats without names."""

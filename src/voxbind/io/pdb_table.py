@@ -108,6 +108,12 @@ class PdbTable:
     coords: np.ndarray
     where: str = ""
 
+    def atom_label(self, index: int) -> str:
+        """Atom ``index`` (0-based) as the file numbers it: ``atom serial 2420 (CA ALA A 12)``."""
+        line = self.lines[index]
+        residue = " ".join(f"{line[17:20]} {line[21]} {line[22:27]}".split())
+        return f"atom serial {line[6:11].strip()} ({line[12:16].strip()} {residue})"
+
     def rdkit_molecule(self, rows: np.ndarray) -> Chem.Mol:
         """An RDKit molecule of the atoms ``rows`` (indices into the table), built and sanitised as
         :func:`~voxbind.io.read_molecules` builds a PDB file: bonds from distances and residue templates,
