@@ -100,6 +100,18 @@ def test_float64_in_float64_out():
     assert grid.dtype == torch.float64
 
 
+def _two_atoms(**changes) -> dict:
+    """Gridder arguments for two atoms of two types at the origin, with ``changes``."""
+    args = {
+        "center": torch.zeros(3),
+        "coords": torch.zeros(2, 3),
+        "types": torch.tensor([0, 1]),
+        "radii": torch.ones(2),
+        "num_types": 2,
+    }
+    return {**args, **changes}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -116,14 +128,7 @@ def test_float64_in_float64_out():
     ],
 )
 def test_malformed_input_is_rejected_with_a_precise_message(kwargs, message):
-    args = {
-        "center": torch.zeros(3),
-        "coords": torch.zeros(2, 3),
-        "types": torch.tensor([0, 1]),
-        "radii": torch.ones(2),
-        "num_types": 2,
-    }
-    args.update(kwargs)
+    args = _two_atoms(**kwargs)
     gm = voxbind.GridMaker(0.5, 3.0)
     with pytest.raises(GridInputError, match=message):
         gm(args["center"], args["coords"], args["types"], args["radii"], args["num_types"])
@@ -206,16 +211,8 @@ def test_check_atoms_and_unchecked_cpu_calls_raise_the_same_errors():
 def test_implausible_values_are_refused_by_every_backend(change, message, backend):
     """Values that would be truncated, lose float32 precision, overflow or allocate the grid's cube
     per atom are refused before any gridding."""
-    args = {
-        "center": torch.zeros(3),
-        "coords": torch.zeros(2, 3),
-        "types": torch.tensor([0, 1]),
-        "radii": torch.ones(2),
-        "num_types": 2,
-    }
-    args.update(change)
     with pytest.raises(GridInputError, match=message):
-        voxbind.GridMaker(0.5, 3.0, backend=backend)(**args)
+        voxbind.GridMaker(0.5, 3.0, backend=backend)(**_two_atoms(**change))
 
 
 def test_the_largest_radius_grids_without_a_window_larger_than_the_grid():
