@@ -46,23 +46,60 @@ def _residue_key(atom: Chem.Atom) -> tuple[str, str, tuple] | None:
     return info.GetResidueName().strip().upper(), info.GetName().strip().upper(), residue
 
 
+def _mean_bond_angle(atom: Chem.Atom) -> float:
+    """The mean angle (degrees) between the bonds of ``atom`` to its neighbours in the file."""
+    conformer = atom.GetOwningMol().GetConformer()
+    centre = np.asarray(conformer.GetAtomPosition(atom.GetIdx()))
+    bonds = [np.asarray(conformer.GetAtomPosition(n.GetIdx())) - centre for n in atom.GetNeighbors()]
+    cosines = [
+        u @ v / (np.linalg.norm(u) * np.linalg.norm(v)) for k, u in enumerate(bonds) for v in bonds[k + 1 :]
+    ]
+    return float(np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0))).mean()) if cosines else 0.0
+
+
+def _planar(atom: Chem.Atom) -> bool:
+    """Whether ``atom`` is sp2 or sp by OpenBabel's first guess: bond angles averaging over 115 degrees
+    (with three or more neighbours), or RDKit's perception when the file gave bond orders."""
+    if atom.GetIsAromatic() or atom.GetHybridization() in (
+        Chem.HybridizationType.SP2,
+        Chem.HybridizationType.SP,
+    ):
+        return True
+    return atom.GetDegree() >= 3 and _mean_bond_angle(atom) > 115.0
+
+
+def _conjugated(atom: Chem.Atom) -> bool:
+    """Whether a nitrogen is conjugated (sp2): in a planar ring, or bonded to a planar heavy atom."""
+    if atom.IsInRing() and _mean_bond_angle(atom) > 100.0:
+        return True
+    return any(n.GetAtomicNum() > 1 and _planar(n) for n in atom.GetNeighbors())
+
+
 def _autodock_type(atom: Chem.Atom, ad_type: str) -> int:
-    """GNINA's rules for one heavy atom of a PDBQT file: its AutoDock type says aromatic (``A``) and
-    acceptor (``NA``, ``OA``, ``SA``, ...); its hydrogens are the explicit polar ones."""
+    """GNINA's rules for one heavy atom of a PDBQT file, as OpenBabel applies them: it takes only the
+    element from the AutoDock type and perceives the rest itself; its bond-order perception fails to
+    kekulize the rings of a PDBQT file (it warns so), which leaves no carbon aromatic, and no sulfur is
+    an acceptor. The hydrogens are the file's explicit polar ones and those implied by valence."""
     z = atom.GetAtomicNum()
     hetero = any(n.GetAtomicNum() not in (1, 6) for n in atom.GetNeighbors())
     h_bonded = _explicit_h(atom) > 0
-    acceptor = ad_type.upper() in ("NA", "OA", "SA", "NS", "OS")
+    acceptor = ad_type.upper() in ("NA", "NS")
     if z == 6:
-        return (4 if ad_type.upper() == "A" else 2) + (1 if hetero else 0)
+        return 2 + (1 if hetero else 0)
     if z == 7:
-        if acceptor:
+        # OpenBabel's rule on its own perception: a lone pair unless the nitrogen is sp2 with three
+        # connections or sp3 with four. A PDBQT file's polar hydrogens are explicit, so the connections
+        # are the file's; an acceptor type (NA) keeps its lone pair, an N with two connections has none
+        # (a metal ligand, or a hydrogen the file leaves out), and one with three is sp2 when conjugated.
+        degree = atom.GetDegree()
+        lone_pair = acceptor or (degree == 3 and not _conjugated(atom))
+        if lone_pair:
             return _I["NitrogenXSDonorAcceptor"] if h_bonded else _I["NitrogenXSAcceptor"]
         return _I["NitrogenXSDonor"] if h_bonded else _I["Nitrogen"]
     if z == 8:
         return _I["OxygenXSDonorAcceptor"] if h_bonded else _I["OxygenXSAcceptor"]
     if z in (16, 34):
-        return _I["SulfurAcceptor"] if acceptor else _I["Sulfur"]
+        return _I["Sulfur"]
     return ELEMENT_TYPE.get(z, GENERIC_METAL)
 
 
