@@ -8,6 +8,7 @@ import warnings
 from rdkit import Chem
 
 from ..errors import InvalidFileError, StructureWarning
+from ._bond_perception import perceive_bond_orders
 from ._chem import check_atoms, collect, sanitize
 from .molecule import Molecule
 
@@ -123,11 +124,11 @@ AD_ELEMENTS = {
 
 
 def warn_guessed_bond_orders(where: str, residues: set[str]) -> None:
-    """Warn (:class:`StructureWarning`) that the bond orders of these HETATM residues are guessed."""
+    """Warn (:class:`StructureWarning`) that the bond orders of these residues (no template) are guessed."""
     if residues:
         warnings.warn(
             f"{where}: no bond orders for residue(s) {', '.join(sorted(residues))}; "
-            "bonds from distances, hydrogens from valence",
+            "bond orders perceived from geometry, hydrogens from valence",
             StructureWarning,
             stacklevel=4,
         )
@@ -247,13 +248,33 @@ def _model(
         if pdbqt:
             line, ad_type = _pdbqt_to_pdb(line, path, lineno)
             ad_types.append(ad_type)
-        elif record == "HETATM" and guessed_residue(resname):
+        elif guessed_residue(resname):
             guessed.add(resname)
         keep.append(line)
     if not any(ln[:6].upper() in ("ATOM  ", "HETATM") for ln in keep):
         raise InvalidFileError(path, where, "no atoms")
+    mol = pdb_block_molecule(keep, path, where, ad_types if pdbqt else None)
+    warn_guessed_bond_orders(f"{path}, {where}", guessed)
+    source = f"{path}, {where}"
+    return Molecule(mol, title, source, remarks, bond_orders_guessed=bool(guessed) or pdbqt, record=model)
+
+
+def pdb_block_molecule(
+    lines: list[str], path: str, where: str, ad_types: list[str] | None = None
+) -> Chem.Mol:
+    """The RDKit molecule of PDB atom (and ``CONECT``) lines, as every PDB reader of voxbind builds it.
+
+    Bonds come from distances and RDKit's residue templates. For the atoms of residues without a
+    template (ligands, cofactors, modified residues) whose bonds the file leaves single, bond orders are
+    perceived from geometry as OpenBabel does (:mod:`._bond_perception`); PDBQT atoms (``ad_types``
+    given) keep single bonds, as OpenBabel's kekulisation of them fails. Hydrogens the file lacks are
+    implied by valence.
+
+    Raises:
+        InvalidFileError: RDKit cannot build the atom records, or they have no coordinates.
+    """
     # flavor 1: keep every alternate location left after our own altloc choice (RDKit keeps only "A")
-    mol = Chem.MolFromPDBBlock("\n".join(keep) + "\nEND\n", removeHs=False, sanitize=False, flavor=1)
+    mol = Chem.MolFromPDBBlock("\n".join(lines) + "\nEND\n", removeHs=False, sanitize=False, flavor=1)
     if mol is None:
         raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
     check_atoms(mol, path, where)
@@ -261,7 +282,30 @@ def _model(
         atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
         if ad_type is not None:
             atom.SetProp("ad_type", ad_type)
+    if ad_types is None:
+        perceive_bond_orders(mol, _untemplated_atoms(mol))
     sanitize(mol, f"{path}, {where}")
-    warn_guessed_bond_orders(f"{path}, {where}", guessed)
-    source = f"{path}, {where}"
-    return Molecule(mol, title, source, remarks, bond_orders_guessed=bool(guessed) or pdbqt, record=model)
+    return mol
+
+
+def _untemplated_atoms(mol: Chem.Mol) -> list[int]:
+    """Atoms of residues RDKit has no template for, whose bonds the file gave no orders."""
+    residues: dict[tuple, list[int]] = {}
+    for atom in mol.GetAtoms():
+        info = atom.GetPDBResidueInfo()
+        if info is None or not guessed_residue(info.GetResidueName().strip().upper()):
+            continue
+        key = (info.GetResidueName(), info.GetChainId(), info.GetResidueNumber(), info.GetInsertionCode())
+        residues.setdefault(key, []).append(atom.GetIdx())
+    out = []
+    for atoms in residues.values():
+        members = set(atoms)
+        orders = [
+            bond.GetBondTypeAsDouble()
+            for i in atoms
+            for bond in mol.GetAtomWithIdx(i).GetBonds()
+            if bond.GetOtherAtomIdx(i) in members
+        ]
+        if all(order == 1.0 for order in orders):
+            out += atoms
+    return out

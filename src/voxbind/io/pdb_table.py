@@ -15,9 +15,7 @@ import numba
 import numpy as np
 from rdkit import Chem
 
-from ..errors import InvalidFileError
-from ._chem import sanitize
-from ._pdb import METALS, WATERS, guessed_residue, warn_guessed_bond_orders
+from ._pdb import METALS, WATERS, guessed_residue, pdb_block_molecule, warn_guessed_bond_orders
 from .source import StructureText
 
 _TABLE = Chem.GetPeriodicTable()
@@ -116,22 +114,12 @@ class PdbTable:
 
     def rdkit_molecule(self, rows: np.ndarray) -> Chem.Mol:
         """An RDKit molecule of the atoms ``rows`` (indices into the table), built and sanitised as
-        :func:`~voxbind.io.read_molecules` builds a PDB file: bonds from distances and residue templates,
-        implicit hydrogens from valence.
+        :func:`~voxbind.io.read_molecules` builds a PDB file (see ``_pdb.pdb_block_molecule``).
 
         Raises:
             InvalidFileError: RDKit cannot build these atom records.
         """
-        block = "\n".join(self.lines[r] for r in rows.tolist()) + "\nEND\n"
-        mol = Chem.MolFromPDBBlock(block, removeHs=False, sanitize=False, flavor=1)
-        if mol is None or mol.GetNumAtoms() != rows.size:
-            raise InvalidFileError(
-                self.where, "", "RDKit could not build the structure from its atom records"
-            )
-        for atom in mol.GetAtoms():
-            atom.SetNoImplicit(False)
-        sanitize(mol, self.where)
-        return mol
+        return pdb_block_molecule([self.lines[r] for r in rows.tolist()], self.where, "")
 
 
 _ATOM_HEADS = frozenset(["ATOM  ", "HETATM"])
@@ -202,8 +190,8 @@ def read_pdb_table(
     _, residue = np.unique(key, return_inverse=True)
     hetero = table["record"] == b"HETATM"
     where = f"{structure.name}, model 1"
-    hetero_names = {name.decode().strip().upper() for name in np.unique(table["resname"][hetero]).tolist()}
-    warn_guessed_bond_orders(where, {name for name in hetero_names if guessed_residue(name)})
+    names = {name.decode().strip().upper() for name in np.unique(table["resname"]).tolist()}
+    warn_guessed_bond_orders(where, {name for name in names if guessed_residue(name)})
     return PdbTable(
         lines=atoms,
         hetero=hetero,
