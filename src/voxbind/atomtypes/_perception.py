@@ -57,25 +57,48 @@ def _mean_bond_angle(atom: Chem.Atom) -> float:
     return float(np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0))).mean()) if cosines else 0.0
 
 
-def _planar(atom: Chem.Atom) -> bool:
-    """Whether ``atom`` is sp2 or sp by OpenBabel's first guess: bond angles averaging over 115 degrees
-    (with three or more neighbours), or RDKit's perception when the file gave bond orders."""
-    if atom.GetIsAromatic() or atom.GetHybridization() in (
-        Chem.HybridizationType.SP2,
-        Chem.HybridizationType.SP,
-    ):
+def _residue(atom: Chem.Atom) -> tuple:
+    info = atom.GetPDBResidueInfo()
+    if info is None:
+        return ()
+    return (info.GetChainId(), info.GetResidueNumber(), info.GetInsertionCode(), info.GetResidueName())
+
+
+def _residues_with_bond_orders(mol: Chem.Mol) -> set[tuple]:
+    """The residues that have a multiple bond inside them: their bond orders came from a template."""
+    out = set()
+    for bond in mol.GetBonds():
+        if bond.GetBondTypeAsDouble() > 1:
+            first = _residue(bond.GetBeginAtom())
+            if first == _residue(bond.GetEndAtom()):
+                out.add(first)
+    return out
+
+
+def _planar(atom: Chem.Atom, ordered: set[tuple]) -> bool:
+    """Whether ``atom`` (a neighbour of a PDBQT nitrogen) is unsaturated as OpenBabel sees it: aromatic,
+    or with a multiple bond to an atom that can hold one (not a hydroxyl oxygen the file protonated);
+    in a residue whose bonds were all read single (no template, ``ordered`` lacks it), by its bond
+    angles averaging over 115 degrees."""
+    if atom.GetIsAromatic():
         return True
-    return atom.GetDegree() >= 3 and _mean_bond_angle(atom) > 115.0
+    for bond in atom.GetBonds():
+        partner = bond.GetOtherAtom(atom)
+        if bond.GetBondTypeAsDouble() > 1 and not (
+            partner.GetAtomicNum() in (8, 16) and _explicit_h(partner)
+        ):
+            return True
+    return _residue(atom) not in ordered and atom.GetDegree() >= 3 and _mean_bond_angle(atom) > 115.0
 
 
-def _conjugated(atom: Chem.Atom) -> bool:
+def _conjugated(atom: Chem.Atom, ordered: set[tuple]) -> bool:
     """Whether a nitrogen is conjugated (sp2): in a planar ring, or bonded to a planar heavy atom."""
     if atom.IsInRing() and _mean_bond_angle(atom) > 100.0:
         return True
-    return any(n.GetAtomicNum() > 1 and _planar(n) for n in atom.GetNeighbors())
+    return any(n.GetAtomicNum() > 1 and _planar(n, ordered) for n in atom.GetNeighbors())
 
 
-def _autodock_type(atom: Chem.Atom, ad_type: str) -> int:
+def _autodock_type(atom: Chem.Atom, ad_type: str, ordered: set[tuple]) -> int:
     """GNINA's rules for one heavy atom of a PDBQT file, as OpenBabel applies them: it takes only the
     element from the AutoDock type and perceives the rest itself; its bond-order perception fails to
     kekulize the rings of a PDBQT file (it warns so), which leaves no carbon aromatic, and no sulfur is
@@ -92,7 +115,7 @@ def _autodock_type(atom: Chem.Atom, ad_type: str) -> int:
         # are the file's; an acceptor type (NA) keeps its lone pair, an N with two connections has none
         # (a metal ligand, or a hydrogen the file leaves out), and one with three is sp2 when conjugated.
         degree = atom.GetDegree()
-        lone_pair = acceptor or (degree == 3 and not _conjugated(atom))
+        lone_pair = acceptor or (degree == 3 and not _conjugated(atom, ordered))
         if lone_pair:
             return _I["NitrogenXSDonorAcceptor"] if h_bonded else _I["NitrogenXSAcceptor"]
         return _I["NitrogenXSDonor"] if h_bonded else _I["Nitrogen"]
@@ -194,13 +217,14 @@ def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) ->
 def _gnina_types_per_atom(mol: Chem.Mol) -> np.ndarray:
     """Per-atom typing for molecules with AutoDock types (PDBQT)."""
     out = np.empty(mol.GetNumAtoms(), dtype=np.int64)
+    ordered = _residues_with_bond_orders(mol)
     for atom in mol.GetAtoms():
         i = atom.GetIdx()
         if atom.GetAtomicNum() == 1:
             polar = any(n.GetAtomicNum() in _POLAR_PARTNERS for n in atom.GetNeighbors())
             out[i] = POLAR_HYDROGEN if polar else HYDROGEN
         else:
-            out[i] = _autodock_type(atom, atom.GetProp("ad_type"))
+            out[i] = _autodock_type(atom, atom.GetProp("ad_type"), ordered)
     return out
 
 
