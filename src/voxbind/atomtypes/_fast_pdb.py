@@ -185,7 +185,8 @@ def _template_types(table: PdbTable, graph: _Graph, gid: np.ndarray, order: np.n
 
 
 def _carboxylates(table: PdbTable, graph: _Graph, types: np.ndarray, lone_o: np.ndarray) -> None:
-    """OpenBabel's z-order choice on carboxylates read without hydrogens (see ``_carboxylate_oxygen``)."""
+    """OpenBabel's z-order choice on carboxylates read without hydrogens, with the file's charges (see
+    ``_carboxylate_oxygen``)."""
     i, j = graph.i, graph.j
     carbon = np.full(graph.n, -1, dtype=np.int64)
     o_first = lone_o[i] & (table.element[j] == 6)
@@ -199,8 +200,9 @@ def _carboxylates(table: PdbTable, graph: _Graph, types: np.ndarray, lone_o: np.
     pairs = oxygens[per_carbon[carbon[oxygens]] == 2]
     pairs = pairs[np.argsort(carbon[pairs], kind="stable")].reshape(-1, 2)
     za, zb = table.coords[pairs[:, 0], 2], table.coords[pairs[:, 1], 2]
-    types[pairs[:, 0]] = np.where(za > zb, _I["OxygenXSDonorAcceptor"], _I["OxygenXSAcceptor"])
-    types[pairs[:, 1]] = np.where(zb > za, _I["OxygenXSDonorAcceptor"], _I["OxygenXSAcceptor"])
+    qa, qb = table.charge[pairs[:, 0]], table.charge[pairs[:, 1]]
+    types[pairs[:, 0]] = np.where((za > zb) & (qa == 0), _I["OxygenXSDonorAcceptor"], _I["OxygenXSAcceptor"])
+    types[pairs[:, 1]] = np.where((zb > za) & (qb == 0), _I["OxygenXSDonorAcceptor"], _I["OxygenXSAcceptor"])
 
 
 def _lone_atoms(table: PdbTable, graph: _Graph, types: np.ndarray) -> np.ndarray:

@@ -278,14 +278,34 @@ def pdb_block_molecule(
     if mol is None:
         raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
     check_atoms(mol, path, where)
+    conect = _conect_serials(lines)
     for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms(), strict=False):
         atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
         if ad_type is not None:
             atom.SetProp("ad_type", ad_type)
+        info = atom.GetPDBResidueInfo()
+        if conect and info is not None and info.GetSerialNumber() in conect:
+            atom.SetBoolProp(CONECT_PROP, True)  # its bonds come from the file, in file order
     if ad_types is None:
         perceive_bond_orders(mol, _untemplated_atoms(mol))
     sanitize(mol, f"{path}, {where}")
     return mol
+
+
+#: Atom property: the atom's bonds are listed in the file's ``CONECT`` records.
+CONECT_PROP = "conect"
+
+
+def _conect_serials(lines: list[str]) -> set[int]:
+    """The atom serial numbers named in ``CONECT`` records."""
+    serials = set()
+    for line in lines:
+        if line[:6].upper().startswith("CONECT"):
+            for start in range(6, min(len(line.rstrip()), 31), 5):
+                field = line[start : start + 5].strip()
+                if field.isdigit():
+                    serials.add(int(field))
+    return serials
 
 
 def _untemplated_atoms(mol: Chem.Mol) -> list[int]:

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 from rdkit import Chem
 
-from ._pdb import METALS, WATERS, guessed_residue, pdb_block_molecule, warn_guessed_bond_orders
+from ._pdb import CONECT_PROP, METALS, WATERS, guessed_residue, pdb_block_molecule, warn_guessed_bond_orders
 from .source import StructureText
 
 _TABLE = Chem.GetPeriodicTable()
@@ -121,6 +121,8 @@ class PdbTable:
         """
         return pdb_block_molecule([self.lines[r] for r in rows.tolist()], self.where, "")
 
+
+__all__ = ["CONECT_PROP", "PdbTable", "read_pdb_table"]
 
 _ATOM_HEADS = frozenset(["ATOM  ", "HETATM"])
 
