@@ -6,16 +6,11 @@ its files relative to the package's folder. Imports nothing, so the oracle envir
 """
 
 STRUCTS = "shared:gnina-testdata/structs"
+#: The complexes of the shared gnina test data with structure files, and their ligand's format.
+LIGAND_FORMAT = {"187l": "sdf", "1a30": "sdf", "1ado": "sdf", "1aj7": "sdf", "1apv": "mol2", "1b3g": "sdf"}
 _GNINA = [
     f"{STRUCTS}/{pdb}/{pdb}_{part}"
-    for pdb, ligand in (
-        ("187l", "sdf"),
-        ("1a30", "sdf"),
-        ("1ado", "sdf"),
-        ("1aj7", "sdf"),
-        ("1apv", "mol2"),
-        ("1b3g", "sdf"),
-    )
+    for pdb, ligand in LIGAND_FORMAT.items()
     for part in ("rec.pdb", f"ligand.{ligand}", "ligand_uff.sdf")
 ]
 _EXTRA = [
