@@ -110,3 +110,29 @@ DOCKSTRING_TARGETS = [
 _DOCKSTRING = [f"dockstring:resources/targets/{target}_target.pdbqt" for target in DOCKSTRING_TARGETS]
 
 FILES = [*_GNINA, *_EXTRA, *_POSEBUSTERS, *_PROLIF, *_DOCKSTRING]
+
+#: Receptor–ligand pairs of the corpus, for the score comparison (``make_corpus_scores.py``): each
+#: ligand file's first pose in its receptor.
+COMPLEXES = [
+    *(
+        (f"{STRUCTS}/{pdb}/{pdb}_rec.pdb", f"{STRUCTS}/{pdb}/{pdb}_{ligand}")
+        for pdb, ext in LIGAND_FORMAT.items()
+        for ligand in (f"ligand.{ext}", "ligand_uff.sdf")
+    ),
+    ("shared:gnina-extra/10gs_rec.pdb", "shared:gnina-extra/10gs_lig.sdf"),
+    ("shared:gnina-extra/184l_rec.pdb", "shared:gnina-extra/184l_lig.sdf"),
+    ("shared:gnina-extra/3rod_rec.pdb", "shared:gnina-extra/3rod_lig.pdb"),
+    *(
+        (f"posebusters:datasets/pdb/{pdb}/{pdb}_protein_one_lig_removed.pdb",
+         f"posebusters:datasets/pdb/{pdb}/{pdb}_ligand.sdf")
+        for pdb in ("1ia1", "1of6", "1s3v", "1uou")
+    ),
+    *(
+        ("prolif:data/vina/rec.pdb", f"prolif:data/vina/{ligand}")
+        for ligand in ("lig.pdb", "vina_output.sdf", "vina_output.mol2", "vina_output_ligand_1.pdbqt")
+    ),
+    *(
+        (f"prolif:data/implicitHbond/{receptor}", "prolif:data/implicitHbond/1.D.sdf")
+        for receptor in ("receptor.pdb", "receptor_hsd.pdb", "receptor_ph7_amber.pdb")
+    ),
+]  # fmt: skip

@@ -32,7 +32,7 @@ def test_every_heavy_atom_is_found_at_the_oracle_coordinates(agreement):
 def test_overall_agreement(agreement):
     agree = sum(row.agree for row in agreement.values())
     total = sum(row.total for row in agreement.values())
-    assert agree / total >= 0.9975, f"{agree}/{total}"
+    assert agree / total >= 0.998, f"{agree}/{total}"
 
 
 def test_each_file_agrees_on_99_percent_or_holds_its_recorded_level(agreement):

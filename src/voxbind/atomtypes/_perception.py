@@ -28,8 +28,9 @@ RESIDUE_CORRECTIONS: dict[tuple[str, str], int] = {
     # histidine: the ring is not aromatic and NE2 carries no hydrogen
     ("HIS", "NE2"): _I["NitrogenXSAcceptor"],
 }
-#: Residues whose ring OpenBabel leaves non-aromatic: always (HIS), or when the file has no hydrogens (TRP).
-NON_AROMATIC_ALWAYS = frozenset({"HIS"})
+#: Residues whose ring OpenBabel leaves non-aromatic: always (histidine, under its force-field names
+#: too), or when the file has no hydrogens (TRP).
+NON_AROMATIC_ALWAYS = frozenset({"HIS", "HID", "HIE", "HIP", "HSD", "HSE", "HSP"})
 NON_AROMATIC_WITHOUT_H = frozenset({"TRP"})
 #: Acceptor nitrogens that OpenBabel leaves without hydrogen in residues read without hydrogens.
 BARE_NITROGEN_WITHOUT_H = {("TRP", "NE1"): _I["NitrogenXSAcceptor"]}

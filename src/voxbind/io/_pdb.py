@@ -309,11 +309,13 @@ def _conect_serials(lines: list[str]) -> set[int]:
 
 
 def _untemplated_atoms(mol: Chem.Mol) -> list[int]:
-    """Atoms of residues RDKit has no template for, whose bonds the file gave no orders."""
+    """Atoms of residues whose bonds came without orders: neither RDKit's residue templates nor the
+    file's ``CONECT`` records gave any of them a multiple bond (ligands, cofactors, residue names RDKit
+    does not know, such as CHARMM's HSD)."""
     residues: dict[tuple, list[int]] = {}
     for atom in mol.GetAtoms():
         info = atom.GetPDBResidueInfo()
-        if info is None or not guessed_residue(info.GetResidueName().strip().upper()):
+        if info is None or info.GetResidueName().strip().upper() in WATERS:
             continue
         key = (info.GetResidueName(), info.GetChainId(), info.GetResidueNumber(), info.GetInsertionCode())
         residues.setdefault(key, []).append(atom.GetIdx())
