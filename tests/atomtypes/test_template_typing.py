@@ -143,3 +143,38 @@ def test_files_the_template_path_leaves_to_rdkit():
         "NitrogenXSDonorAcceptor",
         "AliphaticCarbonXSNonHydrophobe",
     ]
+
+
+def _rec_path():
+    return shared_data() / "gnina-testdata" / "REC.pdb"
+
+
+def test_rings_closed_by_disulfides_match_rdkit_typing():
+    path = _rec_path()
+    fast = _fast(path)
+    _assert_same(fast, _through_rdkit(path))
+    # a residue inside a ring renamed: the ring now runs through template residues and a residue that
+    # RDKit types in a small block of its own
+    lines = path.read_text().splitlines(keepends=True)
+    text = "".join(line[:17] + "UNK" + line[20:] if line[17:26] == "ALA A  24" else line for line in lines)
+    _assert_same(_fast(io.StringIO(text), format="pdb"), _through_rdkit(io.StringIO(text), format="pdb"))
+
+
+def test_backbone_nitrogens_on_disulfide_rings_have_no_hydrogen():
+    """REC.pdb's disulfides 22-66, 56-99 and 158-206 close rings over residues 23-99 and 159-206: there
+    libmolgrid types every backbone nitrogen but proline's an acceptor without hydrogen."""
+    path = _rec_path()
+    (typed,) = _fast(path)
+    rows = [line for line in path.read_text().splitlines() if line.startswith("ATOM")]
+    assert len(rows) == len(typed.types)  # no hydrogens in the file: one typed atom per record
+    names = typed.channel_names
+    checked = 0
+    for line, t in zip(rows, typed.types.tolist(), strict=True):
+        if line[12:16] != " N  " or line[17:20] == "PRO":
+            continue
+        checked += 1
+        number = int(line[22:26])
+        on_ring = 23 <= number <= 99 or 159 <= number <= 206
+        expected = "NitrogenXSAcceptor" if on_ring else ("NitrogenXSDonor", "NitrogenXSDonorAcceptor")
+        assert names[t] in expected, (number, names[t])
+    assert checked == 210  # 218 residues, 8 of them prolines

@@ -12,7 +12,6 @@ BELOW_99 = {
     "shared:gnina-testdata/structs/187l/187l_ligand.sdf": 0.25,
     "shared:gnina-testdata/structs/1aj7/1aj7_ligand.sdf": 0.65,
     "shared:gnina-testdata/structs/1aj7/1aj7_ligand_uff.sdf": 0.95,
-    "shared:gnina-testdata/REC.pdb": 0.922,
     "shared:gnina-extra/3rod_lig.pdb": 0.807,
 }
 
@@ -32,7 +31,7 @@ def test_every_heavy_atom_is_found_at_the_oracle_coordinates(agreement):
 def test_overall_agreement(agreement):
     agree = sum(row.agree for row in agreement.values())
     total = sum(row.total for row in agreement.values())
-    assert agree / total >= 0.998, f"{agree}/{total}"
+    assert agree / total >= 0.999, f"{agree}/{total}"
 
 
 def test_each_file_agrees_on_99_percent_or_holds_its_recorded_level(agreement):

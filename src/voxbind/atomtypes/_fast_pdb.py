@@ -20,11 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..io.pdb_table import PdbTable
+from ._cycles import atoms_in_rings
 from ._perception import (
     BARE_NITROGEN_WITHOUT_H,
+    CHARGED_CORRECTIONS,
     NON_AROMATIC_ALWAYS,
     NON_AROMATIC_WITHOUT_H,
     RESIDUE_CORRECTIONS,
+    RING_BACKBONE_NITROGEN,
     gnina_type_indices,
 )
 from ._proximity import proximity_bonds
@@ -34,6 +37,8 @@ from .gnina import ELEMENT_TYPE, GENERIC_METAL, GNINA_INDEX, HYDROGEN, POLAR_HYD
 _I = GNINA_INDEX
 _CORRECTED = [(res.encode(), pdb_name(name), t) for (res, name), t in RESIDUE_CORRECTIONS.items()]
 _BARE_NITROGEN = [(res.encode(), pdb_name(name), t) for (res, name), t in BARE_NITROGEN_WITHOUT_H.items()]
+_BACKBONE_N = pdb_name("N")
+_CHARGED = [(res.encode(), pdb_name(name), q, t) for (res, name, q), t in CHARGED_CORRECTIONS.items()]
 
 
 def _per_atom(n: int, index: np.ndarray, weights=None) -> np.ndarray:
@@ -178,6 +183,8 @@ def _template_types(table: PdbTable, graph: _Graph, gid: np.ndarray, order: np.n
         types[bare & (resname == res) & (table.name == name)] = t
     for res, name, t in _BARE_NITROGEN:
         types[bare & (resname == res) & (table.name == name) & ~ring_h[residue]] = t
+    for res, name, q, t in _CHARGED:
+        types[bare & (resname == res) & (table.name == name) & (table.charge == q)] = t
     _carboxylates(table, graph, types, bare & (z == 8) & (graph.heavy_degree == 1))
     types[z == 1] = HYDROGEN
     types[graph.h_atom] = np.where(np.isin(z[graph.h_partner], (7, 8, 15, 16)), POLAR_HYDROGEN, HYDROGEN)
@@ -251,4 +258,19 @@ def pdb_gnina_types(table: PdbTable) -> np.ndarray:
         block_types = gnina_type_indices(table.rdkit_molecule(rows))
         wanted = rest[residue[rows]]
         out[rows[wanted]] = block_types[wanted]
+    _ring_backbone_nitrogens(table, graph, out)
     return out
+
+
+def _ring_backbone_nitrogens(table: PdbTable, graph: _Graph, types: np.ndarray) -> None:
+    """Apply :data:`._perception.RING_BACKBONE_NITROGEN` with rings of the whole receptor: a ring through
+    a disulfide bond spans residues that a template residue or a block typed by RDKit do not see whole."""
+    candidates = (
+        (table.name == _BACKBONE_N)
+        & (table.resname != b"PRO")
+        & ~table.hetero
+        & (graph.explicit_h == 0)
+        & (graph.heavy_degree == 2)
+    )
+    if candidates.any():
+        types[candidates & atoms_in_rings(graph.n, graph.i, graph.j)] = RING_BACKBONE_NITROGEN

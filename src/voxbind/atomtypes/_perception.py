@@ -34,6 +34,20 @@ NON_AROMATIC_ALWAYS = frozenset({"HIS", "HID", "HIE", "HIP", "HSD", "HSE", "HSP"
 NON_AROMATIC_WITHOUT_H = frozenset({"TRP"})
 #: Acceptor nitrogens that OpenBabel leaves without hydrogen in residues read without hydrogens.
 BARE_NITROGEN_WITHOUT_H = {("TRP", "NE1"): _I["NitrogenXSAcceptor"]}
+#: ``(residue, atom name, formal charge in the file) -> type`` for charged atoms read without hydrogens:
+#: OpenBabel gives an arginine nitrogen the file charges +1 one hydrogen and keeps its lone pair.
+CHARGED_CORRECTIONS: dict[tuple[str, str, int], int] = {
+    ("ARG", "NH1", 1): _I["NitrogenXSDonorAcceptor"],
+    ("ARG", "NH2", 1): _I["NitrogenXSDonorAcceptor"],
+}
+#: A backbone nitrogen read without hydrogens that lies on a ring (a chain closed on itself by a
+#: disulfide or another cross-link) gets no hydrogen from OpenBabel; proline's is not affected.
+RING_BACKBONE_NITROGEN = _I["NitrogenXSAcceptor"]
+
+
+def is_ring_backbone_nitrogen(resname: str, name: str, heavy_degree: int, in_ring: bool) -> bool:
+    """Whether a standard-residue atom without hydrogens falls under :data:`RING_BACKBONE_NITROGEN`."""
+    return name == "N" and resname != "PRO" and heavy_degree == 2 and in_ring
 
 
 def _explicit_h(atom: Chem.Atom) -> int:
@@ -207,7 +221,11 @@ def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) ->
             out[i] -= 2  # the aliphatic twin of the aromatic carbon type
         if explicit:
             continue
-        correction = RESIDUE_CORRECTIONS.get((resname, name))
+        correction = CHARGED_CORRECTIONS.get((resname, name, atom.GetFormalCharge()))
+        if correction is None and is_ring_backbone_nitrogen(resname, name, atom.GetDegree(), atom.IsInRing()):
+            correction = RING_BACKBONE_NITROGEN
+        if correction is None:
+            correction = RESIDUE_CORRECTIONS.get((resname, name))
         if correction is None and atom.GetAtomicNum() == 8:
             correction = _carboxylate_oxygen(atom)
         if correction is None and not residue_has_h.get(residue, False):
