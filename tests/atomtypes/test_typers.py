@@ -20,8 +20,8 @@ from voxbind.atomtypes import (
     TypingWarning,
     combine,
 )
-from voxbind.errors import InvalidFileError
-from voxbind.io import Molecule
+from voxbind.errors import InvalidFileError, StructureWarning
+from voxbind.io import Molecule, read_molecule
 
 from ..conftest import shared_data
 
@@ -54,6 +54,7 @@ def names(smiles: str) -> list[str]:
         ("C[Se]C", ["AliphaticCarbonXSNonHydrophobe", "Sulfur", "AliphaticCarbonXSNonHydrophobe"]),
         ("CF", ["AliphaticCarbonXSNonHydrophobe", "Fluorine"]),
         ("CB(C)C", [ALI_P, "Boron", ALI_P, ALI_P]),
+        ("C[N+](=O)[O-]", [ALI_P, "Nitrogen", "OxygenXSAcceptor", "OxygenXSAcceptor"]),  # sp2, 3 neighbours
     ],
 )  # fmt: skip
 def test_gnina_rules(smiles, expected):
@@ -151,3 +152,29 @@ def test_unknown_element_warnings_name_the_atom_as_the_pdb_numbers_it(tmp_path):
     )
     with pytest.warns(TypingWarning, match=r"first: atom serial 77 \(SI1 SIL A 2\), 'Si'"):
         read_typed_molecule(path, GninaTyper())
+
+
+_NITROMETHANE_WITH_N_PLUS_2 = """nitromethane
+  a nitro group as a molfile with shifted columns reads: two double bonds, charge code 2 (+2) on N
+
+  4  3  0  0  0  0  0  0  0  0999 V2000
+    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.4900    0.0000    0.0000 N   0  2  0  0  0  0  0  0  0  0  0  0
+    2.0900    1.0600    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+    2.0900   -1.0600    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+  1  2  1  0
+  2  3  2  0
+  2  4  2  0
+M  END
+$$$$
+"""
+
+
+def test_a_nitrogen_with_three_neighbours_and_a_double_bond_has_no_lone_pair(tmp_path):
+    """OpenBabel calls it sp2 whatever its charge (RDKit calls this +2 nitrogen sp): ``Nitrogen``."""
+    path = tmp_path / "nitro.sdf"
+    path.write_text(_NITROMETHANE_WITH_N_PLUS_2)
+    with pytest.warns(StructureWarning):
+        mol = read_molecule(path)
+    types = [GNINA_TYPE_NAMES[t] for t in GninaTyper().gnina_types(mol)[:4]]
+    assert types == [ALI_P, "Nitrogen", "OxygenXSAcceptor", "OxygenXSAcceptor"]

@@ -257,3 +257,40 @@ def test_a_bad_record_can_be_skipped_with_a_warning_naming_it(tmp_path):
     only_bad.write_text(broken)
     with pytest.warns(StructureWarning), pytest.raises(InvalidFileError, match="no readable molecules"):
         read_molecules(only_bad, errors="skip")
+
+
+_XYLENE_WITH_RING_TOPOLOGY = """p-xylene
+  written with query fields: bond topology 1 (ring) and 2 (chain)
+
+  8  8  0  0  0  0  0  0  0  0999 V2000
+    1.2124    0.7000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    0.0000    1.4000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+   -1.2124    0.7000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+   -1.2124   -0.7000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    0.0000   -1.4000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.2124   -0.7000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    0.0000    2.9000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    0.0000   -2.9000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+  1  2  4  0  0  1
+  2  3  4  0  0  1
+  3  4  4  0  0  1
+  4  5  4  0  0  1
+  5  6  4  0  0  1
+  6  1  4  0  0  1
+  2  7  1  0  0  2
+  5  8  1  0  0  2
+M  END
+$$$$
+"""
+
+
+def test_sdf_query_fields_of_bonds_do_not_hide_aromaticity(tmp_path):
+    """Bond topology (a query feature some tools write) is ignored, as OpenBabel ignores it: the ring of
+    aromatic bonds stays aromatic (RDKit alone reads such bonds as queries and leaves the ring aliphatic)."""
+    path = tmp_path / "xylene.sdf"
+    path.write_text(_XYLENE_WITH_RING_TOPOLOGY)
+    mol = read_molecule(path).rdmol
+    heavy = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() > 1]
+    assert [atom.GetIsAromatic() for atom in heavy] == [True] * 6 + [False] * 2
+    assert not any(bond.HasQuery() for bond in mol.GetBonds())
+    assert sum(atom.GetTotalNumHs(includeNeighbors=True) for atom in heavy) == 10  # C8H10

@@ -19,8 +19,6 @@ pytestmark = pytest.mark.skipif(
 #: Complexes whose typing still differs from libmolgrid's inside the grid, with the atoms at fault
 #: (``docs/atom-typing.md``), and the largest score difference measured.
 DIFFERS = {
-    "187l_ligand.sdf": ("6 ligand ring carbons libmolgrid leaves aliphatic", 0.56),
-    "1aj7_ligand.sdf": ("6 ligand ring carbons libmolgrid leaves aliphatic", 0.29),
     "3rod_lig.pdb": ("5 adenine carbons libmolgrid leaves aliphatic", 0.21),
     "1ia1_ligand.sdf": ("ring carbons of the NDP cofactor beside the ligand", 0.013),
     "vina_output.sdf": ("a histidine ring nitrogen of the receptor next to the pose", 0.003),
@@ -49,5 +47,5 @@ def test_scores_on_voxbinds_typing_equal_those_on_libmolgrids():
         checked += 1
     if not checked:
         pytest.skip("no complex of the corpus is installed here")
-    if checked == len(reference["complexes"]):  # every complex here: 19 of the 26 agree to 1e-3
-        assert checked - len(DIFFERS) == 19
+    if checked == len(reference["complexes"]):  # every complex here: 21 of the 26 agree to 1e-3
+        assert checked - len(DIFFERS) == 21

@@ -148,7 +148,10 @@ _QUERIES = {
         "aromatic_c": "[c]",
         "hetero_c": "[#6;$([#6]~[!#1;!#6])]",
         "h_bonded": "[!#1;!H0]",
-        "n_no_lone_pair": "[$([#7;X4;^3]),$([#7;X3;^2])]",
+        # OpenBabel's acceptor rule: no lone pair when sp3 with four connections or sp2 with three; a
+        # nitrogen with three connections and a double bond is sp2 to OpenBabel whatever its charge
+        # (RDKit calls a nitro nitrogen a file charges +2 sp)
+        "n_no_lone_pair": "[$([#7;X4;^3]),$([#7;X3;^2]),$([#7;X3]=*)]",
         "s_anion": "[#16;-1]",
         "polar_h": "[#1;$([#1]~[#7,#8,#15,#16])]",
         "candidates": "[$([#7]),$([#8;D1]),$([#6,#7;R])]",

@@ -44,6 +44,23 @@ def _properties(lines: list[str]) -> dict[str, str]:
     return props
 
 
+def _without_query_bond_fields(block: list[str]) -> list[str]:
+    """The V2000 connection table with each bond line cut after its stereo field.
+
+    The fields after it (topology, reacting centre) are query and reaction features. RDKit makes a bond
+    that has one a query bond, which its aromaticity perception skips, so that a ring of aromatic bonds
+    marked "ring topology" (as some tools write them) would come out aliphatic; OpenBabel ignores them.
+    """
+    if len(block) < 4 or "V2000" not in block[3][33:39]:
+        return block
+    try:
+        atoms, bonds = int(block[3][0:3]), int(block[3][3:6])
+    except ValueError:
+        return block  # RDKit's parser reports the bad counts line
+    first = 4 + atoms
+    return [line[:15] if first <= k < first + bonds else line for k, line in enumerate(block)]
+
+
 def read_sdf(lines: list[str], path: str, skip_bad: bool = False) -> list[Molecule]:
     return collect(enumerate(_records(lines), 1), lambda item: _record(*item, path), skip_bad)
 
@@ -54,7 +71,7 @@ def _record(index: int, numbered: tuple[int, list[str]], path: str) -> Molecule:
     end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
     if end is None:
         raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
-    block = "\n".join(record[: end + 1]) + "\n"
+    block = "\n".join(_without_query_bond_fields(record[: end + 1])) + "\n"
     try:
         mol = Chem.MolFromMolBlock(block, sanitize=False, removeHs=False, strictParsing=True)
     except Exception as err:  # RDKit parse errors surface as RuntimeError or ValueError
