@@ -9,6 +9,8 @@ produces the precise error for malformed input.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from dataclasses import dataclass
 
 import numba
@@ -127,13 +129,20 @@ __all__ = ["CONECT_PROP", "PdbTable", "read_pdb_table"]
 _ATOM_HEADS = frozenset(["ATOM  ", "HETATM"])
 
 
-def _needs_rdkit(text: str, n_atoms: int) -> bool:
-    """Records this path does not handle: models, explicit bonds, atom records not in upper case."""
-    text = "\n" + text
-    if "\nMODEL" in text or "\nENDMDL" in text or "\nCONECT" in text:
-        return True
-    lower = text.lower()
-    return lower.count("\natom  ") + lower.count("\nhetatm") != n_atoms
+_HEAD = operator.itemgetter(slice(0, 6))
+
+
+def _atom_lines(text: str) -> list[str] | None:
+    """The atom records of ``text``, or ``None`` when it has records this path does not handle: models,
+    explicit bonds, atom records not in upper case (one pass over the lines, in C)."""
+    lines = text.split("\n")
+    heads = list(map(_HEAD, lines))
+    for head in set(heads):
+        if head.startswith(("MODEL", "ENDMDL", "CONECT")):
+            return None
+        if head not in _ATOM_HEADS and head.upper() in _ATOM_HEADS:
+            return None
+    return list(itertools.compress(lines, map(_ATOM_HEADS.__contains__, heads)))
 
 
 def _atomic_number(symbol: bytes) -> int:
@@ -153,9 +162,8 @@ def read_pdb_table(
     (:func:`~voxbind.io.parse_molecules`). The options are :func:`~voxbind.io.read_molecules`'; like it,
     this warns (:class:`~voxbind.io.StructureWarning`) about ``HETATM`` residues whose bond orders will
     have to be guessed."""
-    text = structure.text
-    atoms = [line for line in text.split("\n") if line[:6] in _ATOM_HEADS]
-    if not atoms or _needs_rdkit(text, len(atoms)):
+    atoms = _atom_lines(structure.text)
+    if not atoms:
         return None
     try:
         buffer = (("%-80.80s" * len(atoms)) % tuple(atoms)).encode("ascii")
