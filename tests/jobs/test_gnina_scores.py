@@ -36,9 +36,8 @@ def test_scores_equal_gninas_for_three_complexes_and_four_models(tmp_path):
         np.testing.assert_allclose(out.affinity.numpy(), reference[f"{name}/CNNaffinity"], atol=1e-4)
 
 
-#: Complexes whose typing differs from OpenBabel's inside the grid (docs/atom-typing.md: ligand
-#: aromaticity of 187l and 1aj7, the cofactor next to 1ia1's ligand); their scores differ accordingly.
-TYPING_DIFFERS = {"187l", "1aj7", "1ia1"}
+#: Complexes whose typing differs from OpenBabel's inside the grid (docs/atom-typing.md). None at present.
+TYPING_DIFFERS: set[str] = set()
 
 
 def test_scores_of_structure_files_through_voxbinds_typing_equal_gninas():
@@ -76,4 +75,4 @@ def test_scores_of_structure_files_through_voxbinds_typing_equal_gninas():
                 model,
             )
         checked += 1
-    assert checked == 7
+    assert checked == 10

@@ -148,10 +148,10 @@ _QUERIES = {
         "aromatic_c": "[c]",
         "hetero_c": "[#6;$([#6]~[!#1;!#6])]",
         "h_bonded": "[!#1;!H0]",
-        # OpenBabel's acceptor rule: no lone pair when sp3 with four connections or sp2 with three; a
-        # nitrogen with three connections and a double bond is sp2 to OpenBabel whatever its charge
-        # (RDKit calls a nitro nitrogen a file charges +2 sp)
-        "n_no_lone_pair": "[$([#7;X4;^3]),$([#7;X3;^2]),$([#7;X3]=*)]",
+        # OpenBabel's hybridisation of nitrogen (its INTHYB table: sp wins over sp2 over sp3), which
+        # its acceptor rule and its placing of hydrogens use (RDKit's differs next to charges)
+        "n_sp": "[#7;$([#7]#*),$([#7;D2](=*)=*)]",
+        "n_sp2": "[#7;a,$([#7]=*),$([#7][#6,#7,#8]=,:,#*)]",
         "s_anion": "[#16;-1]",
         "polar_h": "[#1;$([#1]~[#7,#8,#15,#16])]",
         "candidates": "[$([#7]),$([#8;D1]),$([#6,#7;R])]",
@@ -186,19 +186,40 @@ def gnina_type_indices(mol: Chem.Mol) -> np.ndarray:
     out[element[1]] = np.where(f["polar_h"][element[1]], POLAR_HYDROGEN, HYDROGEN)
     carbon = element[6]
     out[carbon] = 2 + 2 * f["aromatic_c"][carbon] + f["hetero_c"][carbon]
-    nitrogen = element[7]
-    acceptor, donor = ~f["n_no_lone_pair"][nitrogen], f["h_bonded"][nitrogen]
-    out[nitrogen] = np.select(
-        [acceptor & donor, acceptor, donor],
-        [_I["NitrogenXSDonorAcceptor"], _I["NitrogenXSAcceptor"], _I["NitrogenXSDonor"]],
-        _I["Nitrogen"],
-    )
+    nitrogen = np.flatnonzero(element[7])
+    hybridisation = np.where(f["n_sp"][nitrogen], 1, np.where(f["n_sp2"][nitrogen], 2, 3))
+    for i, hyb in zip(nitrogen.tolist(), hybridisation.tolist(), strict=True):
+        out[i] = _nitrogen_type(mol.GetAtomWithIdx(i), hyb)
     oxygen = element[8]
     out[oxygen] = np.where(f["h_bonded"][oxygen], _I["OxygenXSDonorAcceptor"], _I["OxygenXSAcceptor"])
     sulfur = element[16]
     out[sulfur] = np.where(f["s_anion"][sulfur], _I["SulfurAcceptor"], _I["Sulfur"])
     _correct_residues(mol, out, np.flatnonzero(f["candidates"]))
     return out
+
+
+def _nitrogen_type(atom: Chem.Atom, hyb: int) -> int:
+    """GNINA's type of a nitrogen, as OpenBabel completes and types it.
+
+    OpenBabel places the hydrogens a nitrogen lacks one at a time, and cannot place one on an atom that
+    already has three connections and is sp2 (or two and is sp): such a nitrogen keeps the connections
+    it has. It has no lone pair when sp3 with four connections or sp2 with three.
+
+    Args:
+        atom: the nitrogen, its file's hydrogens as neighbours and the rest implicit.
+        hyb: its hybridisation as OpenBabel assigns it (1, 2 or 3).
+    """
+    connections = atom.GetDegree()
+    hydrogens = sum(1 for n in atom.GetNeighbors() if n.GetAtomicNum() == 1)
+    for _ in range(atom.GetTotalNumHs()):  # the hydrogens the file leaves out
+        if (connections == 2 and hyb == 1) or (connections == 3 and hyb < 3) or connections >= 4:
+            break
+        connections += 1
+        hydrogens += 1
+    acceptor = not ((connections == 4 and hyb == 3) or (connections == 3 and hyb == 2))
+    if acceptor:
+        return _I["NitrogenXSDonorAcceptor"] if hydrogens else _I["NitrogenXSAcceptor"]
+    return _I["NitrogenXSDonor"] if hydrogens else _I["Nitrogen"]
 
 
 def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) -> None:

@@ -1,38 +1,13 @@
-"""Heavy-atom graphs of the 20 standard amino acids, with the bond orders RDKit's PDB reader assigns.
-
-``-`` is a single bond and ``=`` a double bond. The double bonds are exactly those RDKit's
-``StandardPDBResidueBondOrders`` sets (one Kekulé structure for aromatic rings, the ``HIS`` tautomer with
-the hydrogen on NE2, ``ARG``'s double bond to NH2). ``OXT`` is optional (C-terminal residues).
-"""
+"""The 20 standard amino acids as flat arrays for the template typing path (graphs and bond orders:
+:mod:`voxbind.io._standard_residues`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-_BACKBONE = "N-CA CA-C C=O C-OXT"
-_RING6 = "CG=CD1 CG-CD2 CD1-CE1 CD2=CE2 CE1=CZ CE2-CZ"
-SIDE_CHAINS = {
-    "ALA": "CA-CB",
-    "ARG": "CA-CB CB-CG CG-CD CD-NE NE-CZ CZ-NH1 CZ=NH2",
-    "ASN": "CA-CB CB-CG CG=OD1 CG-ND2",
-    "ASP": "CA-CB CB-CG CG=OD1 CG-OD2",
-    "CYS": "CA-CB CB-SG",
-    "GLN": "CA-CB CB-CG CG-CD CD=OE1 CD-NE2",
-    "GLU": "CA-CB CB-CG CG-CD CD=OE1 CD-OE2",
-    "GLY": "",
-    "HIS": "CA-CB CB-CG CG-ND1 CG=CD2 ND1=CE1 CE1-NE2 NE2-CD2",
-    "ILE": "CA-CB CB-CG1 CB-CG2 CG1-CD1",
-    "LEU": "CA-CB CB-CG CG-CD1 CG-CD2",
-    "LYS": "CA-CB CB-CG CG-CD CD-CE CE-NZ",
-    "MET": "CA-CB CB-CG CG-SD SD-CE",
-    "PHE": "CA-CB CB-CG " + _RING6,
-    "PRO": "CA-CB CB-CG CG-CD CD-N",
-    "SER": "CA-CB CB-OG",
-    "THR": "CA-CB CB-OG1 CB-CG2",
-    "TRP": "CA-CB CB-CG CG=CD1 CG-CD2 CD1-NE1 NE1-CE2 CD2=CE2 CD2-CE3 CE3=CZ3 CZ3-CH2 CH2=CZ2 CZ2-CE2",
-    "TYR": "CA-CB CB-CG " + _RING6 + " CZ-OH",
-    "VAL": "CA-CB CB-CG1 CB-CG2",
-}
+from ..io._standard_residues import BACKBONE as _BACKBONE
+from ..io._standard_residues import SIDE_CHAINS
+
 #: Ring atoms RDKit perceives as aromatic in the complete residue.
 AROMATIC = {
     "HIS": "CG ND1 CD2 CE1 NE2",

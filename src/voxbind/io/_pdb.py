@@ -10,6 +10,7 @@ from rdkit import Chem
 from ..errors import InvalidFileError, StructureWarning
 from ._bond_perception import perceive_bond_orders
 from ._chem import check_atoms, collect, sanitize
+from ._standard_residues import standard_atom_names
 from .molecule import Molecule
 
 #: Element symbols, upper case (PDB columns 77-78 hold them so).
@@ -309,9 +310,10 @@ def _conect_serials(lines: list[str]) -> set[int]:
 
 
 def _untemplated_atoms(mol: Chem.Mol) -> list[int]:
-    """Atoms of residues whose bonds came without orders: neither RDKit's residue templates nor the
-    file's ``CONECT`` records gave any of them a multiple bond (ligands, cofactors, residue names RDKit
-    does not know, such as CHARMM's HSD)."""
+    """Atoms whose bonds came without orders: those of residues to which neither RDKit's residue
+    templates nor the file's ``CONECT`` records gave a multiple bond (ligands, cofactors, residue names
+    RDKit does not know, such as CHARMM's HSD), and the heavy atoms of standard residues that their
+    template does not name (a force field's caps, such as CHARMM's acetyl ``CAY CY OY``)."""
     residues: dict[tuple, list[int]] = {}
     for atom in mol.GetAtoms():
         info = atom.GetPDBResidueInfo()
@@ -320,7 +322,7 @@ def _untemplated_atoms(mol: Chem.Mol) -> list[int]:
         key = (info.GetResidueName(), info.GetChainId(), info.GetResidueNumber(), info.GetInsertionCode())
         residues.setdefault(key, []).append(atom.GetIdx())
     out = []
-    for atoms in residues.values():
+    for key, atoms in residues.items():
         members = set(atoms)
         orders = [
             bond.GetBondTypeAsDouble()
@@ -330,4 +332,13 @@ def _untemplated_atoms(mol: Chem.Mol) -> list[int]:
         ]
         if all(order == 1.0 for order in orders):
             out += atoms
+            continue
+        named = standard_atom_names(key[0].strip().upper())
+        if named is not None:
+            out += [
+                i
+                for i in atoms
+                if mol.GetAtomWithIdx(i).GetAtomicNum() > 1
+                and mol.GetAtomWithIdx(i).GetPDBResidueInfo().GetName().strip().upper() not in named
+            ]
     return out
