@@ -294,3 +294,13 @@ def test_sdf_query_fields_of_bonds_do_not_hide_aromaticity(tmp_path):
     assert [atom.GetIsAromatic() for atom in heavy] == [True] * 6 + [False] * 2
     assert not any(bond.HasQuery() for bond in mol.GetBonds())
     assert sum(atom.GetTotalNumHs(includeNeighbors=True) for atom in heavy) == 10  # C8H10
+
+
+def test_pdb_table_residue_ids_are_ranks_of_keys_even_when_a_residue_is_split():
+    from voxbind.io.pdb_table import _residue_ids
+
+    rng = np.random.default_rng(0)
+    names = np.array([b"ALA A   1 ", b"ALA A   2 ", b"GLY B   1 ", b"HOH W 101 "])
+    for _ in range(200):
+        keys = rng.choice(names, size=int(rng.integers(1, 40)))  # runs and repeats in any order
+        np.testing.assert_array_equal(_residue_ids(keys), np.unique(keys, return_inverse=True)[1].reshape(-1))

@@ -155,6 +155,16 @@ def _atomic_number(symbol: bytes) -> int:
         return -1
 
 
+def _residue_ids(key: np.ndarray) -> np.ndarray:
+    """Residue id of each atom: the rank of its key among the distinct keys (``np.unique``'s inverse),
+    found from the runs of equal keys (a residue's atoms are usually consecutive), not by sorting all."""
+    start = np.ones(key.size, dtype=bool)
+    start[1:] = key[1:] != key[:-1]
+    run = np.cumsum(start) - 1
+    _, rank = np.unique(key[start], return_inverse=True)
+    return rank.reshape(-1)[run]
+
+
 def read_pdb_table(
     structure: StructureText, *, waters: bool = True, metals: bool = True, altloc: str = "first"
 ) -> PdbTable | None:
@@ -175,7 +185,8 @@ def read_pdb_table(
     if altloc == "first" and (alt != b" ").any():
         alt_letters = alt[alt != b" "]
         keep &= (alt == b" ") | (alt == alt_letters[0])
-    resname = np.char.upper(np.char.strip(table["resname"]))
+    if not (waters and metals):
+        resname = np.char.upper(np.char.strip(table["resname"]))
     if not waters:
         keep &= ~np.isin(resname, [w.encode() for w in WATERS])
     if not metals:
@@ -196,8 +207,7 @@ def read_pdb_table(
     charges = np.array([_CHARGES.get(c, 99) for c in charge_codes.tolist()], dtype=np.int64)
     if (numbers < 0).any() or (charges == 99).any():
         return None
-    key = np.char.add(table["resname"], table["residue"])
-    _, residue = np.unique(key, return_inverse=True)
+    residue = _residue_ids(np.char.add(table["resname"], table["residue"]))
     hetero = table["record"] == b"HETATM"
     where = f"{structure.name}, model 1"
     names = {name.decode().strip().upper() for name in np.unique(table["resname"]).tolist()}
