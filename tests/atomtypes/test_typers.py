@@ -178,3 +178,29 @@ def test_a_nitrogen_with_three_neighbours_and_a_double_bond_has_no_lone_pair(tmp
         mol = read_molecule(path)
     types = [GNINA_TYPE_NAMES[t] for t in GninaTyper().gnina_types(mol)[:4]]
     assert types == [ALI_P, "Nitrogen", "OxygenXSAcceptor", "OxygenXSAcceptor"]
+
+
+_THIOPHENE_WITH_IONS = """\
+HETATM    1  C1  UNK A   1       0.673  -0.741   0.091  1.00  0.00           C
+HETATM    2  C2  UNK A   1      -0.742  -0.675  -0.064  1.00  0.00           C
+HETATM    3  C3  UNK A   1      -1.193   0.624  -0.145  1.00  0.00           C
+HETATM    4  S1  UNK A   1       0.086   1.757  -0.034  1.00  0.00           S
+HETATM    5  C4  UNK A   1       1.248   0.510   0.123  1.00  0.00           C
+HETATM  101 NA    NA A 201      10.000  10.000  10.000  1.00  0.00          NA1+
+HETATM  102 NA    NA A 202     -10.000  10.000  10.000  1.00  0.00          NA1+
+END
+"""
+
+
+def test_a_ring_sulfur_takes_no_double_bond_whatever_the_files_total_charge():
+    """OpenBabel would make a ring sulfur S+ when the molecule's total charge is over +1, but its PDB
+    reader never sets that total: libmolgrid types this thiophene beside two Na+ as without them."""
+    import io
+
+    with pytest.warns(StructureWarning, match="bond orders perceived from geometry"):
+        mol = read_molecule(io.StringIO(_THIOPHENE_WITH_IONS), format="pdb")
+    types = [GNINA_TYPE_NAMES[t] for t in GninaTyper().gnina_types(mol) if t > 1]
+    assert types == [ARO_H, ARO_H, ARO_P, "Sulfur", ARO_P, "GenericMetal", "GenericMetal"]
+    sulfur = mol.rdmol.GetAtomWithIdx(3)
+    assert sulfur.GetFormalCharge() == 0
+    assert sulfur.GetTotalNumHs() == 0
