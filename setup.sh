@@ -12,8 +12,9 @@ PYTHON=${PYTHON:-python3}
 # the weight files without importing gninatorch).
 .venv/bin/python -m pip install -q --no-deps "gninatorch==0.0.2"
 # A receptor with 9 docked poses (AutoDock Vina output) for the example job: the data files of prolif;
-# with dockstring's 58 PDBQT receptors, part of the typing corpus the tests measure against libmolgrid.
-.venv/bin/python -m pip install -q --no-deps "prolif==2.2.3" "dockstring==0.3.4"
+# with dockstring's 58 PDBQT receptors and MDAnalysisTests' complexes, part of the typing corpus the tests
+# measure against libmolgrid.
+.venv/bin/python -m pip install -q --no-deps "prolif==2.2.3" "dockstring==0.3.4" "MDAnalysisTests==2.11.0"
 # Triton: the GPU kernels. PyTorch's CUDA builds bring it; here it runs the kernels' tests on the CPU under
 # its interpreter. Pinned because the interpreter's behaviour changes between releases.
 .venv/bin/python -m pip install -q "triton==3.6.0"

@@ -4,14 +4,17 @@ corpus (``scripts/typing_corpus.py``).
 Runs in the oracle environment only (voxbind never imports molgrid), with the corpus packages installed
 without their dependencies:
 
-    oracle-venv/bin/pip install --no-deps posebusters==0.6.5 prolif==2.2.3 dockstring==0.3.4
+    oracle-venv/bin/pip install --no-deps posebusters==0.6.5 prolif==2.2.3 dockstring==0.3.4 \
+        MDAnalysisTests==2.11.0
     oracle-venv/bin/python scripts/make_typing_corpus.py ../shared/data tests/fixtures/typing_corpus.npz
 
 libmolgrid reads each file through OpenBabel (its first molecule, adding hydrogens) and types every atom
-with ``GninaIndexTyper``. Recorded: ``files`` (the corpus names), and per file ``k``: ``<k>/coords``
-(float32 (N, 3) Å) and ``<k>/types`` (int8 GNINA type index) of its heavy atoms.
+with ``GninaIndexTyper``; a gzipped file is unzipped first (this OpenBabel does not read gzip).
+Recorded: ``files`` (the corpus names), and per file ``k``: ``<k>/coords`` (float32 (N, 3) Å)
+and ``<k>/types`` (int8 GNINA type index) of its heavy atoms.
 """
 
+import gzip
 import importlib.util
 import os
 import sys
@@ -33,6 +36,12 @@ def resolve(name: str, shared: str) -> str:
 
 def gnina_types(path: str):
     """Heavy-atom coordinates and GNINA types of the first molecule of ``path``, as libmolgrid gives them."""
+    if path.endswith(".gz"):
+        with gzip.open(path, "rb") as packed, tempfile.TemporaryDirectory() as folder:
+            plain = os.path.join(folder, os.path.basename(path)[: -len(".gz")])
+            with open(plain, "wb") as handle:
+                handle.write(packed.read())
+            return gnina_types(plain)
     with tempfile.NamedTemporaryFile("w", suffix=".types", delete=False) as handle:
         handle.write(f"{path}\n")
     typer = molgrid.GninaIndexTyper()

@@ -109,7 +109,22 @@ DOCKSTRING_TARGETS = [
 ]
 _DOCKSTRING = [f"dockstring:resources/targets/{target}_target.pdbqt" for target in DOCKSTRING_TARGETS]
 
-FILES = [*_GNINA, *_EXTRA, *_POSEBUSTERS, *_PROLIF, *_DOCKSTRING]
+#: MDAnalysisTests' complexes and ligands (``19hc`` and ``4E43`` are left out: they have alternate
+#: locations, which OpenBabel keeps all of and voxbind, by default, only the first of).
+_MDANALYSIS = [
+    f"MDAnalysisTests:data/{name}"
+    for name in (
+        "1a28.pdb.gz",
+        "1hvr.pdb",
+        "mol2/Ligand.mol2",
+        "mol2/Molecule.mol2",
+        "mol2/zinc_856218.mol2",
+        "molecule.sdf",
+        "pdbqt_inputpdbqt.pdbqt",
+    )
+]
+
+FILES = [*_GNINA, *_EXTRA, *_POSEBUSTERS, *_PROLIF, *_DOCKSTRING, *_MDANALYSIS]
 
 #: Receptor–ligand pairs of the corpus, for the score comparison (``make_corpus_scores.py``): each
 #: ligand file's first pose in its receptor.

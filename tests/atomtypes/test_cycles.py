@@ -50,3 +50,18 @@ def test_a_long_chain_closed_far_away():
     second = np.append(np.arange(1, n), 5_000)
     expected = np.arange(n) <= 5_000
     np.testing.assert_array_equal(atoms_in_rings(n, first, second), expected)
+
+
+def test_metal_contacts_close_rings_as_openbabel_bonds_them():
+    """A zinc 2.1 Å from the two ends of a chain N-C-C-N (bonded to neither in the given bonds) closes
+    a ring through it; a carbon at that distance does not."""
+    from voxbind.atomtypes._cycles import rings_with_metal_contacts
+
+    coords = np.array(
+        [[0.0, 0.0, 0.0], [1.45, 0.0, 0.0], [2.0, 1.35, 0.0], [1.0, 2.3, 0.0], [0.1, 2.05, 0.0]]
+    )
+    first, second = np.array([0, 1, 2]), np.array([1, 2, 3])  # atom 4 is not bonded
+    zinc = rings_with_metal_contacts(coords, np.array([7, 6, 6, 7, 30]), first, second)
+    np.testing.assert_array_equal(zinc, [True] * 5)
+    carbon = rings_with_metal_contacts(coords, np.array([7, 6, 6, 7, 6]), first, second)
+    assert not carbon.any()

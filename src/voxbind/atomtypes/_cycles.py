@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from rdkit import Chem
 
 
 @numba.njit(cache=True, nogil=True)
@@ -71,6 +72,44 @@ def _bridges(n, first, second):  # pragma: no cover - compiled
                         bridge[via[top]] = True
                 top -= 1
     return bridge
+
+
+#: Elements that are not metals (RDKit's PDB reader bonds no metal across residues; OpenBabel does).
+_NONMETALS = frozenset(
+    {1, 2, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32, 33, 34, 35, 36, 51, 52, 53, 54, 85, 86}
+)
+_TABLE = Chem.GetPeriodicTable()
+
+
+def rings_with_metal_contacts(
+    coords: np.ndarray, element: np.ndarray, first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """``(N,)`` bool: the atoms on a cycle of the bonds ``(first, second)`` together with every contact
+    of a metal with a heavy atom (closer than their covalent radii + 0.45 Å): the rings OpenBabel sees,
+    since it bonds a heme's iron to a histidine and a zinc to its ligands, which RDKit's PDB reader does
+    not across residues.
+
+    Args:
+        coords: ``(N, 3)`` in Å; element: ``(N,)`` atomic numbers; first, second: ``(E,)`` bonded atoms.
+    """
+    element = np.asarray(element)
+    metals = np.flatnonzero(~np.isin(element, list(_NONMETALS)))
+    first = np.asarray(first, dtype=np.int64)
+    second = np.asarray(second, dtype=np.int64)
+    if metals.size:
+        heavy = np.flatnonzero(element > 1)
+        radius = np.array([_TABLE.GetRcovalent(int(z)) for z in element[heavy]])
+        metal_radius = np.array([_TABLE.GetRcovalent(int(z)) for z in element[metals]])
+        d2 = ((coords[metals][:, None, :] - coords[heavy][None, :, :]) ** 2).sum(-1)
+        limit = (metal_radius[:, None] + radius[None, :] + 0.45) ** 2
+        m, h = np.nonzero((d2 >= 0.16) & (d2 <= limit))
+        a, b = metals[m], heavy[h]
+        pairs = np.unique(np.concatenate([
+            np.stack([np.minimum(first, second), np.maximum(first, second)], axis=1),
+            np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1),
+        ]), axis=0)  # fmt: skip
+        first, second = pairs[:, 0], pairs[:, 1]
+    return atoms_in_rings(len(element), first, second)
 
 
 def atoms_in_rings(n: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:

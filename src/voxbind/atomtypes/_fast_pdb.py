@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..io.pdb_table import PdbTable
-from ._cycles import atoms_in_rings
+from ._cycles import rings_with_metal_contacts
 from ._perception import (
     BARE_NITROGEN_WITHOUT_H,
     CHARGED_CORRECTIONS,
@@ -273,4 +273,5 @@ def _ring_backbone_nitrogens(table: PdbTable, graph: _Graph, types: np.ndarray) 
         & (graph.heavy_degree == 2)
     )
     if candidates.any():
-        types[candidates & atoms_in_rings(graph.n, graph.i, graph.j)] = RING_BACKBONE_NITROGEN
+        rings = rings_with_metal_contacts(table.coords, table.element, graph.i, graph.j)
+        types[candidates & rings] = RING_BACKBONE_NITROGEN

@@ -12,6 +12,7 @@ import numpy as np
 from rdkit import Chem
 
 from ..io.pdb_table import CONECT_PROP
+from ._cycles import rings_with_metal_contacts
 from .gnina import ELEMENT_TYPE, GENERIC_METAL, GNINA_INDEX, HYDROGEN, POLAR_HYDROGEN
 
 _POLAR_PARTNERS = frozenset({7, 8, 15, 16})
@@ -235,6 +236,13 @@ def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) ->
         keyed.append((atom, key, explicit))
         if key[0] in NON_AROMATIC_WITHOUT_H and atom.IsInRing():
             residue_has_h[key[2]] = residue_has_h.get(key[2], False) or explicit > 0
+    rings: list[np.ndarray] = []
+
+    def in_ring(i: int) -> bool:  # computed once, only for a molecule that asks
+        if not rings:
+            rings.append(_ring_atoms(mol))
+        return bool(rings[0][i])
+
     for atom, (resname, name, residue), explicit in keyed:
         i = atom.GetIdx()
         aromatic_ring = atom.GetAtomicNum() == 6 and atom.GetIsAromatic()
@@ -246,7 +254,7 @@ def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) ->
         if explicit:
             continue
         correction = CHARGED_CORRECTIONS.get((resname, name, atom.GetFormalCharge()))
-        if correction is None and is_ring_backbone_nitrogen(resname, name, atom.GetDegree(), atom.IsInRing()):
+        if correction is None and is_ring_backbone_nitrogen(resname, name, atom.GetDegree(), in_ring(i)):
             correction = RING_BACKBONE_NITROGEN
         if correction is None:
             correction = RESIDUE_CORRECTIONS.get((resname, name))
@@ -256,6 +264,17 @@ def _correct_residues(mol: Chem.Mol, out: np.ndarray, candidates: np.ndarray) ->
             correction = BARE_NITROGEN_WITHOUT_H.get((resname, name))
         if correction is not None:
             out[i] = correction
+
+
+def _ring_atoms(mol: Chem.Mol) -> np.ndarray:
+    """``(N,)`` bool: atoms on a ring as OpenBabel sees rings, metal contacts included."""
+    if not mol.GetNumConformers():
+        return np.array([atom.IsInRing() for atom in mol.GetAtoms()], dtype=bool)
+    pairs = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds()], dtype=np.int64)
+    pairs = pairs.reshape(-1, 2)
+    element = np.array([atom.GetAtomicNum() for atom in mol.GetAtoms()])
+    coords = np.asarray(mol.GetConformer().GetPositions())
+    return rings_with_metal_contacts(coords, element, pairs[:, 0], pairs[:, 1])
 
 
 def _gnina_types_per_atom(mol: Chem.Mol) -> np.ndarray:
