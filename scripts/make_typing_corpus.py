@@ -9,7 +9,8 @@ without their dependencies:
     oracle-venv/bin/python scripts/make_typing_corpus.py ../shared/data tests/fixtures/typing_corpus.npz
 
 libmolgrid reads each file through OpenBabel (its first molecule, adding hydrogens) and types every atom
-with ``GninaIndexTyper``; a gzipped file is unzipped first (this OpenBabel does not read gzip).
+with ``GninaIndexTyper``; a gzipped file is unzipped first (this OpenBabel does not read gzip). An
+mmCIF file of ``SAME_ENTRY`` is typed from the PDB file of its entry.
 Recorded: ``files`` (the corpus names), and per file ``k``: ``<k>/coords`` (float32 (N, 3) Å)
 and ``<k>/types`` (int8 GNINA type index) of its heavy atoms.
 """
@@ -22,7 +23,7 @@ import tempfile
 
 import molgrid
 import numpy as np
-from typing_corpus import FILES
+from typing_corpus import FILES, SAME_ENTRY
 
 molgrid.set_gpu_enabled(False)
 
@@ -59,7 +60,7 @@ def gnina_types(path: str):
 def main(shared: str, out: str) -> None:
     arrays = {"files": np.array(FILES)}
     for k, name in enumerate(FILES):
-        coords, types = gnina_types(resolve(name, shared))
+        coords, types = gnina_types(resolve(SAME_ENTRY.get(name, name), shared))
         arrays[f"{k}/coords"] = coords
         arrays[f"{k}/types"] = types
         print(f"{name}: {len(types)} heavy atoms", file=sys.stderr)

@@ -10,6 +10,10 @@ from .corpus import measure
 #: Every other file must agree on at least 99 % of its heavy atoms. None at present.
 BELOW_99: dict[str, float] = {}
 
+#: Heavy atoms that OpenBabel reads and voxbind does not: alternate locations past the first (voxbind's
+#: default ``altloc="first"``; OpenBabel keeps every one).
+ALTLOC_ATOMS = {f"MDAnalysisTests:data/mmcif/3PWP.{ext}": 6 for ext in ("pdb.gz", "cif.gz")}
+
 
 @pytest.fixture(scope="module")
 def agreement():
@@ -20,7 +24,8 @@ def agreement():
 
 
 def test_every_heavy_atom_is_found_at_the_oracle_coordinates(agreement):
-    assert sum(row.unmatched for row in agreement.values()) == 0
+    unmatched = {name: row.unmatched for name, row in agreement.items() if row.unmatched}
+    assert unmatched == {name: n for name, n in ALTLOC_ATOMS.items() if name in agreement}
 
 
 def test_overall_agreement(agreement):
