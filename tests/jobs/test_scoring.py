@@ -35,7 +35,8 @@ def test_cli_json_equals_the_data_pipeline_with_the_same_model(tmp_path):
     )
     assert result.exit_code == 0, result.output
     record = json.loads(result.output.strip().splitlines()[-1])
-    assert set(record) == {"pose", "name", "CNNscore", "CNNaffinity"}
+    assert set(record) == {"pose", "name", "CNNscore", "CNNaffinity", "CNN_VS"}
+    assert record["CNN_VS"] == pytest.approx(record["CNNscore"] * record["CNNaffinity"])
     types = tmp_path / "one.types"
     types.write_text(f"{receptor} {ligand}\n")
     grid = GridCollate(GridMaker())([ComplexDataset(types)[0]]).grids
@@ -55,7 +56,7 @@ def test_ensembles_report_the_population_variance_of_their_members():
     assert ensemble.cnn_affinity == pytest.approx(affinities.mean(), abs=1e-5)
     assert ensemble.cnn_variance == pytest.approx(affinities.var(), abs=1e-5)
     assert ensemble.cnn_score == pytest.approx(np.mean([m.cnn_score for m in members]), abs=1e-5)
-    assert "CNNvariance" in ensemble.as_gnina()
+    assert ensemble.as_gnina()["CNNaffinity_variance"] == ensemble.cnn_variance
 
 
 def test_rotations_average_and_are_seeded():
@@ -162,10 +163,9 @@ def test_poses_far_from_the_receptor_or_without_heavy_atoms_are_not_scored(tmp_p
 @pytest.mark.skipif(
     importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
 )
-def test_a_malformed_pose_is_skipped_and_the_others_keep_their_numbers(tmp_path):
+def test_a_malformed_pose_is_reported_and_the_others_keep_their_numbers(tmp_path):
     from rdkit import Chem
 
-    from voxbind.io import StructureWarning
     from voxbind.jobs import example_complex
 
     receptor, ligand = example_complex()
@@ -173,7 +173,8 @@ def test_a_malformed_pose_is_skipped_and_the_others_keep_their_numbers(tmp_path)
     broken = block.split("M  END")[0][:-200] + "M  END\n"  # atom lines cut short
     path = tmp_path / "poses.sdf"
     path.write_text("$$$$\n".join([block, broken, block]) + "$$$$\n")
-    with pytest.warns(StructureWarning, match=r"poses.sdf, record 2 .*skipped"):
-        results = score_poses(receptor, path, "crossdock_default2018")
-    assert [r.pose for r in results] == [1, 3]
-    assert results[0].cnn_score == pytest.approx(results[1].cnn_score)
+    results = score_poses(receptor, path, "crossdock_default2018")
+    assert [r.pose for r in results] == [1, 2, 3]
+    assert not results[1].scored
+    assert "poses.sdf, record 2 (line " in results[1].problem
+    assert results[0].cnn_score == pytest.approx(results[2].cnn_score)

@@ -15,6 +15,7 @@ import click
 from .. import __version__
 from .._choices import ARCHITECTURES, BACKENDS, COMBINATIONS, OPTIMIZERS, STRATEGIES
 from ..errors import VoxbindError
+from .score import score
 
 FILE = click.Path(exists=True, dir_okay=False)
 FOLDER = click.Path(file_okay=False)
@@ -134,76 +135,6 @@ def cache(types_file, output_dir, data_root, num_labels, group) -> None:
         click.echo(f"{output_dir}/{name}: {count} molecules")
 
 
-@cli.command()
-@click.option(
-    "-r", "--receptor", type=FILE, help="Receptor structure (PDB, mmCIF, ...).  [required unless --example]"
-)
-@click.option(
-    "-l", "--ligand", type=FILE, help="Poses to score (SDF, MOL2, PDBQT, ...).  [required unless --example]"
-)
-@click.option("--example", is_flag=True, help="Score the 9 Vina poses shipped with the prolif package.")
-@click.option(
-    "--model",
-    default="crossdock_default2018",
-    help="A published GNINA model (dense, general_default2018_3, ...) or ensemble (dense_ensemble, ...).",
-)
-@click.option("--rotations", default=0, type=click.IntRange(min=0), help="Average over K random rotations.")
-@click.option("--seed", default=0, help="Seed of the rotations.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON record per pose (GNINA's keys).")
-@click.option(
-    "--combine",
-    "combine_name",
-    type=click.Choice(COMBINATIONS),
-    help="Also report one affinity over all poses (combined as free energies, ΔG = −ln(10)·pK kT).",
-)
-@click.option(
-    "--temperature",
-    default=1.0,
-    type=click.FloatRange(min=0, min_open=True),
-    help="Temperature of the smooth max.",
-)
-def score(receptor, ligand, example, model, rotations, seed, as_json, combine_name, temperature) -> None:
-    """Score every pose of LIGAND in RECEPTOR with GNINA's CNN: CNNscore (probability of a good pose),
-    CNNaffinity (pK) and, for ensembles, CNNvariance."""
-    import json
-
-    from ..jobs import combined_affinity, example_complex, score_poses
-
-    if example:
-        receptor, ligand = example_complex()
-        if not as_json:
-            click.echo(f"receptor {receptor}\nposes    {ligand}")
-    elif not (receptor and ligand):
-        raise click.UsageError("give -r RECEPTOR and -l LIGAND, or --example")
-
-    results = score_poses(receptor, ligand, model, rotations=rotations, seed=seed)
-    combined = combined_affinity(results, combine_name, temperature) if combine_name else None
-    if as_json:
-        for result in results:
-            click.echo(json.dumps(result.as_gnina()))
-        if combined is not None:
-            poses = sum(r.scored for r in results)
-            click.echo(json.dumps({"combined": combine_name, "poses": poses, "CNNaffinity": combined}))
-        return
-    variance = results[0].cnn_variance is not None
-    click.echo(
-        f"{'pose':>4}  {'CNNscore':>8}  {'CNNaffinity':>11}"
-        + ("  CNNvariance" if variance else "")
-        + "  name"
-    )
-    for r in results:
-        if not r.scored:
-            click.echo(f"{r.pose:>4}  not scored: {r.problem}  {r.name}")
-            continue
-        extra = f"  {r.cnn_variance:11.4f}" if variance else ""
-        flag = f"  [{r.problem}]" if r.problem else ""
-        click.echo(f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}{extra}  {r.name}{flag}")
-    if combined is not None:
-        click.echo(
-            f"combined ({combine_name} of {sum(r.scored for r in results)} poses): CNNaffinity {combined:.4f}"
-        )
-
-
 def _train_option(*names, help: str, **options):
     """An option of ``voxbind train`` that overrides the configuration file; its help shows the default
     (:class:`~voxbind.train.TrainConfig`'s, which imports without PyTorch)."""
@@ -278,6 +209,9 @@ def evaluate_command(checkpoint, types_file, data_root, device) -> None:
         checkpoint, types_file, data_root=data_root, device=device
     ).items():
         click.echo(f"{name:18} {value:.4f}")
+
+
+cli.add_command(score)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ has the same channels, atoms and centre.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from ..atomtypes.typed import TypedAtoms, combine
 from ..errors import InvalidArgumentError
+from ..grid import GridMaker
 
 #: Named grid centres: the last non-empty molecule's centroid (libmolgrid's choice), or the ligands'.
 CENTERS = ("last", "ligands")
@@ -46,6 +48,7 @@ def make_example(
     labels: np.ndarray | None = None,
     index: int = -1,
     group: int = -1,
+    crop_to: GridMaker | None = None,
 ) -> Example:
     """The complex of ``receptor`` and ``ligands`` with its grid centre.
 
@@ -57,6 +60,9 @@ def make_example(
             or a point ``(3,)`` in Å.
         labels: ``(L,)`` labels; default none.
         index, group: stored in the example.
+        crop_to: keep only the receptor atoms whose density can reach this grid, centred at the
+            centre, in any orientation (within ``√3`` half-widths plus their reach): what scoring a pose
+            needs of a whole receptor. The grids are the same as without it; batching crops exactly.
 
     Raises:
         InvalidArgumentError: no ligands, ligands with different channels, or an unknown ``center``.
@@ -76,10 +82,13 @@ def make_example(
         point = np.asarray(center, dtype=np.float64)
         if point.shape != (3,) or not np.isfinite(point).all():
             raise InvalidArgumentError(f"a grid centre is 3 finite numbers (Å), not {center!r}")
+    point = np.asarray(point, dtype=np.float64)
+    if crop_to is not None:
+        receptor = _near(receptor, point, crop_to)
     return Example(
         atoms=combine(receptor, ligand),
         labels=np.zeros(0, np.float32) if labels is None else labels,
-        center=np.asarray(point, dtype=np.float64),
+        center=point,
         index=index,
         group=group,
     )
@@ -95,3 +104,13 @@ def _concat(parts: Sequence[TypedAtoms]) -> TypedAtoms:
         np.concatenate([p.radii for p in parts]),
         names,
     )
+
+
+def _near(atoms: TypedAtoms, center: np.ndarray, gridmaker: GridMaker) -> TypedAtoms:
+    """The atoms whose density reaches the grid of ``gridmaker`` at ``center`` in some orientation."""
+    geom = gridmaker.geometry
+    half = (geom.n - 1) * geom.resolution / 2
+    reach = math.sqrt(3) * half + geom.profile.cutoff * gridmaker.radius_scale * atoms.radii
+    offset = atoms.coords - center
+    keep = np.flatnonzero(np.einsum("ij,ij->i", offset, offset) <= reach * reach)
+    return TypedAtoms(atoms.coords[keep], atoms.types[keep], atoms.radii[keep], atoms.channel_names)

@@ -7,6 +7,7 @@ from ..errors import InvalidFileError, StructureWarning
 from .dx import read_dx, write_dx, write_dx_channels
 from .molecule import Molecule
 from .source import FORMATS, StructureText, read_structure_text
+from .stream import UnreadableRecord, iter_molecules, iter_records
 from .structures import parse_molecules, read_molecule, read_molecules
 
 __all__ = [
@@ -15,6 +16,9 @@ __all__ = [
     "Molecule",
     "StructureText",
     "StructureWarning",
+    "UnreadableRecord",
+    "iter_molecules",
+    "iter_records",
     "parse_molecules",
     "read_dx",
     "read_molecule",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Iterator
 
 from rdkit import Chem
 
@@ -17,18 +18,31 @@ def read_mol2(lines: list[str], path: str, skip_bad: bool = False) -> list[Molec
     if not starts:
         raise InvalidFileError(path, "", "no @<TRIPOS>MOLECULE section")
     ends = [*starts[1:], len(lines)]
-    return collect(
-        enumerate(zip(starts, ends, strict=True), 1), lambda item: _record(*item, lines, path), skip_bad
-    )
+    blocks = ((begin + 1, lines[begin:end]) for begin, end in zip(starts, ends, strict=True))
+    return collect(enumerate(blocks, 1), lambda item: mol2_record(*item, path), skip_bad)
 
 
-def _record(index: int, span: tuple[int, int], lines: list[str], path: str) -> Molecule:
-    begin, end = span
-    where = f"record {index} (line {begin + 1})"
-    block = lines[begin:end]
+def mol2_blocks(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first line number, lines)`` for each ``@<TRIPOS>MOLECULE`` block of a stream of lines."""
+    start, block = 0, []
+    for number, line in enumerate(lines, 1):
+        if line.strip().upper() == "@<TRIPOS>MOLECULE":
+            if block:
+                yield start, block
+            start, block = number, []
+        if start:
+            block.append(line)
+    if block:
+        yield start, block
+
+
+def mol2_record(index: int, numbered: tuple[int, list[str]], path: str) -> Molecule:
+    """Record ``index`` (1-based), whose ``@<TRIPOS>MOLECULE`` line is line ``numbered[0]`` of ``path``."""
+    first, block = numbered
+    where = f"record {index} (line {first})"
     if not any(line.strip().upper() == "@<TRIPOS>ATOM" for line in block):
         raise InvalidFileError(path, where, "no @<TRIPOS>ATOM section")
-    _check_counts(block, path, begin)
+    _check_counts(block, path, first - 1)
     try:
         mol = Chem.MolFromMol2Block("\n".join(block) + "\n", sanitize=False, removeHs=False)
     except Exception as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 
 from rdkit import Chem
 
@@ -144,7 +145,7 @@ def _has_atoms(records: list[tuple[int, str]]) -> bool:
     return any(line[:6].upper() in ("ATOM  ", "HETATM") for _, line in records)
 
 
-def _models(lines: list[str]):
+def pdb_models(lines: Iterable[str]):
     """Yield ``(model number, [(line number, line), ...])`` for each MODEL (or the whole file)."""
     current: list[tuple[int, str]] = []
     number = 0
@@ -210,13 +211,13 @@ def read_pdb(
 ) -> list[Molecule]:
     title = next((ln[10:].strip() for ln in lines if ln.startswith(("HEADER", "COMPND"))), "")
     options = {"pdbqt": pdbqt, "waters": waters, "metals": metals, "altloc": altloc}
-    out = collect(_models(lines), lambda item: _model(*item, path, title, **options), skip_bad)
+    out = collect(pdb_models(lines), lambda item: pdb_model(*item, path, title, **options), skip_bad)
     if not out:
         raise InvalidFileError(path, "", "no ATOM or HETATM records")
     return out
 
 
-def _model(
+def pdb_model(
     model: int, records: list[tuple[int, str]], path: str, title: str, *, pdbqt, waters, metals, altloc
 ) -> Molecule:
     where = f"model {model}"

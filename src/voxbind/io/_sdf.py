@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from rdkit import Chem
 
 from ..errors import InvalidFileError
@@ -9,7 +11,7 @@ from ._chem import check_atoms, collect, sanitize
 from .molecule import Molecule
 
 
-def _records(lines: list[str]):
+def sdf_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(first line number, record lines)`` for each ``$$$$``-terminated record."""
     start, chunk = 1, []
     for number, line in enumerate(lines, 1):
@@ -62,10 +64,11 @@ def _without_query_bond_fields(block: list[str]) -> list[str]:
 
 
 def read_sdf(lines: list[str], path: str, skip_bad: bool = False) -> list[Molecule]:
-    return collect(enumerate(_records(lines), 1), lambda item: _record(*item, path), skip_bad)
+    return collect(enumerate(sdf_records(lines), 1), lambda item: sdf_record(*item, path), skip_bad)
 
 
-def _record(index: int, numbered: tuple[int, list[str]], path: str) -> Molecule:
+def sdf_record(index: int, numbered: tuple[int, list[str]], path: str) -> Molecule:
+    """Record ``index`` (1-based), starting at line ``numbered[0]`` of ``path``."""
     start, record = numbered
     where = f"record {index} (line {start})"
     end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
@@ -81,4 +84,6 @@ def _record(index: int, numbered: tuple[int, list[str]], path: str) -> Molecule:
     check_atoms(mol, path, where)
     sanitize(mol, f"{path}, {where}")
     name = record[0].strip() if record else ""
-    return Molecule(mol, name, f"{path}, {where}", _properties(record[end + 1 :]), record=index)
+    properties = _properties(record[end + 1 :])
+    text = "\n".join(record[: end + 1])
+    return Molecule(mol, name, f"{path}, {where}", properties, record=index, text=text)

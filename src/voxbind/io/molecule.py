@@ -26,6 +26,8 @@ class Molecule:
         bond_orders_guessed: whether bond orders had to be guessed (PDB HETATM residues, XYZ).
         record: the 1-based number of the record, model or frame in its file (pose numbers stay those
             of the file when bad records are skipped).
+        text: the record's molfile block as the file has it, up to ``M  END`` (SDF records; ``""``
+            otherwise), so that a writer can give the structure back unchanged.
     """
 
     rdmol: Chem.Mol
@@ -34,6 +36,7 @@ class Molecule:
     properties: Mapping[str, str] = field(default_factory=dict)
     bond_orders_guessed: bool = False
     record: int = 1
+    text: str = ""
 
     @property
     def num_atoms(self) -> int:

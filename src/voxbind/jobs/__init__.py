@@ -1,20 +1,31 @@
-"""The jobs users run, above the data pipeline and the models: scoring poses with GNINA's CNNs, gridding
-a complex into DX maps, converting structures to GNINA's formats, and the built-in demonstration."""
+"""The jobs users run, above the data pipeline and the models: scoring poses with GNINA's CNNs (streamed,
+at screening scale), gridding a complex into DX maps, converting structures to GNINA's formats, and the
+built-in demonstration."""
 
 from .conversion import convert_to_gninatypes
 from .demo import DemoReport, run_demo
 from .example import example_complex
 from .gridding import GridReport, grid_to_dx
-from .scoring import PoseScore, combined_affinity, score_poses
+from .pose_stream import Pose, iter_poses, read_pairs_file
+from .rescoring import RescoreSummary, rescore
+from .scoring import PoseScore, PoseScorer, combine_affinities, combined_affinity, iter_scores, score_poses
 
 __all__ = [
     "DemoReport",
     "GridReport",
+    "Pose",
     "PoseScore",
+    "PoseScorer",
+    "RescoreSummary",
+    "combine_affinities",
     "combined_affinity",
     "convert_to_gninatypes",
     "example_complex",
     "grid_to_dx",
+    "iter_poses",
+    "iter_scores",
+    "read_pairs_file",
+    "rescore",
     "run_demo",
     "score_poses",
 ]

@@ -1,22 +1,32 @@
-"""Scoring docked poses with GNINA's CNNs: CNNscore, CNNaffinity and (ensembles) CNNvariance."""
+"""Scoring docked poses with GNINA's CNNs, streamed: CNNscore, CNNaffinity and (ensembles) their variance.
+
+Poses are read, typed, gridded and scored in batches as they come, so memory is bounded by the batch, not by
+the number of poses; each receptor is read and typed once, and only its atoms that can reach a pose's grid
+are gridded with it.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from collections.abc import Container, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from .._choices import check_choice
+from .._devices import checked_device
 from ..atomtypes import TypedAtoms, default_ligand_typer, default_receptor_typer, read_typed_molecule
 from ..combine import combination, dg_to_pk, pk_to_dg
 from ..data import GridCollate, RandomTransform, atoms_reaching, make_example
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
-from ..io import read_molecules
+from ..io import Molecule
 from ..models import Ensemble, EnsemblePrediction, load_gnina
+from .pose_stream import Pose, iter_poses
 
 
 @dataclass(frozen=True)
@@ -24,15 +34,18 @@ class PoseScore:
     """The scores of one pose.
 
     Attributes:
-        pose: 1-based pose (record) number in the ligand file.
+        pose: 1-based pose (record) number in its file.
         name: the record's title.
-        cnn_score: probability of a good pose (GNINA's CNNscore).
-        cnn_affinity: predicted affinity in pK (CNNaffinity).
-        cnn_variance: population variance of the ensemble's affinities (CNNvariance); ``None`` for a
-            single model.
-        problem: why the pose could not be scored, or what makes its scores doubtful; ``""`` when none.
-            A pose with no typed (heavy) ligand atoms, or whose grid holds no receptor atom, is not
-            scored (its scores are NaN); one with ligand atoms outside the grid is scored and flagged.
+        cnn_score: probability of a good pose (GNINA's CNNscore); NaN when not scored.
+        cnn_affinity: predicted affinity in pK (CNNaffinity); NaN when not scored.
+        cnn_variance: population variance of the ensemble's affinities over its models (and rotations)
+            (GNINA's CNNaffinity_variance); ``None`` for a single model.
+        problem: why the pose could not be scored (an unreadable record, a typing error, no heavy atom,
+            no receptor atom in its grid), or what makes its scores doubtful (ligand atoms outside the
+            grid: scored and flagged); ``""`` when none.
+        index: the pose's 0-based position in the job's input (all pose files in order).
+        file: the pose file; receptor: its receptor file.
+        molecule: the pose as read (``None`` when unreadable), for writing it back.
     """
 
     pose: int
@@ -41,106 +54,127 @@ class PoseScore:
     cnn_affinity: float
     cnn_variance: float | None = None
     problem: str = ""
+    index: int = -1
+    file: str = ""
+    receptor: str = ""
+    molecule: Molecule | None = field(default=None, repr=False, compare=False)
 
     @property
     def scored(self) -> bool:
         """Whether the model scored this pose (see ``problem``)."""
         return not math.isnan(self.cnn_score)
 
+    @property
+    def cnn_vs(self) -> float:
+        """GNINA's CNN_VS: CNNscore × CNNaffinity."""
+        return self.cnn_score * self.cnn_affinity
+
     def as_gnina(self) -> dict:
-        """The record under GNINA's keys (``CNNscore``, ``CNNaffinity``, ``CNNvariance``; ``None`` for a
-        pose not scored), with ``problem`` when there is one."""
-        out = {
-            "pose": self.pose,
-            "name": self.name,
-            "CNNscore": self.cnn_score if self.scored else None,
-            "CNNaffinity": self.cnn_affinity if self.scored else None,
-        }
-        if self.cnn_variance is not None:
-            out["CNNvariance"] = self.cnn_variance if self.scored else None
+        """The record under GNINA's keys (``CNNscore``, ``CNNaffinity``, ``CNN_VS``,
+        ``CNNaffinity_variance``; ``None`` for a pose not scored), with ``problem`` when there is one."""
+        out = {"pose": self.pose, "name": self.name}
+        for key, value in gnina_tags(self).items():
+            out[key] = value if self.scored else None
         if self.problem:
             out["problem"] = self.problem
         return out
 
 
-def score_poses(
-    receptor: str | os.PathLike,
-    ligand: str | os.PathLike,
-    model: str | nn.Module = "crossdock_default2018",
-    *,
-    rotations: int = 0,
-    seed: int = 0,
-    batch_size: int = 8,
-) -> list[PoseScore]:
-    """Score every pose of ``ligand`` in ``receptor`` with a GNINA model, on grids centred on each pose.
+def gnina_tags(score: PoseScore) -> dict[str, float]:
+    """GNINA's SD tags of a scored pose, in GNINA's order."""
+    tags = {"CNNscore": score.cnn_score, "CNNaffinity": score.cnn_affinity, "CNN_VS": score.cnn_vs}
+    if score.cnn_variance is not None:
+        tags["CNNaffinity_variance"] = score.cnn_variance
+    return tags
+
+
+class PoseScorer:
+    """A GNINA model with its grid: scores batches of complexes.
 
     Args:
-        receptor: structure file of the receptor (PDB, ...).
-        ligand: structure file of the poses (SDF records, MOL2, PDBQT models, ...).
         model: a published model or ensemble name (see :func:`~voxbind.models.load_gnina`), or a model
-            taking ``(B, 28, 48, 48, 48)`` grids (GNINA's default 14 + 14 channels at 0.5 Å).
+            taking ``(B, 28, 48, 48, 48)`` grids (GNINA's default 14 + 14 channels at 0.5 Å) and returning
+            a prediction with ``pose_probability`` and ``affinity`` (and ``affinity_variance``).
         rotations: average each pose's scores over this many random rotations of the complex about the
-            grid centre (0: the pose as it is).
-        seed: seed of those rotations.
-        batch_size: grids per forward pass.
-
-    Returns:
-        One :class:`PoseScore` per pose, in file order. A malformed record is left out with a
-        :class:`~voxbind.io.StructureWarning` naming it; the others keep their record numbers.
+            grid centre (0: the pose as it is), as GNINA's ``--cnn_rotation``.
+        seed: seed of those rotations; a pose's rotations depend only on it and the pose's index.
+        device: where grids are made and the model runs (``"cpu"``, ``"cuda"``, ...).
+        gridmaker: the grid (default: GNINA's 48³ at 0.5 Å).
     """
-    if rotations < 0:
-        raise InvalidArgumentError(f"rotations must be >= 0, not {rotations}")
-    net = load_gnina(model) if isinstance(model, str) else model.eval()
-    receptor_atoms = read_typed_molecule(receptor, default_receptor_typer())
-    ligand_typer = default_ligand_typer()
-    poses = read_molecules(ligand, errors="skip")  # each malformed record warned about and left out
-    copies = max(rotations, 1)
-    gridmaker = GridMaker()
-    collate = GridCollate(gridmaker, RandomTransform(seed=seed) if rotations else None)
-    examples, problems, scored = [], [], []
-    for k, pose in enumerate(poses):
-        atoms = ligand_typer(pose)
-        example = make_example(receptor_atoms, [atoms], center="ligands")
-        problem, scorable = _problem(receptor_atoms, atoms, example.center, gridmaker)
-        problems.append(problem)
-        if scorable:
-            scored.append(k)
-            examples += [make_example(receptor_atoms, [atoms], index=k * copies + r) for r in range(copies)]
-    columns = _predict(net, collate, examples, batch_size)
-    per_pose = {  # column -> {pose index: mean over the rotations}
-        name: dict(zip(scored, values.reshape(-1, copies).mean(1).tolist(), strict=True))
-        for name, values in columns.items()
-    }
-    ensemble = "variance" in per_pose or isinstance(net, Ensemble)
-    return [
-        PoseScore(
-            pose.record,
-            pose.name,
-            per_pose["score"].get(k, math.nan),
-            per_pose["affinity"].get(k, math.nan),
-            per_pose.get("variance", {}).get(k, math.nan) if ensemble else None,
-            problems[k],
+
+    def __init__(
+        self,
+        model: str | nn.Module = "crossdock_default2018",
+        *,
+        rotations: int = 0,
+        seed: int = 0,
+        device: str | torch.device = "cpu",
+        gridmaker: GridMaker | None = None,
+    ):
+        if rotations < 0:
+            raise InvalidArgumentError(f"rotations must be >= 0, not {rotations}")
+        self.device = checked_device(device)
+        net = load_gnina(model) if isinstance(model, str) else model
+        self.net = net.eval().to(self.device)
+        self.copies = max(rotations, 1)
+        self.gridmaker = gridmaker or GridMaker()
+        transform = RandomTransform(seed=seed) if rotations else None
+        self.collate = GridCollate(None, transform, crop_to=self.gridmaker)  # gridded on the device
+        self.ligand_typer = default_ligand_typer()
+        self._buffer: torch.Tensor | None = None
+
+    def prepare(self, receptor: TypedAtoms, molecule: Molecule, index: int) -> tuple[str, list]:
+        """``(problem, examples)`` of one pose: its complexes (one per rotation; none when it cannot be
+        scored) and what is wrong with it (see :attr:`PoseScore.problem`)."""
+        try:
+            ligand = self.ligand_typer(molecule)
+        except VoxbindError as err:
+            return f"cannot be typed: {err}", []
+        center = ligand.centroid()
+        problem, scorable = pose_problem(receptor, ligand, center, self.gridmaker)
+        if not scorable:
+            return problem, []
+        first = make_example(
+            receptor, [ligand], center=center, index=index * self.copies, crop_to=self.gridmaker
         )
-        for k, pose in enumerate(poses)
-    ]
+        rest = [
+            make_example(
+                receptor, [ligand], center=center, index=index * self.copies + r, crop_to=self.gridmaker
+            )
+            for r in range(1, self.copies)
+        ]
+        return problem, [first, *rest]
+
+    def predict(self, examples: list) -> dict[str, np.ndarray]:
+        """``{"score", "affinity"[, "variance"]}``: ``(E / copies,)`` float64 per-pose predictions of
+        ``examples`` (``copies`` consecutive rotations per pose), averaged over the rotations; the variance
+        is that of every model's affinity over every rotation."""
+        batch = self.collate(examples).to(self.device)
+        out = None
+        if self.device.type == "cpu":  # a reused buffer is much faster than fresh memory on the CPU
+            out = self._buffer if self._buffer is not None and len(self._buffer) == len(examples) else None
+        batch = batch.gridded(self.gridmaker, out=out)
+        if self.device.type == "cpu":
+            self._buffer = batch.grids
+        with torch.no_grad():
+            prediction = self.net(batch.grids)
+        rows = {"score": prediction.pose_probability, "affinity": prediction.affinity}
+        if isinstance(prediction, EnsemblePrediction):
+            rows["variance"] = prediction.affinity_variance
+        per_rotation = {
+            k: v.detach().double().cpu().numpy().reshape(-1, self.copies) for k, v in rows.items()
+        }
+        result = {k: per_rotation[k].mean(1) for k in ("score", "affinity")}
+        if "variance" in per_rotation:  # total variance over models × rotations
+            result["variance"] = per_rotation["variance"].mean(1) + per_rotation["affinity"].var(1)
+        return result
+
+    @property
+    def ensemble(self) -> bool:
+        return isinstance(self.net, Ensemble)
 
 
-def _predict(
-    net: nn.Module, collate: GridCollate, examples: list, batch_size: int
-) -> dict[str, torch.Tensor]:
-    """``{"score", "affinity"[, "variance"]}``: ``(E,)`` predictions for ``examples``, in order."""
-    parts: dict[str, list[torch.Tensor]] = {"score": [], "affinity": []}
-    with torch.no_grad():
-        for start in range(0, len(examples), batch_size):
-            out = net(collate(examples[start : start + batch_size]).grids)
-            parts["score"].append(out.pose_probability)
-            parts["affinity"].append(out.affinity)
-            if isinstance(out, EnsemblePrediction):
-                parts.setdefault("variance", []).append(out.affinity_variance)
-    return {name: torch.cat(values) if values else torch.zeros(0) for name, values in parts.items()}
-
-
-def _problem(receptor: TypedAtoms, ligand: TypedAtoms, center: np.ndarray, gridmaker: GridMaker):
+def pose_problem(receptor: TypedAtoms, ligand: TypedAtoms, center: np.ndarray, gridmaker: GridMaker):
     """``(problem, scorable)`` of a pose: why its scores would mean nothing (not scorable), or what makes
     them doubtful (scorable, flagged); ``("", True)`` for a pose inside the grid next to the receptor."""
     if ligand.num_atoms == 0:
@@ -158,12 +192,144 @@ def _problem(receptor: TypedAtoms, ligand: TypedAtoms, center: np.ndarray, gridm
     return "", True
 
 
-def combined_affinity(scores: list[PoseScore], name: str, temperature: float = 1.0) -> float:
-    """One affinity (pK) over the scored poses: their CNNaffinity combined as free energies
-    (ΔG = −ln(10)·pK kT) by ``name`` (``"mean"``, ``"max"`` — a smooth maximum at ``temperature`` — or
-    ``"boltzmann"``)."""
-    scored = [s.cnn_affinity for s in scores if s.scored]
-    if not scored:
+def iter_scores(
+    pairs: Sequence[tuple[str | os.PathLike, str | os.PathLike]],
+    model: str | nn.Module | PoseScorer = "crossdock_default2018",
+    *,
+    rotations: int = 0,
+    seed: int = 0,
+    batch_size: int = 8,
+    device: str | torch.device = "cpu",
+    rank: int = 0,
+    world: int = 1,
+    skip: Container[int] = (),
+    bad_receptor: str = "report",
+) -> Iterator[PoseScore]:
+    """Score every pose of ``pairs`` (``(receptor, pose file)``), yielding one :class:`PoseScore` per
+    record in input order, batch by batch, over any number of poses.
+
+    Args:
+        pairs: receptor files (PDB, ...) with their pose files (SDF, MOL2, Vina's PDBQT, ``.gz`` too).
+        model: a model name or module (see :class:`PoseScorer`), or a :class:`PoseScorer`.
+        rotations, seed, device: see :class:`PoseScorer` (ignored when ``model`` is one).
+        batch_size: poses per forward pass (each with its rotations).
+        rank, world: score only the poses whose index is ``rank`` modulo ``world`` (one process's share).
+        skip: indices of poses not to score (already scored by an interrupted run).
+        bad_receptor: ``"report"`` a receptor that cannot be read in its poses' problems (default), or
+            ``"raise"`` its :class:`~voxbind.errors.InvalidFileError`.
+
+    A record that cannot be read, a pose that cannot be typed and a receptor that cannot be read give a
+    :class:`PoseScore` that is not scored and says why; they never stop the stream.
+    """
+    if batch_size < 1:
+        raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
+    if isinstance(model, PoseScorer):
+        scorer = model
+    else:
+        scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
+    check_choice("bad_receptor", bad_receptor, ("report", "raise"))
+    receptors = _Receptors(raise_errors=bad_receptor == "raise")
+    if bad_receptor == "raise" and pairs:
+        receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
+    pending: list[tuple[Pose, str, list]] = []
+    examples = 0
+    for pose in iter_poses(pairs, rank=rank, world=world, skip=skip):
+        problem, complexes = pose.problem, []
+        if pose.molecule is not None:
+            receptor = receptors.get(pose.receptor)
+            if isinstance(receptor, str):
+                problem = receptor
+            else:
+                problem, complexes = scorer.prepare(receptor, pose.molecule, pose.index)
+        pending.append((pose, problem, complexes))
+        examples += len(complexes)
+        if examples >= batch_size * scorer.copies:
+            yield from _scored(scorer, pending)
+            pending, examples = [], 0
+    yield from _scored(scorer, pending)
+
+
+def _scored(scorer: PoseScorer, pending: list[tuple[Pose, str, list]]) -> Iterator[PoseScore]:
+    examples = [e for _, _, complexes in pending for e in complexes]
+    values = scorer.predict(examples) if examples else {}
+    ensemble = "variance" in values or scorer.ensemble
+    k = 0
+    for pose, problem, complexes in pending:
+        scores = [math.nan, math.nan, math.nan]
+        if complexes:
+            scores = [
+                float(values[name][k]) if name in values else math.nan
+                for name in ("score", "affinity", "variance")
+            ]
+            k += 1
+        yield PoseScore(
+            pose.record,
+            pose.molecule.name if pose.molecule is not None else "",
+            scores[0],
+            scores[1],
+            scores[2] if ensemble else None,
+            problem,
+            pose.index,
+            str(pose.file),
+            str(pose.receptor),
+            pose.molecule,
+        )
+
+
+class _Receptors:
+    """Typed receptors by path, each read once (the last one kept: pairs are usually grouped by receptor);
+    a receptor that cannot be read is remembered as the reason."""
+
+    def __init__(self, raise_errors: bool):
+        self.path, self.atoms, self.raise_errors = None, None, raise_errors
+
+    def get(self, path) -> TypedAtoms | str:
+        if path != self.path:
+            try:
+                self.atoms = read_typed_molecule(path, default_receptor_typer())
+            except VoxbindError as err:
+                if self.raise_errors:
+                    raise
+                self.atoms = f"receptor cannot be read: {err}"
+            self.path = path
+        return self.atoms
+
+
+def score_poses(
+    receptor: str | os.PathLike,
+    ligand: str | os.PathLike,
+    model: str | nn.Module = "crossdock_default2018",
+    *,
+    rotations: int = 0,
+    seed: int = 0,
+    batch_size: int = 8,
+    device: str | torch.device = "cpu",
+) -> list[PoseScore]:
+    """Score every pose of ``ligand`` in ``receptor`` (see :func:`iter_scores`), as a list in file order.
+
+    Raises:
+        InvalidFileError: the receptor cannot be read (a bad pose record does not raise: its
+            :class:`PoseScore` says why it was not scored).
+    """
+    options = {"rotations": rotations, "seed": seed, "batch_size": batch_size, "device": device}
+    options["bad_receptor"] = "raise"
+    return list(iter_scores([(receptor, ligand)], model, **options))
+
+
+def combined_affinity(scores: Sequence[PoseScore], name: str, temperature: float = 1.0) -> float:
+    """One affinity (pK) over the scored poses: their CNNaffinity combined by ``name`` (see
+    :func:`combine_affinities`)."""
+    return combine_affinities([s.cnn_affinity for s in scores if s.scored], name, temperature)
+
+
+def combine_affinities(affinities: Sequence[float], name: str, temperature: float = 1.0) -> float:
+    """One affinity (pK) from several (pK), combined as free energies (ΔG = −ln(10)·pK kT) by ``name``
+    (``"mean"``, ``"max"`` — a smooth maximum at ``temperature`` — or ``"boltzmann"``).
+
+    Raises:
+        InvalidArgumentError: no affinities.
+    """
+    if not affinities:
         raise InvalidArgumentError("no pose could be scored, so there is no affinity to combine")
-    affinities = torch.tensor([scored], dtype=torch.float64)
-    return float(dg_to_pk(combination(name, temperature)(pk_to_dg(affinities)))[0])
+    values = torch.tensor([list(affinities)], dtype=torch.float64)
+    return float(dg_to_pk(combination(name, temperature)(pk_to_dg(values)))[0])

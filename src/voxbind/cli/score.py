@@ -1,0 +1,147 @@
+"""``voxbind score``: rescoring docked poses with GNINA's CNNs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .._choices import COMBINATIONS
+
+FILE = click.Path(exists=True, dir_okay=False)
+
+
+@click.command()
+@click.option(
+    "-r", "--receptor", type=FILE, help="Receptor structure (PDB, mmCIF, ...).  [required unless --pairs]"
+)
+@click.option(
+    "-l",
+    "--ligand",
+    type=FILE,
+    multiple=True,
+    help="Poses to score: SDF, Vina's PDBQT, MOL2 (.gz too); repeat for several files.",
+)
+@click.option("--pairs", type=FILE, help="A list file of 'receptor poses' lines, for many receptors.")
+@click.option("--example", is_flag=True, help="Score the 9 Vina poses shipped with the prolif package.")
+@click.option(
+    "-o",
+    "--output",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Write the scored poses: .sdf (GNINA's tags), .csv or .jsonl, .gz too; repeat for several.",
+)
+@click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output.")
+@click.option("--sort", "sort_key", help="Sort the output by this tag (CNNscore, CNN_VS, an input tag).")
+@click.option("--ascending", is_flag=True, help="Sort ascending (e.g. by minimizedAffinity).")
+@click.option(
+    "--model",
+    default="crossdock_default2018",
+    help="A published GNINA model (dense, general_default2018_3, ...) or ensemble (dense_ensemble, ...).",
+)
+@click.option("--rotations", default=0, type=click.IntRange(min=0), help="Average over K random rotations.")
+@click.option("--seed", default=0, help="Seed of the rotations.")
+@click.option("--device", default="cpu", help="Where to grid and score: cpu, cuda, cuda:1, ...")
+@click.option("--batch-size", default=16, type=click.IntRange(min=1), help="Poses per forward pass.")
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="CPU threads per process.  [default: shared cores]"
+)
+@click.option("--json", "as_json", is_flag=True, help="Without -o: one JSON record per pose (GNINA's keys).")
+@click.option(
+    "--combine",
+    "combine_name",
+    type=click.Choice(COMBINATIONS),
+    help="One affinity per compound (all poses without -o), combined as free energies (ΔG = −ln(10)·pK kT).",
+)
+@click.option("--compound-key", default="name", help="With --combine and -o: the tag naming a compound.")
+@click.option(
+    "--temperature",
+    default=1.0,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Temperature of the smooth max.",
+)
+def score(receptor, ligand, pairs, example, output, resume, sort_key, ascending, model, rotations, seed,
+          device, batch_size, threads, as_json, combine_name, compound_key, temperature) -> None:  # fmt: skip
+    """Score poses with GNINA's CNN: CNNscore (probability of a good pose), CNNaffinity (pK), CNN_VS and,
+    for ensembles, CNNaffinity_variance.
+
+    With -o, poses stream through in batches, results are written as they are produced (an interrupted
+    run finishes with --resume), and under 'torchrun --nproc_per_node=N -m voxbind score ...' each
+    process scores its share. Without -o, a table (or JSON lines) is printed.
+    """
+    from ..jobs import example_complex
+    from ..jobs.pose_stream import read_pairs_file
+
+    if example:
+        receptor, example_poses = example_complex()
+        ligand = (example_poses,)
+    if pairs:
+        if receptor or ligand:
+            raise click.UsageError("give --pairs, or -r RECEPTOR with -l POSES, not both")
+        jobs = read_pairs_file(pairs)
+    elif receptor and ligand:
+        jobs = [(receptor, path) for path in ligand]
+    else:
+        raise click.UsageError("give -r RECEPTOR and -l LIGAND, --pairs FILE, or --example")
+    settings = {"rotations": rotations, "seed": seed, "batch_size": batch_size, "device": device}
+    if output:
+        _write(jobs, output, model, settings, resume, sort_key, ascending, threads,
+               combine_name, compound_key, temperature)  # fmt: skip
+    else:
+        if example and not as_json:
+            click.echo(f"receptor {receptor}\nposes    {example_poses}")
+        _print(jobs, model, settings, as_json, combine_name, temperature)
+
+
+def _write(jobs, output, model, settings, resume, sort_key, ascending, threads, combine_name, compound_key,
+           temperature) -> None:  # fmt: skip
+    from ..jobs import rescore
+
+    summary = rescore(
+        jobs, output, model, **settings, resume=resume, sort=sort_key, ascending=ascending,
+        combine=combine_name, compound_key=compound_key, temperature=temperature, threads=threads,
+        progress=sys.stderr.isatty(),
+    )  # fmt: skip
+    if summary is None:  # not the first of several processes: that one reports
+        return
+    rate = summary.scored / summary.seconds if summary.seconds else 0.0
+    click.echo(
+        f"{summary.poses} poses: {summary.scored} scored ({summary.flagged} flagged), "
+        f"{summary.not_scored} not scorable, {summary.unreadable} unreadable records skipped"
+        + (f"; {summary.resumed} from the interrupted run" if summary.resumed else "")
+        + f" ({summary.seconds:.1f} s, {rate:.1f} poses/s)"
+    )
+    for path, count in summary.outputs.items():
+        click.echo(f"wrote {path} ({count} records)")
+
+
+def _print(jobs, model, settings, as_json, combine_name, temperature) -> None:
+    import json
+
+    from ..jobs import combine_affinities, iter_scores
+
+    results = []
+    header = False
+    for r in iter_scores(jobs, model, **settings, bad_receptor="raise"):
+        results.append(r.cnn_affinity if r.scored else None)
+        if as_json:
+            click.echo(json.dumps(r.as_gnina()))
+            continue
+        if not header:
+            variance = "  CNNaffinity_variance" if r.cnn_variance is not None else ""
+            click.echo(f"{'pose':>4}  {'CNNscore':>8}  {'CNNaffinity':>11}  {'CNN_VS':>8}{variance}  name")
+            header = True
+        if not r.scored:
+            click.echo(f"{r.pose:>4}  not scored: {r.problem}  {r.name}")
+            continue
+        extra = f"  {r.cnn_variance:20.4f}" if r.cnn_variance is not None else ""
+        flag = f"  [{r.problem}]" if r.problem else ""
+        line = f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}  {r.cnn_vs:8.4f}{extra}"
+        click.echo(f"{line}  {r.name}{flag}")
+    if combine_name:
+        scored = [a for a in results if a is not None]
+        combined = combine_affinities(scored, combine_name, temperature)
+        if as_json:
+            click.echo(json.dumps({"combined": combine_name, "poses": len(scored), "CNNaffinity": combined}))
+        else:
+            click.echo(f"combined ({combine_name} of {len(scored)} poses): CNNaffinity {combined:.4f}")

@@ -1,0 +1,91 @@
+"""The poses of a job, as one stream: every record of every pose file, each with the receptor it is in.
+
+Scoring (and the jobs built like it) take their input here: one receptor with one or more pose files, or a
+list file of ``receptor poses`` pairs for many receptors. Poses are numbered 0, 1, 2, ... in input order
+(the order of the pairs, then of the records in each file); that number orders the output and shards the
+work across processes (``index % world == rank``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Container, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InvalidFileError
+from ..io import Molecule, UnreadableRecord, iter_records
+
+
+@dataclass(frozen=True, eq=False)
+class Pose:
+    """One record of a pose file, read or not.
+
+    Attributes:
+        index: 0-based position in the whole input (all pairs, all records).
+        receptor: the receptor file the pose is in.
+        file: the pose file.
+        record: the record's (model's) 1-based number in ``file``.
+        molecule: the pose, or ``None`` when its record could not be read.
+        problem: why the record could not be read (``""`` when it was).
+    """
+
+    index: int
+    receptor: Path
+    file: Path
+    record: int
+    molecule: Molecule | None
+    problem: str = ""
+
+
+def read_pairs_file(path: str | os.PathLike) -> list[tuple[Path, Path]]:
+    """The ``receptor poses`` pairs of a list file: one pair per line, two whitespace-separated paths
+    (relative ones are relative to the list file's folder); blank lines and ``#`` comments are skipped.
+
+    Raises:
+        InvalidFileError: the file cannot be read, or a line does not hold exactly two paths.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
+    pairs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            raise InvalidFileError(path, f"line {number}", f"expected 'receptor poses', not {line.strip()!r}")
+        pairs.append(tuple(path.parent / field for field in fields))
+    if not pairs:
+        raise InvalidFileError(path, "", "no 'receptor poses' pairs")
+    return pairs
+
+
+def iter_poses(
+    pairs: Sequence[tuple[str | os.PathLike, str | os.PathLike]],
+    *,
+    rank: int = 0,
+    world: int = 1,
+    skip: Container[int] = (),
+) -> Iterator[Pose]:
+    """Every pose of ``pairs`` (``(receptor, pose file)``) whose index is ``rank`` modulo ``world`` and not
+    in ``skip``, read as it comes; a record that cannot be read comes as a :class:`Pose` without a
+    molecule. Every rank splits every file into its records, so that the indices agree without a first
+    pass, but parses only its own.
+
+    Raises:
+        InvalidFileError: a pose file cannot be opened (a bad record does not raise).
+    """
+    index = 0
+    for receptor, file in pairs:
+        receptor, file = Path(receptor), Path(file)
+        for record, read in iter_records(file):
+            if index % world == rank and index not in skip:
+                item = read()
+                if isinstance(item, UnreadableRecord):
+                    yield Pose(index, receptor, file, record, None, str(item.error))
+                else:
+                    yield Pose(index, receptor, file, record, item)
+            index += 1
