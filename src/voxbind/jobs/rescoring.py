@@ -79,7 +79,7 @@ class RescoreSummary:
 def rescore(
     pairs: Sequence[tuple[str | os.PathLike, str | os.PathLike]],
     outputs: Sequence[str | os.PathLike],
-    model: str | nn.Module = "crossdock_default2018",
+    model: str | nn.Module | PoseScorer = "crossdock_default2018",
     *,
     rotations: int = 0,
     seed: int = 0,
@@ -105,7 +105,9 @@ def rescore(
     whose index is its rank modulo the world size and the first process merges.
 
     Args:
-        pairs, model, rotations, seed, batch_size, device: see :func:`~voxbind.jobs.iter_scores`.
+        pairs, model, rotations, seed, batch_size, device: see :func:`~voxbind.jobs.iter_scores`
+            (``model`` may be a :class:`~voxbind.jobs.PoseScorer`; then ``rotations``, ``seed`` and
+            ``device`` are its own).
         outputs: one or more files to write (``.sdf``, ``.sdf.gz``, ``.csv``, ``.jsonl``, ...).
         combine: also write one combined affinity per compound (``"mean"``, ``"max"``,
             ``"boltzmann"``) to ``combined_output`` (default: the first output's name with
@@ -134,11 +136,14 @@ def rescore(
         return RescoreSummary() if rank == 0 else None
     if world > 1 and str(device) == "cuda":  # one GPU per process on a node
         device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
-    scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
+    if isinstance(model, PoseScorer):
+        scorer = model
+    else:
+        scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
     settings = {
         "pairs": [[str(r), str(p)] for r, p in pairs],
-        "model": model if isinstance(model, str) else type(model).__name__,
-        "rotations": rotations,
+        "model": model if isinstance(model, str) else type(getattr(model, "net", model)).__name__,
+        "rotations": scorer.copies if scorer.copies > 1 else 0,
         "seed": seed,
     }
     with _process_group(world):
