@@ -144,9 +144,13 @@ def test_two_processes_under_torchrun_write_the_output_of_one(tmp_path):
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert one.returncode == 0, one.stderr
-    torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
+    torchrun = [
+        os.path.join(os.path.dirname(sys.executable), "torchrun"),
+        "--standalone",
+        "--nproc_per_node=2",
+    ]
     two = subprocess.run(
-        [torchrun, "--standalone", "--nproc_per_node=2", "-m", "voxbind", *command, "-o", tmp_path / "two.sdf"],
+        [*torchrun, "-m", "voxbind", *command, "-o", tmp_path / "two.sdf"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert two.returncode == 0, two.stderr
