@@ -178,3 +178,26 @@ def test_a_malformed_pose_is_reported_and_the_others_keep_their_numbers(tmp_path
     assert not results[1].scored
     assert "poses.sdf, record 2 (line " in results[1].problem
     assert results[0].cnn_score == pytest.approx(results[2].cnn_score)
+
+
+def test_grids_made_pooled_for_default2018_give_the_scores_of_full_grids():
+    """Default2018 average-pools its input first: scoring grids the pooled input directly (see
+    ``GridMaker(pool=)``), and the scores equal those on full grids to 1e-5."""
+    from voxbind.jobs import PoseScorer, iter_scores
+
+    class FullGrids(torch.nn.Module):  # the same model, without telling the scorer it pools
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return self.net(x)
+
+    receptor, ligand = _complex()
+    net = load_gnina_model("crossdock_default2018")
+    pooled, full = PoseScorer(net), PoseScorer(FullGrids(net))
+    assert (pooled.pool, full.pool) == (2, 1)
+    [a] = iter_scores([(receptor, ligand)], pooled)
+    [b] = iter_scores([(receptor, ligand)], full)
+    assert a.cnn_score == pytest.approx(b.cnn_score, abs=1e-5)
+    assert a.cnn_affinity == pytest.approx(b.cnn_affinity, abs=1e-5)

@@ -107,3 +107,17 @@ def test_own_weights_round_trip(tmp_path):
 def test_every_published_model_loads():
     for name in sorted(GNINA_MODELS):
         assert not load_gnina_model(name).training
+
+
+def test_default2018_on_grids_pooled_beforehand_equals_its_forward():
+    from voxbind.models import Default2018, Ensemble
+
+    torch.manual_seed(0)
+    grids = torch.rand(2, 28, 48, 48, 48)
+    pooled = torch.nn.functional.avg_pool3d(grids, Default2018.input_pool)
+    for model in (Default2018().eval(), Ensemble([Default2018(), Default2018()]).eval()):
+        with torch.no_grad():
+            whole, early = model(grids), model(pooled, pooled=True)
+        for a, b in zip(whole, early, strict=True):
+            assert torch.allclose(a, b, atol=1e-6)
+    assert Ensemble([Default2018(), Default2018()]).input_pool == 2

@@ -71,7 +71,11 @@ class Batch:
         return self._map(lambda t: t.pin_memory())
 
     def gridded(
-        self, gridmaker: GridMaker, out: torch.Tensor | None = None, dtype: torch.dtype | None = None
+        self,
+        gridmaker: GridMaker,
+        out: torch.Tensor | None = None,
+        dtype: torch.dtype | None = None,
+        pool: int = 1,
     ) -> Batch:
         """This batch with ``grids`` computed on the batch's device, in one batched call.
 
@@ -85,7 +89,8 @@ class Batch:
         if out is not None and out.shape[0] != len(self):
             out = None  # e.g. the last, shorter batch of an epoch
         if out is None and dtype is not None and dtype != self.coords.dtype:
-            shape = (len(self), *gridmaker.grid_shape(self.num_channels))
+            channels, *sides = gridmaker.grid_shape(self.num_channels)
+            shape = (len(self), channels, *(side // pool for side in sides))
             out = torch.empty(shape, dtype=dtype, device=self.coords.device)
         with torch.no_grad():
             grids = gridmaker(
@@ -96,6 +101,7 @@ class Batch:
                 self.num_channels,
                 out=out,
                 check_values=not self.checked,
+                pool=pool,
             )
         return replace(self, grids=grids)
 

@@ -28,6 +28,7 @@ def coords_to_grid(
     radii_per_type: bool | None = None,
     out: torch.Tensor | None = None,
     check_values: bool = True,
+    pool: int = 1,
 ) -> torch.Tensor:
     """Grid atoms into per-type density channels with the settings of ``gmaker``.
 
@@ -54,11 +55,15 @@ def coords_to_grid(
             (batches from :class:`~voxbind.data.GridCollate` are). Unchecked bad values then give wrong
             densities but never touch memory outside the output: an atom with an out-of-range type or a
             non-finite coordinate or radius contributes nothing. On the CPU the checks always run.
+        pool: average the grid over ``pool³`` blocks of points, as ``torch.nn.AvgPool3d(pool)`` would
+            (``n // pool`` points per side): the input of a model that begins with that pooling (GNINA's
+            Default2018, ``pool=2``). The numba backend makes it directly, without the full grid, when no
+            gradient is recorded (radii per atom, Gaussian profiles); otherwise the full grid is pooled.
 
     Returns:
         ``(T, n, n, n)`` or ``(B, T, n, n, n)`` densities in the dtype of ``coords``, laid out as
-        (channel, x, y, z). Differentiable twice with respect to coords, type weights, radii and
-        center unless the grid is binary.
+        (channel, x, y, z) (``n // pool`` per side with ``pool``). Differentiable twice with respect to
+        coords, type weights, radii and center unless the grid is binary.
 
     Raises:
         GridInputError: malformed shapes, dtypes, non-finite values, type indices out of range,
@@ -71,6 +76,9 @@ def coords_to_grid(
     )
     backend = get_backend(gmaker.backend, atoms.rel.device)
     geom = gmaker.geometry
+    if pool != 1:
+        grid = _pooled(backend, atoms, geom, pool, out, batched)
+        return grid if batched or out is not None else grid[0]
     if out is not None:
         _check_out(out, atoms, geom, batched)
         with torch.no_grad():
@@ -88,6 +96,33 @@ def coords_to_grid(
     else:
         grid = backend.grid(atoms, geom)
     return grid if batched else grid[0]
+
+
+def _pooled(backend, atoms, geom, pool: int, out, batched: bool) -> torch.Tensor:
+    """The grid of ``atoms`` average-pooled over ``pool³`` blocks (see :func:`coords_to_grid`)."""
+    if not isinstance(pool, int) or not 1 <= pool <= geom.n:
+        raise GridInputError(f"pool must be an integer from 1 to {geom.n} (points per side), not {pool!r}")
+    m = geom.n // pool
+    shape = (atoms.rel.shape[0] if batched else 1, atoms.num_types, m, m, m)
+    if out is not None and (
+        tuple(out.view(-1, *out.shape[-4:]).shape) != shape or out.dtype != atoms.rel.dtype
+    ):
+        raise GridInputError(
+            f"out must be a {shape[int(not batched) :]} tensor of {atoms.rel.dtype}, "
+            f"got {tuple(out.shape)} {out.dtype}"
+        )
+    kernels = getattr(backend, "kernels", None)
+    recorded = torch.is_grad_enabled() and any(
+        t.requires_grad for t in (atoms.rel, atoms.weights, atoms.radii)
+    )
+    if hasattr(kernels, "forward_pooled") and not (atoms.per_type or geom.profile.binary or recorded):
+        target = None if out is None else out.view(shape)
+        return kernels.forward_pooled(
+            atoms.rel, atoms.base, atoms.weights, atoms.radii, atoms.num_types, geom, pool, target
+        )
+    grid = backend.grid(atoms, geom, set_binary=atoms.index_types and geom.profile.binary)
+    pooled = torch.nn.functional.avg_pool3d(grid, pool)
+    return pooled if out is None else out.view(shape).copy_(pooled)
 
 
 def check_atoms(center, coords, types, radii, num_types: int | None = None, *, radii_per_type=None) -> None:

@@ -109,11 +109,11 @@ class GridMaker(nn.Module):
 
     def forward(
         self, center, coords, types, radii, num_types=None, *, radii_per_type=None, out=None,
-        check_values=True,
+        check_values=True, pool=1,
     ):  # fmt: skip
         return coords_to_grid(
             self, center, coords, types, radii, num_types,
-            radii_per_type=radii_per_type, out=out, check_values=check_values,
+            radii_per_type=radii_per_type, out=out, check_values=check_values, pool=pool,
         )  # fmt: skip
 
     def extra_repr(self) -> str:

@@ -26,6 +26,7 @@ from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
 from ..models import Ensemble, EnsemblePrediction, load_gnina
+from ._prefetch import prefetched
 from .pose_stream import Pose, iter_poses
 
 
@@ -121,7 +122,10 @@ class PoseScorer:
         transform = RandomTransform(seed=seed) if rotations else None
         self.collate = GridCollate(None, transform, crop_to=self.gridmaker)  # gridded on the device
         self.ligand_typer = default_ligand_typer()
-        self._buffer: torch.Tensor | None = None
+        self._buffers: list[torch.Tensor | None] = [None, None, None]
+        self._turn = 0
+        # A model that average-pools its input first (Default2018) takes grids made pooled.
+        self.pool = getattr(self.net, "input_pool", 1)
 
     def prepare(self, receptor: TypedAtoms, molecule: Molecule, index: int) -> tuple[str, list]:
         """``(problem, examples)`` of one pose: its complexes (one per rotation; none when it cannot be
@@ -149,15 +153,27 @@ class PoseScorer:
         """``{"score", "affinity"[, "variance"]}``: ``(E / copies,)`` float64 per-pose predictions of
         ``examples`` (``copies`` consecutive rotations per pose), averaged over the rotations; the variance
         is that of every model's affinity over every rotation."""
+        return self.run(self.grids(examples))
+
+    def grids(self, examples: list) -> torch.Tensor:
+        """The grids of ``examples`` on the device, as the model takes them (pooled by its
+        ``input_pool``). On the CPU they are made in one of three buffers used in turn, so that a
+        grid is overwritten only two batches later."""
         batch = self.collate(examples).to(self.device)
         out = None
         if self.device.type == "cpu":  # a reused buffer is much faster than fresh memory on the CPU
-            out = self._buffer if self._buffer is not None and len(self._buffer) == len(examples) else None
-        batch = batch.gridded(self.gridmaker, out=out)
+            self._turn = (self._turn + 1) % len(self._buffers)
+            out = self._buffers[self._turn]
+            out = out if out is not None and len(out) == len(examples) else None
+        grids = batch.gridded(self.gridmaker, out=out, pool=self.pool).grids
         if self.device.type == "cpu":
-            self._buffer = batch.grids
+            self._buffers[self._turn] = grids
+        return grids
+
+    def run(self, grids: torch.Tensor) -> dict[str, np.ndarray]:
+        """The model's predictions on ``grids`` (see :meth:`predict`)."""
         with torch.no_grad():
-            prediction = self.net(batch.grids)
+            prediction = self.net(grids, pooled=True) if self.pool > 1 else self.net(grids)
         rows = {"score": prediction.pose_probability, "affinity": prediction.affinity}
         if isinstance(prediction, EnsemblePrediction):
             rows["variance"] = prediction.affinity_variance
@@ -231,9 +247,19 @@ def iter_scores(
     receptors = _Receptors(raise_errors=bad_receptor == "raise")
     if bad_receptor == "raise" and pairs:
         receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
+    batches = _gridded_batches(
+        scorer, receptors, iter_poses(pairs, rank=rank, world=world, skip=skip), batch_size
+    )
+    for pending, grids in prefetched(batches):  # the next batch is made while the model runs
+        values = scorer.run(grids) if grids is not None else {}
+        yield from _scores(pending, values, "variance" in values or scorer.ensemble)
+
+
+def _gridded_batches(scorer: PoseScorer, receptors: _Receptors, poses: Iterator[Pose], batch_size: int):
+    """``(poses with their problems and complexes, grids or None)`` for each batch of ``poses``."""
     pending: list[tuple[Pose, str, list]] = []
     examples = 0
-    for pose in iter_poses(pairs, rank=rank, world=world, skip=skip):
+    for pose in poses:
         problem, complexes = pose.problem, []
         if pose.molecule is not None:
             receptor = receptors.get(pose.receptor)
@@ -244,23 +270,20 @@ def iter_scores(
         pending.append((pose, problem, complexes))
         examples += len(complexes)
         if examples >= batch_size * scorer.copies:
-            yield from _scored(scorer, pending)
+            yield pending, scorer.grids([e for _, _, c in pending for e in c])
             pending, examples = [], 0
-    yield from _scored(scorer, pending)
+    if pending:
+        found = [e for _, _, c in pending for e in c]
+        yield pending, scorer.grids(found) if found else None
 
 
-def _scored(scorer: PoseScorer, pending: list[tuple[Pose, str, list]]) -> Iterator[PoseScore]:
-    examples = [e for _, _, complexes in pending for e in complexes]
-    values = scorer.predict(examples) if examples else {}
-    ensemble = "variance" in values or scorer.ensemble
+def _scores(pending: list[tuple[Pose, str, list]], values: dict, ensemble: bool) -> Iterator[PoseScore]:
     k = 0
     for pose, problem, complexes in pending:
         scores = [math.nan, math.nan, math.nan]
         if complexes:
-            scores = [
-                float(values[name][k]) if name in values else math.nan
-                for name in ("score", "affinity", "variance")
-            ]
+            names = ("score", "affinity", "variance")
+            scores = [float(values[name][k]) if name in values else math.nan for name in names]
             k += 1
         yield PoseScore(
             pose.record,

@@ -20,7 +20,14 @@ class Default2018(nn.Module):
     Args:
         num_channels: input channels ``C`` (28 for GNINA's default typing).
         grid_size: points per side ``n`` (48 for 0.5 Å over 23.5 Å); a multiple of 8.
+
+    ``forward(x, pooled=True)`` takes the grids already average-pooled by :attr:`input_pool` (``(B, C,
+    n/2, n/2, n/2)``, as ``GridMaker(..., pool=2)`` makes them without the full grid) and skips the first
+    layer.
     """
+
+    #: The first layer average-pools the input grid by this factor.
+    input_pool = 2
 
     def __init__(self, num_channels: int = 28, grid_size: int = 48):
         super().__init__()
@@ -38,16 +45,17 @@ class Default2018(nn.Module):
         self.num_features = 128 * (grid_size // 8) ** 3
         heads(self, self.num_features, "pose_output", "affinity_output")
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, F)`` flattened features before the heads."""
-        check_grid(x, self.num_channels, self.grid_size, type(self).__name__)
-        x = torch.relu(self.unit1_conv(self.unit1_pool(x)))
+    def features(self, x: torch.Tensor, pooled: bool = False) -> torch.Tensor:
+        """``(B, F)`` flattened features before the heads (``pooled``: ``x`` is already pooled)."""
+        size = self.grid_size // self.input_pool if pooled else self.grid_size
+        check_grid(x, self.num_channels, size, type(self).__name__)
+        x = torch.relu(self.unit1_conv(x if pooled else self.unit1_pool(x)))
         x = torch.relu(self.unit2_conv(x))
         x = torch.relu(self.unit3_conv(self.unit3_pool(x)))
         x = torch.relu(self.unit4_conv(x))
         x = torch.relu(self.unit5_conv(self.unit5_pool(x)))
         return x.flatten(1)
 
-    def forward(self, x: torch.Tensor) -> Prediction:
-        f = self.features(x)
+    def forward(self, x: torch.Tensor, pooled: bool = False) -> Prediction:
+        f = self.features(x, pooled)
         return Prediction(self.pose_output(f), self.affinity_output(f).squeeze(1))

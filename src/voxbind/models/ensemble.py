@@ -38,8 +38,16 @@ class Ensemble(nn.Module):
             raise InvalidArgumentError("an ensemble needs at least one model")
         self.members = nn.ModuleList(members)
 
-    def forward(self, x: torch.Tensor) -> EnsemblePrediction:
-        outputs = [member(x) for member in self.members]
+    @property
+    def input_pool(self) -> int:
+        """The factor every member average-pools its input by first (1 when they differ); see
+        :class:`~voxbind.models.Default2018`."""
+        pools = {getattr(member, "input_pool", 1) for member in self.members}
+        return pools.pop() if len(pools) == 1 else 1
+
+    def forward(self, x: torch.Tensor, pooled: bool = False) -> EnsemblePrediction:
+        """The members' combined prediction (``pooled``: ``x`` is already pooled by :attr:`input_pool`)."""
+        outputs = [member(x, pooled=True) if pooled else member(x) for member in self.members]
         probabilities = torch.stack([o.pose_probability for o in outputs])
         affinities = torch.stack([o.affinity for o in outputs])
         return EnsemblePrediction(

@@ -10,19 +10,20 @@ import torch
 
 from .._spec import GridGeometry
 from . import _numba_kernels as kernels
+from . import _numba_pooled as pooled_kernels
 
 _THREADED_PID: list[int] = []
 
 
-def _kernel(name: str):
+def _kernel(name: str, module=kernels):
     """The threaded kernel, or its single-threaded twin inside ``DataLoader`` workers and in processes
     forked after their parent ran threaded kernels (the OpenMP runtime does not survive a fork)."""
     pid = os.getpid()
     if not _THREADED_PID:
         _THREADED_PID.append(pid)
     if pid != _THREADED_PID[0] or torch.utils.data.get_worker_info() is not None:
-        return getattr(kernels, name + "_single_threaded")
-    return getattr(kernels, name)
+        return getattr(module, name + "_single_threaded")
+    return getattr(module, name)
 
 
 def _array(t: torch.Tensor) -> np.ndarray:
@@ -57,6 +58,20 @@ class NumbaKernels:
             geom.profile.binary, set_binary,
             np.zeros((1, 1, 3), w.dtype), np.zeros_like(w), np.zeros((1, 1), w.dtype), 0,
             _chunk(B, geom.n), out.numpy(),
+        )  # fmt: skip
+        return out
+
+    def forward_pooled(self, rel, base, weights, radii, num_types, geom, pool, out=None):
+        """The grid average-pooled over ``pool³`` blocks, ``(B, T, n // pool, ...)``, made directly
+        (per-atom radii, Gaussian profiles; no gradient)."""
+        B = rel.shape[0]
+        m = geom.n // pool
+        if out is None:
+            out = torch.empty((B, num_types, m, m, m), dtype=rel.dtype)
+        lower, res, consts, cutoff = _geometry_args(geom)
+        _kernel("scatter_pooled", pooled_kernels)(
+            _array(rel), _array(base), _array(weights), _array(radii), lower, res, consts, cutoff, pool,
+            _chunk(B, m), out.numpy(),
         )  # fmt: skip
         return out
 

@@ -1,0 +1,146 @@
+"""Rescoring throughput: read + type + grid + CNN (Default2018, crossdock weights) per pose, voxbind against
+gnina-torch + libmolgrid, and voxbind's peak memory at two pose counts.
+
+    .venv/bin/python benchmarks/bench_score.py [--poses 1000] [--batch-size 16] [--oracle-python PATH]
+                                               [--memory 2000,20000] [--no-processes]
+
+The poses are prolif's 9 Vina poses of one receptor, repeated with random displacements of about 0.1 Å
+(``tests/jobs/screening.py``). voxbind scores them from one SDF with ``voxbind score -o`` (one process, then
+two under ``torchrun``), each run timed by its own summary (model loading, reading the receptor and
+writing the output included). gnina-torch (in the oracle environment, ``gninatorch_score_side.py``) scores
+the same poses from one file each, as its ``.types`` input needs, through libmolgrid's ExampleProvider
+(receptor cached) and GridMaker, timed from loading the model to the last batch. The CNN's own time per
+pose (a forward pass over random grids, batch by batch) is measured on each side, and the rest of the
+per-pose time is reported beside it. ``--memory`` runs voxbind's streaming at two pose counts with a
+stand-in model on GNINA's 48³ grid and reports each run's peak RSS. Results go in ``RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from bench_grid import find_oracle, machine, run_side
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.jobs.screening import sdf_records, write_screen  # noqa: E402
+from voxbind.jobs import example_complex  # noqa: E402
+from voxbind.models import load_gnina  # noqa: E402
+
+SUMMARY = re.compile(r"(\d+) poses: (\d+) scored .*\(([\d.]+) s, ([\d.]+) poses/s\)")
+
+MEMORY = """
+import resource, sys
+from tests.jobs.screening import ChannelSums, write_screen
+from voxbind.jobs import PoseScorer, example_complex, rescore
+receptor, ligand = example_complex()
+write_screen(ligand, sys.argv[1], int(sys.argv[2]))
+rescore([(receptor, sys.argv[1])], [sys.argv[1] + ".scored.sdf"], PoseScorer(ChannelSums()), batch_size=16)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def cnn_ms(batch_size: int, repeats: int = 3) -> float:
+    """The CNN's own time per pose: Default2018's forward over random grids, in batches."""
+    net = load_gnina("crossdock_default2018")
+    grids = torch.rand(batch_size, 28, 48, 48, 48)
+    with torch.no_grad():
+        net(grids)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            net(grids)
+    return (time.perf_counter() - start) / (repeats * batch_size) * 1e3
+
+
+def voxbind_run(command: list[str], folder: Path) -> dict:
+    """Run ``voxbind score`` (or torchrun of it) and read its summary line."""
+    process = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    match = SUMMARY.search(process.stdout)
+    if process.returncode or not match:
+        raise SystemExit(f"{' '.join(command)} failed:\n{process.stdout}\n{process.stderr}")
+    poses, scored, seconds, _ = match.groups()
+    return {"poses": int(poses), "scored": int(scored), "seconds": float(seconds)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--poses", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--oracle-python", default=None)
+    parser.add_argument("--memory", default="2000,20000", help="pose counts for the peak-RSS runs ('' skips)")
+    parser.add_argument("--no-processes", action="store_true", help="skip the torchrun run")
+    args = parser.parse_args(argv)
+    receptor, ligand = example_complex()
+    python = sys.executable
+    print(f"machine: {machine()}; {args.poses} poses, batch {args.batch_size}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        screen = folder / "screen.sdf"
+        write_screen(ligand, screen, args.poses)
+        base = ["score", "-r", str(receptor), "-l", str(screen), "--batch-size", str(args.batch_size)]
+        runs = {
+            "voxbind, 1 process": voxbind_run(
+                [python, "-m", "voxbind", *base, "-o", str(folder / "a.sdf")], folder
+            )
+        }
+        if not args.no_processes:
+            torchrun = [str(Path(python).parent / "torchrun"), "--standalone", "--nproc_per_node=2"]
+            command = [*torchrun, "-m", "voxbind", *base, "-o", str(folder / "b.sdf")]
+            runs["voxbind, 2 processes (torchrun)"] = voxbind_run(command, folder)
+        ours_cnn = cnn_ms(args.batch_size)
+        oracle = find_oracle(args.oracle_python)
+        theirs = None
+        if oracle is None:
+            print("oracle environment not found: gnina-torch's side skipped")
+        else:
+            types = folder / "poses.types"
+            with open(types, "w") as handle:
+                for k, record in enumerate(sdf_records(screen)):
+                    path = folder / f"pose{k}.sdf"
+                    path.write_text(record)
+                    handle.write(f"{receptor} {path}\n")
+            theirs = run_side(oracle, "gninatorch_score_side.py", [types], [args.batch_size], quiet=True)
+        print("| pipeline | poses/s | ms per pose | CNN ms per pose | the rest, ms (share) |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, run in runs.items():
+            per_pose = run["seconds"] / run["poses"] * 1e3
+            cnn = ours_cnn if "1 process" in name else None
+            rest = f"{per_pose - cnn:.1f} ({(per_pose - cnn) / per_pose:.0%})" if cnn else ""
+            print(f"| {name} | {1e3 / per_pose:.1f} | {per_pose:.1f} | {cnn or '':.4} | {rest} |")
+        if theirs:
+            per_pose = theirs["seconds"] / theirs["poses"] * 1e3
+            rest = per_pose - theirs["cnn_ms"]
+            print(f"| gnina-torch + libmolgrid | {1e3 / per_pose:.1f} | {per_pose:.1f} | "
+                  f"{theirs['cnn_ms']:.1f} | {rest:.1f} ({rest / per_pose:.0%}) |")  # fmt: skip
+            ours = runs["voxbind, 1 process"]
+            print(
+                f"voxbind / gnina-torch, 1 process: {theirs['seconds'] / theirs['poses'] / (ours['seconds'] / ours['poses']):.2f}x"
+            )
+        if args.memory:
+            peaks = {}
+            for count in map(int, args.memory.split(",")):
+                out = subprocess.run(
+                    [python, "-c", MEMORY, str(folder / f"memory{count}.sdf"), str(count)],
+                    cwd=ROOT, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                peaks[count] = int(out.stdout.split()[-1]) / 1024
+                print(f"peak RSS, {count} poses (stand-in model, 48³ grids): {peaks[count]:.0f} MiB")
+            low, high = min(peaks), max(peaks)
+            print(f"peak RSS ratio {high}/{low} poses: {peaks[high] / peaks[low]:.2f}")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()
