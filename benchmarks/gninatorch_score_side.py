@@ -35,7 +35,7 @@ def main() -> None:
     scores = []
     with torch.no_grad():
         for grids in loader:
-            log_pose, affinity = model(grids)
+            log_pose, _affinity = model(grids)
             scores += torch.exp(log_pose[:, 1]).tolist()
     seconds = time.perf_counter() - start
     grids = torch.rand(batch_size, 28, 48, 48, 48)

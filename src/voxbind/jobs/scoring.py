@@ -13,6 +13,7 @@ from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numba
 import numpy as np
 import torch
 from torch import nn
@@ -256,7 +257,11 @@ def iter_scores(
 
 
 def _gridded_batches(scorer: PoseScorer, receptors: _Receptors, poses: Iterator[Pose], batch_size: int):
-    """``(poses with their problems and complexes, grids or None)`` for each batch of ``poses``."""
+    """``(poses with their problems and complexes, grids or None)`` for each batch of ``poses``. Run in
+    the background beside the model: on the CPU its gridding takes one thread (numba's count is per
+    thread), leaving the cores to the model's convolutions."""
+    if scorer.device.type == "cpu":
+        numba.set_num_threads(1)
     pending: list[tuple[Pose, str, list]] = []
     examples = 0
     for pose in poses:
