@@ -201,3 +201,24 @@ def test_grids_made_pooled_for_default2018_give_the_scores_of_full_grids():
     [b] = iter_scores([(receptor, ligand)], full)
     assert a.cnn_score == pytest.approx(b.cnn_score, abs=1e-5)
     assert a.cnn_affinity == pytest.approx(b.cnn_affinity, abs=1e-5)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
+)
+def test_the_readme_command_writes_the_example_poses_to_an_sdf_with_gninas_tags(tmp_path):
+    from rdkit import Chem
+
+    out = tmp_path / "example_scores.sdf"
+    result = CliRunner().invoke(cli, ["score", "--example", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "9 poses: 9 scored (0 flagged), 0 not scorable, 0 unreadable records skipped" in result.output
+    assert f"wrote {out} (9 records)" in result.output
+    poses = list(Chem.SDMolSupplier(str(out), removeHs=False))
+    assert [p.GetIntProp("pose") for p in poses] == list(range(1, 10))
+    scores = [p.GetDoubleProp("CNNscore") for p in poses]
+    # gnina-torch + libmolgrid's CNNscore of the first three poses (benchmarks/gninatorch_score_side.py)
+    assert scores[:3] == pytest.approx([0.8245310, 0.3529201, 0.4481564], abs=1e-4)
+    for pose in poses:
+        score, affinity = pose.GetDoubleProp("CNNscore"), pose.GetDoubleProp("CNNaffinity")
+        assert pose.GetDoubleProp("CNN_VS") == pytest.approx(score * affinity, abs=1e-5)
