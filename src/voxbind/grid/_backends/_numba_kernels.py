@@ -59,6 +59,20 @@ def _axis(x, reach, lower, res, n, inv_r2, d, s, e):
 
 
 @nb.njit(inline="always")
+def scratch(n, K):
+    """A scatter task's buffers: offsets, scaled squares and Gaussian factors along y and z (``n``
+    each), two row buffers (``n``), and the channel list with both weights (``K``)."""
+    rows = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n))
+    return (*rows, np.empty(n), np.empty(n), np.empty(K, np.int64), np.empty(K), np.empty(K))
+
+
+@nb.njit(inline="always")
+def slab_range(x, reach, lower, res, xa, xb):
+    """The first and last x index in the task's slabs ``[xa, xb)`` within ``reach`` of ``x``."""
+    return max(math.ceil((x - reach - lower) / res), xa), min(math.floor((x + reach - lower) / res), xb - 1)
+
+
+@nb.njit(inline="always")
 def _chord(z, remaining, r, lower, res, z0, nz):
     """Local index range ``[ja, jb)`` of a row's points within the cut-off, given ``remaining = c² - s_xy``
     (in squared radii) and the row's box ``[z0, z0 + nz)``."""
@@ -120,17 +134,7 @@ def scatter(
         b = task // chunks
         xa = (task - b * chunks) * chunk
         xb = min(xa + chunk, n)
-        dy = np.empty(n)
-        sy = np.empty(n)
-        ey = np.empty(n)
-        dz = np.empty(n)
-        sz = np.empty(n)
-        ez = np.empty(n)
-        rho = np.empty(n)
-        alpha = np.empty(n)
-        chan = np.empty(K, np.int64)
-        w1 = np.empty(K)
-        w2 = np.empty(K)
+        dy, sy, ey, dz, sz, ez, rho, alpha, chan, w1, w2 = scratch(n, K)
         out[b, :, xa:xb] = 0.0  # each task clears (and first touches) its own slabs
         for i in range(N):
             x = rel[b, i, 0]
@@ -139,8 +143,7 @@ def scatter(
                 if not r > 0.0:
                     continue
                 reach = cutoff * r
-                x0 = max(math.ceil((x - reach - lower) / res), xa)
-                x1 = min(math.floor((x + reach - lower) / res), xb - 1)
+                x0, x1 = slab_range(x, reach, lower, res, xa, xb)
                 if x1 < x0:
                     continue
                 m = _listed(weights, grad_weights, b, i, k0, k1, False, chan, w1, w2)

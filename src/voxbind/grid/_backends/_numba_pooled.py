@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 
 import numba as nb
-import numpy as np
 
-from ._numba_kernels import _FASTMATH, _axis, _listed, _radial, _single_threaded
+from ._numba_kernels import _FASTMATH, _axis, _listed, _radial, _single_threaded, scratch, slab_range
 
 
 @nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -33,16 +32,7 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
         cb = min(ca + chunk, m)
         xa = ca * pool
         xb = cb * pool
-        dy = np.empty(n)
-        sy = np.empty(n)
-        ey = np.empty(n)
-        dz = np.empty(n)
-        sz = np.empty(n)
-        ez = np.empty(n)
-        rho = np.empty(n)
-        chan = np.empty(K, np.int64)
-        w1 = np.empty(K)
-        w2 = np.empty(K)
+        dy, sy, ey, dz, sz, ez, rho, _, chan, w1, w2 = scratch(n, K)
         out[b, :, ca:cb] = 0.0
         for i in range(N):
             r = radii[b, i]
@@ -50,8 +40,7 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
                 continue
             x = rel[b, i, 0]
             reach = cutoff * r
-            x0 = max(math.ceil((x - reach - lower) / res), xa)
-            x1 = min(math.floor((x + reach - lower) / res), xb - 1)
+            x0, x1 = slab_range(x, reach, lower, res, xa, xb)
             if x1 < x0:
                 continue
             count = _listed(weights, weights, b, i, 0, K, False, chan, w1, w2)
