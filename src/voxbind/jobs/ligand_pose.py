@@ -1,0 +1,131 @@
+"""A ligand's pose as a differentiable function of its degrees of freedom: position, orientation and the
+torsions of its rotatable bonds, with bond lengths and angles kept as given.
+
+``coords = R(ω) · (X(θ) − c) + c + t``, where ``X(θ)`` turns each rotatable bond by its torsion ``θ_k`` (the
+side away from the root atom moves), ``c`` is the centroid of the input's heavy atoms, ``R(ω)`` the rotation
+by the rotation vector ``ω`` (axis × angle, rad) and ``t`` a translation (Å). Every step is a PyTorch
+operation, so gradients of anything computed from the coordinates reach ``t``, ``ω`` and ``θ`` by autograd.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from rdkit import Chem
+
+from ..errors import InvalidArgumentError
+
+#: Bonds that turn: single, not in a ring, not next to a triple bond, between two atoms each bonded to at
+#: least one other heavy atom; an amide's C–N does not turn (AutoDock Vina's rule: its partial double bond
+#: keeps it planar).
+ROTATABLE = Chem.MolFromSmarts("[!$(*#*)]-&!@[!$(*#*)]")
+AMIDE = Chem.MolFromSmarts("[NX3]-&!@[CX3]=[O,S]")
+
+
+@dataclass(frozen=True, eq=False)
+class Torsion:
+    """One rotatable bond: the axis runs from atom ``fixed`` to atom ``moving``; ``side`` holds the atoms
+    that turn with it (``moving``'s side, away from the root)."""
+
+    fixed: int
+    moving: int
+    side: np.ndarray
+
+
+class LigandPose:
+    """The degrees of freedom of one ligand conformer.
+
+    Args:
+        mol: the ligand (RDKit molecule with a conformer; hydrogens, if present, move with their atoms).
+
+    Attributes:
+        coords: ``(N, 3)`` float64 input coordinates (Å).
+        torsions: the rotatable bonds, ordered so that each one's side is turned before any bond nearer
+            the root (the order in which :meth:`coordinates` applies them).
+        center: ``(3,)`` centroid of the heavy atoms (Å), the centre of rotation.
+        root: the heavy atom nearest the centre, which no torsion moves.
+    """
+
+    def __init__(self, mol: Chem.Mol):
+        if mol.GetNumConformers() == 0:
+            raise InvalidArgumentError("a ligand pose needs 3D coordinates (a conformer)")
+        self.coords = np.asarray(mol.GetConformer().GetPositions(), dtype=np.float64).reshape(-1, 3)
+        heavy = np.array([a.GetAtomicNum() > 1 for a in mol.GetAtoms()])
+        if not heavy.any():
+            raise InvalidArgumentError("a ligand pose needs at least one heavy atom")
+        self.center = self.coords[heavy].mean(0)
+        self.root = int(np.flatnonzero(heavy)[np.argmin(((self.coords[heavy] - self.center) ** 2).sum(1))])
+        self.torsions = _torsions(mol, self.root)
+
+    @property
+    def num_torsions(self) -> int:
+        return len(self.torsions)
+
+    def coordinates(
+        self, translation: torch.Tensor, rotation: torch.Tensor, torsions: torch.Tensor
+    ) -> torch.Tensor:
+        """``(N, 3)`` coordinates (Å) for a translation ``(3,)`` (Å), a rotation vector ``(3,)`` (rad) and
+        torsion changes ``(T,)`` (rad) from the input conformer, in the variables' dtype and device."""
+        if tuple(torsions.shape) != (self.num_torsions,):
+            shape = tuple(torsions.shape)
+            raise InvalidArgumentError(f"expected {self.num_torsions} torsions, got shape {shape}")
+        x = torch.as_tensor(self.coords, dtype=translation.dtype, device=translation.device)
+        for k, torsion in enumerate(self.torsions):
+            side = torch.as_tensor(torsion.side, device=x.device)
+            turned = _turn(x[side], x[torsion.fixed], x[torsion.moving], torsions[k])
+            x = x.index_copy(0, side, turned)
+        center = torch.as_tensor(self.center, dtype=x.dtype, device=x.device)
+        return (x - center) @ rotation_matrix(rotation).T + center + translation
+
+
+def rotation_matrix(vector: torch.Tensor) -> torch.Tensor:
+    """``(3, 3)`` rotation by the rotation vector ``vector`` ``(3,)`` (axis × angle in rad); smooth at 0."""
+    zero = vector.new_zeros(())
+    skew = torch.stack(
+        [
+            torch.stack([zero, -vector[2], vector[1]]),
+            torch.stack([vector[2], zero, -vector[0]]),
+            torch.stack([-vector[1], vector[0], zero]),
+        ]
+    )
+    return torch.linalg.matrix_exp(skew)
+
+
+def _turn(points: torch.Tensor, a: torch.Tensor, b: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """``points`` turned by ``angle`` (rad) about the axis from ``a`` to ``b`` (Rodrigues' formula)."""
+    axis = (b - a) / torch.linalg.vector_norm(b - a)
+    p = points - a
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    along = (p @ axis)[:, None] * axis
+    return a + p * cos + torch.linalg.cross(axis.expand_as(p), p) * sin + along * (1 - cos)
+
+
+def _torsions(mol: Chem.Mol, root: int) -> list[Torsion]:
+    """The rotatable bonds of ``mol``, each with the atoms on its side away from ``root``, deepest first."""
+    heavy_degree = [sum(n.GetAtomicNum() > 1 for n in a.GetNeighbors()) for a in mol.GetAtoms()]
+    neighbours = [[n.GetIdx() for n in a.GetNeighbors()] for a in mol.GetAtoms()]
+    amides = {frozenset(match[:2]) for match in mol.GetSubstructMatches(AMIDE)}
+    found = []
+    for i, j in mol.GetSubstructMatches(ROTATABLE):
+        if heavy_degree[i] < 2 or heavy_degree[j] < 2 or frozenset((i, j)) in amides:
+            continue
+        side_j = _reach(neighbours, j, i)
+        if root in side_j:  # the root stays: the other side turns
+            i, j, side_j = j, i, _reach(neighbours, i, j)
+        found.append((len(side_j), Torsion(i, j, np.array(sorted(side_j), dtype=np.int64))))
+    found.sort(key=lambda item: item[0])  # a bond's side contains the sides of the bonds beyond it
+    return [torsion for _, torsion in found]
+
+
+def _reach(neighbours: list[list[int]], start: int, blocked: int) -> set[int]:
+    """The atoms reachable from ``start`` without crossing the bond to ``blocked``."""
+    seen, stack = {start}, [start]
+    while stack:
+        atom = stack.pop()
+        for other in neighbours[atom]:
+            if other not in seen and not (atom == start and other == blocked):
+                seen.add(other)
+                stack.append(other)
+    return seen
