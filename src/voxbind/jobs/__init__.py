@@ -6,16 +6,21 @@ from .conversion import convert_to_gninatypes
 from .demo import DemoReport, run_demo
 from .example import example_complex
 from .gridding import GridReport, grid_to_dx
+from .ligand_pose import LigandPose
 from .pose_stream import Pose, iter_poses, read_pairs_file
+from .refinement import PoseRefiner, Refinement
 from .rescoring import RescoreSummary, rescore
 from .scoring import PoseScore, PoseScorer, combine_affinities, combined_affinity, iter_scores, score_poses
 
 __all__ = [
     "DemoReport",
     "GridReport",
+    "LigandPose",
     "Pose",
+    "PoseRefiner",
     "PoseScore",
     "PoseScorer",
+    "Refinement",
     "RescoreSummary",
     "combine_affinities",
     "combined_affinity",

@@ -1,0 +1,146 @@
+"""Pose refinement on a CNN: exact derivatives, kept geometry, clashes, and the cases that must not break."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pytest
+import torch
+from rdkit import Chem
+from rdkit.Chem import AllChem
+
+from voxbind import GridMaker
+from voxbind.atomtypes import default_receptor_typer, read_typed_molecule
+from voxbind.errors import InvalidArgumentError
+from voxbind.io import Molecule, read_molecules
+from voxbind.jobs import example_complex
+from voxbind.jobs.refinement import PoseRefiner, clash_pairs, clash_penalty
+from voxbind.models import Prediction
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
+)
+
+
+class Smooth(torch.nn.Module):
+    """A small smooth stand-in CNN (tanh, no ReLU kinks), so that finite differences are meaningful."""
+
+    def __init__(self, scale: float = 1.0):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = torch.nn.Conv3d(28, 4, 3)
+        self.head = torch.nn.Linear(4, 3)
+        with torch.no_grad():
+            self.head.weight.mul_(scale)
+            self.head.bias.mul_(scale)
+
+    def forward(self, grids):
+        features = torch.tanh(self.conv(grids)).mean((2, 3, 4))
+        out = self.head(features)
+        return Prediction(out[:, :2], out[:, 2])
+
+
+@pytest.fixture(scope="module")
+def complex_():
+    receptor, ligand = example_complex()
+    return read_typed_molecule(receptor, default_receptor_typer()), read_molecules(ligand)
+
+
+def _small(model, **options):
+    grid = GridMaker(resolution=1.0, dimension=15.0)
+    return PoseRefiner(model, gridmaker=grid, **options)
+
+
+def test_the_objectives_derivatives_match_finite_differences(complex_):
+    receptor, poses = complex_
+    refiner = _small(Smooth().double(), affinity_weight=0.3, dtype=torch.float64)
+    pose, evaluate = refiner.objective(receptor, poses[0])
+    assert pose.num_torsions > 3
+    g = torch.Generator().manual_seed(2)
+    variables = [
+        (torch.randn(n, generator=g, dtype=torch.float64) * 0.2).requires_grad_()
+        for n in (3, 3, pose.num_torsions)
+    ]
+    assert torch.autograd.gradcheck(lambda *v: evaluate(*v)[0], variables, eps=1e-6, atol=1e-6)
+
+
+def test_refining_raises_cnnscore_and_keeps_bond_lengths_and_angles(complex_):
+    receptor, poses = complex_
+    result = PoseRefiner("crossdock_default2018", steps=15).refine(receptor, poses[1])
+    assert result.cnn_score[1] > result.cnn_score[0] + 0.2  # 0.35 -> 0.8 or so
+    assert result.objective[1] < result.objective[0]
+    assert 0.1 < result.rmsd < 4.0
+    assert 1 <= result.steps <= 15
+    before, after = poses[1].rdmol, result.molecule
+    x0, x = before.GetConformer().GetPositions(), after.GetConformer().GetPositions()
+    for bond in before.GetBonds():
+        i, j = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
+        assert np.linalg.norm(x[i] - x[j]) == pytest.approx(np.linalg.norm(x0[i] - x0[j]), abs=1e-4)
+    for atom in before.GetAtoms():
+        around = [n.GetIdx() for n in atom.GetNeighbors()]
+        for k, a in enumerate(around):
+            for b in around[k + 1 :]:
+                assert _angle(x, a, atom.GetIdx(), b) == pytest.approx(
+                    _angle(x0, a, atom.GetIdx(), b), abs=1e-3
+                )
+
+
+def _angle(x, a, c, b) -> float:
+    u, v = x[a] - x[c], x[b] - x[c]
+    return math.acos(np.clip(u @ v / np.linalg.norm(u) / np.linalg.norm(v), -1, 1))
+
+
+def _rigid_ligand_near(receptor_pose: Molecule) -> Molecule:
+    """Benzene (no rotatable bond) placed at a docked pose's centre."""
+    mol = Chem.AddHs(Chem.MolFromSmiles("c1ccccc1"))
+    AllChem.EmbedMolecule(mol, randomSeed=1)
+    shift = receptor_pose.coords.mean(0) - mol.GetConformer().GetPositions().mean(0)
+    conformer = mol.GetConformer()
+    for k, xyz in enumerate(mol.GetConformer().GetPositions() + shift):
+        conformer.SetAtomPosition(k, xyz.tolist())
+    return Molecule(mol, "benzene", "benzene")
+
+
+def test_a_ligand_without_rotatable_bonds_moves_rigidly(complex_):
+    receptor, poses = complex_
+    benzene = _rigid_ligand_near(poses[0])
+    result = _small(Smooth(scale=20.0), steps=10).refine(receptor, benzene)
+    x0 = benzene.rdmol.GetConformer().GetPositions()
+    x = result.molecule.GetConformer().GetPositions()
+    d0 = np.linalg.norm(x0[:, None] - x0[None], axis=2)
+    assert np.linalg.norm(x[:, None] - x[None], axis=2) == pytest.approx(d0, abs=1e-4)
+    assert np.isfinite(x).all()
+
+
+def test_a_flat_model_leaves_the_pose_where_it_is_without_nans(complex_):
+    receptor, poses = complex_
+    flat = Smooth(scale=0.0)  # zero gradient everywhere
+    result = _small(flat, steps=5).refine(receptor, poses[0])
+    assert result.rmsd == pytest.approx(0.0, abs=1e-9)
+    assert np.isfinite(result.molecule.GetConformer().GetPositions()).all()
+    assert result.cnn_score[0] == pytest.approx(0.5) == result.cnn_score[1]
+
+
+def test_a_pose_away_from_the_receptor_is_refused(complex_):
+    receptor, poses = complex_
+    far = Chem.Mol(poses[0].rdmol)
+    conformer = far.GetConformer()
+    for k, xyz in enumerate(far.GetConformer().GetPositions() + 500.0):
+        conformer.SetAtomPosition(k, xyz.tolist())
+    with pytest.raises(InvalidArgumentError, match="no receptor atom within"):
+        _small(Smooth()).refine(receptor, Molecule(far, "far", "far.sdf, record 1"))
+
+
+def test_clash_penalty_is_zero_at_the_input_and_grows_as_distant_atoms_meet():
+    mol = Chem.AddHs(Chem.MolFromSmiles("CCCCCCCC"))
+    AllChem.EmbedMolecule(mol, randomSeed=3)
+    keep = np.array([a.GetAtomicNum() > 1 for a in mol.GetAtoms()])
+    pairs, floor = clash_pairs(mol, keep)
+    assert {tuple(p) for p in pairs.tolist()} == {(i, j) for i in range(8) for j in range(i + 4, 8)}
+    x = torch.as_tensor(mol.GetConformer().GetPositions()[keep])
+    assert clash_penalty(x, pairs, floor).item() == 0.0
+    folded = x.clone()
+    folded[7] = x[0] + torch.tensor([1.0, 0.0, 0.0], dtype=x.dtype)  # the chain's ends 1 Å apart
+    assert clash_penalty(folded, pairs, floor).item() > (0.75 * 3.4 - 1.0) ** 2 - 1e-9
