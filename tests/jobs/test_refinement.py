@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import math
 
@@ -144,3 +145,38 @@ def test_clash_penalty_is_zero_at_the_input_and_grows_as_distant_atoms_meet():
     folded = x.clone()
     folded[7] = x[0] + torch.tensor([1.0, 0.0, 0.0], dtype=x.dtype)  # the chain's ends 1 Å apart
     assert clash_penalty(folded, pairs, floor).item() > (0.75 * 3.4 - 1.0) ** 2 - 1e-9
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("gninatorch") is None, reason="gninatorch (GNINA's weights) not installed"
+)
+def test_voxbind_minimize_writes_refined_poses_with_before_and_after_tags(tmp_path, caplog):
+    from click.testing import CliRunner
+
+    from voxbind.cli.main import cli
+
+    receptor, ligand = example_complex()
+    records = ligand.read_text().split("$$$$\n")
+    poses = tmp_path / "poses.sdf"
+    poses.write_text(
+        records[0]
+        + "$$$$\nbroken\n\n\n  2  1  0  0  0  0  0  0  0  0999 V2000\nM  END\n$$$$\n"
+        + records[1]
+        + "$$$$\n"
+    )
+    out = tmp_path / "refined.sdf.gz"
+    result = CliRunner().invoke(
+        cli, ["minimize", "-r", str(receptor), "-l", str(poses), "-o", str(out), "--steps", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 poses: 2 refined, 1 skipped" in result.output
+    assert any("poses.sdf, record 2 (line" in r.getMessage() for r in caplog.records)
+    with gzip.open(out, "rb") as handle:
+        refined = list(Chem.ForwardSDMolSupplier(handle, removeHs=False))
+    assert [m.GetIntProp("pose") for m in refined] == [1, 3]
+    for mol in refined:
+        assert mol.GetDoubleProp("objective") <= mol.GetDoubleProp("objective_before")
+        assert 0 < mol.GetDoubleProp("minimizedRMSD") < 3
+        assert 1 <= mol.GetIntProp("steps") <= 3
+        score, affinity = mol.GetDoubleProp("CNNscore"), mol.GetDoubleProp("CNNaffinity")
+        assert mol.GetDoubleProp("CNN_VS") == pytest.approx(score * affinity, abs=1e-5)

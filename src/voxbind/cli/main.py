@@ -15,6 +15,7 @@ import click
 from .. import __version__
 from .._choices import ARCHITECTURES, BACKENDS, COMBINATIONS, OPTIMIZERS, STRATEGIES
 from ..errors import VoxbindError
+from .minimize import minimize
 from .score import score
 
 FILE = click.Path(exists=True, dir_okay=False)
@@ -212,6 +213,7 @@ def evaluate_command(checkpoint, types_file, data_root, device) -> None:
 
 
 cli.add_command(score)
+cli.add_command(minimize)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -50,7 +50,10 @@ def molblock(molecule: Molecule) -> str:
         return molecule.text
     from rdkit import Chem
 
-    block = Chem.MolToMolBlock(molecule.rdmol, kekulize=False)
+    try:
+        block = Chem.MolToMolBlock(molecule.rdmol)  # Kekulé bonds, as most readers expect
+    except (ValueError, RuntimeError):  # RDKit's KekulizeException: keep the aromatic bonds
+        block = Chem.MolToMolBlock(molecule.rdmol, kekulize=False)
     first, _, rest = block.partition("\n")
     return molecule.name + "\n" + rest.rstrip("\n") if not first.strip() else block.rstrip("\n")
 
