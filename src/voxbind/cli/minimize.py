@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from ._poses import pose_jobs
+
 FILE = click.Path(exists=True, dir_okay=False)
 
 
@@ -41,21 +43,9 @@ def minimize(receptor, ligand, pairs, example, output, model, steps, tolerance, 
     −log CNNscore (GNINA's refinement loss) by its exact gradient, the receptor fixed; bond lengths and
     angles stay as given. Writes the refined poses with CNNscore and CNNaffinity before and after,
     minimizedRMSD, the objective and the steps taken."""
-    from ..jobs import example_complex
     from ..jobs.minimizing import minimize as run
-    from ..jobs.pose_stream import read_pairs_file
 
-    if example:
-        receptor, example_poses = example_complex()
-        ligand = (example_poses,)
-    if pairs:
-        if receptor or ligand:
-            raise click.UsageError("give --pairs, or -r RECEPTOR with -l POSES, not both")
-        jobs = read_pairs_file(pairs)
-    elif receptor and ligand:
-        jobs = [(receptor, path) for path in ligand]
-    else:
-        raise click.UsageError("give -r RECEPTOR and -l LIGAND, --pairs FILE, or --example")
+    jobs = pose_jobs(receptor, ligand, pairs, example)
     weights = {"pose_weight": pose_weight, "affinity_weight": affinity_weight, "clash_weight": clash_weight}
     options = {"steps": steps, "tolerance": tolerance, "device": device, **weights}
     summary = run(jobs, output, model, progress=sys.stderr.isatty(), **options)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from .._choices import COMBINATIONS
+from ._poses import pose_jobs
 
 FILE = click.Path(exists=True, dir_okay=False)
 
@@ -69,27 +70,14 @@ def score(receptor, ligand, pairs, example, output, resume, sort_key, ascending,
     run finishes with --resume), and under 'torchrun --nproc_per_node=N -m voxbind score ...' each
     process scores its share. Without -o, a table (or JSON lines) is printed.
     """
-    from ..jobs import example_complex
-    from ..jobs.pose_stream import read_pairs_file
-
-    if example:
-        receptor, example_poses = example_complex()
-        ligand = (example_poses,)
-    if pairs:
-        if receptor or ligand:
-            raise click.UsageError("give --pairs, or -r RECEPTOR with -l POSES, not both")
-        jobs = read_pairs_file(pairs)
-    elif receptor and ligand:
-        jobs = [(receptor, path) for path in ligand]
-    else:
-        raise click.UsageError("give -r RECEPTOR and -l LIGAND, --pairs FILE, or --example")
+    jobs = pose_jobs(receptor, ligand, pairs, example)
     settings = {"rotations": rotations, "seed": seed, "batch_size": batch_size, "device": device}
     if output:
         _write(jobs, output, model, settings, resume, sort_key, ascending, threads,
                combine_name, compound_key, temperature)  # fmt: skip
     else:
         if example and not as_json:
-            click.echo(f"receptor {receptor}\nposes    {example_poses}")
+            click.echo(f"receptor {jobs[0][0]}\nposes    {jobs[0][1]}")
         _print(jobs, model, settings, as_json, combine_name, temperature)
 
 
