@@ -93,6 +93,8 @@ def test_derivatives_match_finite_differences():
     assert torch.autograd.gradcheck(pose.coordinates, variables)
     zero = [torch.zeros_like(v).requires_grad_() for v in variables]  # smooth at the input pose too
     assert torch.autograd.gradcheck(pose.coordinates, zero)
+    # the torsions' gradient comes as torques; a differentiable backward goes through autograd
+    assert torch.autograd.gradgradcheck(pose.coordinates, variables)
 
 
 def test_rotation_vectors_give_rotations():

@@ -71,13 +71,53 @@ class LigandPose:
         if tuple(torsions.shape) != (self.num_torsions,):
             shape = tuple(torsions.shape)
             raise InvalidArgumentError(f"expected {self.num_torsions} torsions, got shape {shape}")
-        x = torch.as_tensor(self.coords, dtype=translation.dtype, device=translation.device)
-        for k, torsion in enumerate(self.torsions):
-            side = torch.as_tensor(torsion.side, device=x.device)
-            turned = _turn(x[side], x[torsion.fixed], x[torsion.moving], torsions[k])
-            x = x.index_copy(0, side, turned)
+        start = torch.as_tensor(self.coords, dtype=translation.dtype, device=translation.device)
+        x = _Turned.apply(torsions, start, self.torsions) if self.torsions else start
         center = torch.as_tensor(self.center, dtype=x.dtype, device=x.device)
         return (x - center) @ rotation_matrix(rotation).T + center + translation
+
+
+def turned(start: torch.Tensor, angles: torch.Tensor, torsions: list[Torsion]) -> torch.Tensor:
+    """``start (N, 3)`` with each rotatable bond turned by its angle, in :attr:`LigandPose.torsions`' order
+    (every step a PyTorch operation)."""
+    x = start
+    for k, torsion in enumerate(torsions):
+        side = torch.as_tensor(torsion.side, device=x.device)
+        moved = _turn(x[side], x[torsion.fixed], x[torsion.moving], angles[k])
+        x = x.index_copy(0, side, moved)
+    return x
+
+
+class _Turned(torch.autograd.Function):
+    """:func:`turned`, with the gradient of the angles as torques: turning bond ``k`` moves each atom of its
+    side by ``u_k × (x_i − x_fixed)`` in the turned conformer (the bonds nearer the root move the axis
+    with the side), so ``∂L/∂θ_k = u_k · Σ_side (x_i − x_fixed) × ∂L/∂x_i``: one pass over the bonds
+    instead of autograd through every turn. A backward that must itself be differentiable
+    (``create_graph``) goes through :func:`turned` by autograd."""
+
+    @staticmethod
+    def forward(ctx, angles, start, torsions):
+        with torch.no_grad():
+            x = turned(start, angles, torsions)
+        ctx.save_for_backward(angles, start, x)
+        ctx.torsions = torsions
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        angles, start, x = ctx.saved_tensors
+        if torch.is_grad_enabled():  # a differentiable backward is asked for
+            with torch.enable_grad():
+                exact = turned(start, angles, ctx.torsions)
+                (out,) = torch.autograd.grad(exact, angles, grad, create_graph=True)
+            return out, None, None
+        out = torch.empty_like(angles)
+        for k, torsion in enumerate(ctx.torsions):
+            side = torch.as_tensor(torsion.side, device=x.device)
+            axis = x[torsion.moving] - x[torsion.fixed]
+            torque = torch.linalg.cross(x[side] - x[torsion.fixed], grad[side]).sum(0)
+            out[k] = axis @ torque / torch.linalg.vector_norm(axis)
+        return out, None, None
 
 
 def rotation_matrix(vector: torch.Tensor) -> torch.Tensor:
