@@ -27,6 +27,7 @@ def files(tmp_path):
     (tmp_path / "good.types").write_text("1 6.0 rec.pdb lig.gninatypes\n")
     (tmp_path / "bad.types").write_text("1 6.0 rec.pdb lig.gninatypes\n1 6.0 2.0\n")
     (tmp_path / "unknown.toml").write_text("learning_rate = 0.1\n")
+    (tmp_path / "pairs.txt").write_text("rec.pdb rec.pdb\nrec.pdb gone.sdf\n")
     (tmp_path / "fake.pt").write_bytes(b"not a checkpoint")
     (tmp_path / "empty.pt").write_bytes(b"\n")
     (tmp_path / "binary.map").write_bytes(bytes(range(256)))
@@ -78,6 +79,12 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
         "evaluate {d}/fake.pt {d}/good.types",
         "fake.pt: not a voxbind checkpoint",
     ),
+    "score, pairs naming a missing file": (
+        "score --pairs {d}/pairs.txt -o {d}/s.sdf",
+        "pairs.txt, line 2: no such",
+    ),
+    "score, unknown output format": ("score --example -o {d}/s.txt", "cannot tell the output format"),
+    "minimize, output not SDF": ("minimize --example -o {d}/m.csv", "written as SDF"),
     "evaluate, missing types file": ("evaluate {d}/fake.pt {d}/none.types", "does not exist"),
     "evaluate, empty checkpoint": (
         "evaluate {d}/empty.pt {d}/good.types",

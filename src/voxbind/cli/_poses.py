@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+#: An input file that must exist.
+FILE = click.Path(exists=True, dir_okay=False)
+
 
 def pose_jobs(receptor, ligand, pairs, example) -> list[tuple]:
     """``[(receptor, pose file), ...]`` from ``-r``/``-l``, ``--pairs`` or ``--example``.

@@ -15,10 +15,10 @@ import click
 from .. import __version__
 from .._choices import ARCHITECTURES, BACKENDS, COMBINATIONS, OPTIMIZERS, STRATEGIES
 from ..errors import VoxbindError
+from ._poses import FILE
 from .minimize import minimize
 from .score import score
 
-FILE = click.Path(exists=True, dir_okay=False)
 FOLDER = click.Path(file_okay=False)
 SETTINGS = {"help_option_names": ["-h", "--help"], "show_default": True}
 

@@ -6,9 +6,7 @@ import sys
 
 import click
 
-from ._poses import pose_jobs
-
-FILE = click.Path(exists=True, dir_okay=False)
+from ._poses import FILE, pose_jobs
 
 
 @click.command()

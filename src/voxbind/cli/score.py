@@ -7,9 +7,7 @@ import sys
 import click
 
 from .._choices import COMBINATIONS
-from ._poses import pose_jobs
-
-FILE = click.Path(exists=True, dir_okay=False)
+from ._poses import FILE, pose_jobs
 
 
 @click.command()

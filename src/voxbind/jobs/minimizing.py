@@ -15,11 +15,10 @@ from torch import nn
 from tqdm import tqdm
 
 from ..errors import InvalidArgumentError, VoxbindError
-from .pose_stream import iter_poses
+from .pose_stream import ReceptorCache, iter_poses
 from .refinement import PoseRefiner, Refinement
 from .score_output import sdf_record
 from .score_parts import molblock
-from .scoring import _Receptors
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def minimize(
     if not suffixes or suffixes[-1 if suffixes[-1] != ".gz" else -2] not in (".sdf", ".sd"):
         raise InvalidArgumentError(f"refined poses are written as SDF (.sdf or .sdf.gz), not {output}")
     refiner = model if isinstance(model, PoseRefiner) else PoseRefiner(model, **options)
-    receptors = _Receptors(raise_errors=len({str(r) for r, _ in pairs}) == 1)
+    receptors = ReceptorCache(raise_errors=len({str(r) for r, _ in pairs}) == 1)
     summary = MinimizeSummary()
     output = Path(output)
     temporary = output.with_name(f".{output.name}.tmp")

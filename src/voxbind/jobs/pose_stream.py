@@ -13,7 +13,8 @@ from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidFileError
+from ..atomtypes import TypedAtoms, default_receptor_typer, read_typed_molecule
+from ..errors import InvalidFileError, VoxbindError
 from ..io import Molecule, UnreadableRecord, iter_records
 
 
@@ -43,7 +44,8 @@ def read_pairs_file(path: str | os.PathLike) -> list[tuple[Path, Path]]:
     (relative ones are relative to the list file's folder); blank lines and ``#`` comments are skipped.
 
     Raises:
-        InvalidFileError: the file cannot be read, or a line does not hold exactly two paths.
+        InvalidFileError: the file cannot be read, a line does not hold exactly two paths, or a path
+            names no file.
     """
     path = Path(path)
     try:
@@ -57,7 +59,11 @@ def read_pairs_file(path: str | os.PathLike) -> list[tuple[Path, Path]]:
             continue
         if len(fields) != 2:
             raise InvalidFileError(path, f"line {number}", f"expected 'receptor poses', not {line.strip()!r}")
-        pairs.append(tuple(path.parent / field for field in fields))
+        pair = tuple(path.parent / field for field in fields)
+        missing = [str(p) for p in pair if not p.is_file()]
+        if missing:  # found now, before a long run starts
+            raise InvalidFileError(path, f"line {number}", f"no such file: {', '.join(missing)}")
+        pairs.append(pair)
     if not pairs:
         raise InvalidFileError(path, "", "no 'receptor poses' pairs")
     return pairs
@@ -89,3 +95,23 @@ def iter_poses(
                 else:
                     yield Pose(index, receptor, file, record, item)
             index += 1
+
+
+class ReceptorCache:
+    """Receptors typed with GNINA's receptor channels, each read once: the last one is kept, as pairs
+    are usually grouped by receptor. A receptor that cannot be read is remembered as the reason (a
+    string), or its error is raised with ``raise_errors``."""
+
+    def __init__(self, raise_errors: bool):
+        self.path, self.atoms, self.raise_errors = None, None, raise_errors
+
+    def get(self, path: Path) -> TypedAtoms | str:
+        if path != self.path:
+            try:
+                self.atoms = read_typed_molecule(path, default_receptor_typer())
+            except VoxbindError as err:
+                if self.raise_errors:
+                    raise
+                self.atoms = f"receptor cannot be read: {err}"
+            self.path = path
+        return self.atoms

@@ -23,6 +23,7 @@ from ..grid import GridMaker
 from ..io import Molecule
 from ..models import Ensemble, load_gnina
 from .ligand_pose import LigandPose
+from .scoring import pose_problem
 
 #: Closer than this fraction of the sum of two atoms' van der Waals radii is a clash (for atoms more than
 #: three bonds apart, unless the input pose already has them closer).
@@ -105,16 +106,17 @@ class PoseRefiner:
         Raises:
             InvalidArgumentError: the pose has no heavy atom, or no receptor atom reaches its grid.
         """
-        keep, types, radii = self.ligand_typer.type_atoms(molecule)
-        if not keep.any():
-            raise InvalidArgumentError(f"{molecule.source}: no typed (heavy) ligand atoms to refine")
-        pose = LigandPose(molecule.rdmol)
-        center = pose.coords[keep].mean(0)
-        reaching = atoms_reaching(receptor.coords, receptor.radii, center, self.gridmaker)
-        if reaching.size == 0:
-            raise InvalidArgumentError(f"{molecule.source}: no receptor atom within the pose's grid")
-        context = _Context(self, receptor, reaching, keep, types, radii, center, molecule.rdmol)
+        pose, context = self._prepare(receptor, molecule)
         return pose, lambda *variables: context.evaluate(pose, variables)
+
+    def _prepare(self, receptor: TypedAtoms, molecule: Molecule):
+        keep, types, radii = self.ligand_typer.type_atoms(molecule)
+        pose = LigandPose(molecule.rdmol) if keep.any() else None
+        ligand = self.ligand_typer.assemble(molecule.coords, keep, types, radii)
+        problem, scorable = pose_problem(receptor, ligand, ligand.centroid(), self.gridmaker)
+        if not scorable:  # the checks scoring makes: no heavy atom, no receptor atom in the grid
+            raise InvalidArgumentError(f"{molecule.source}: {problem}; not refined")
+        return pose, _Context(self, receptor, ligand, keep, molecule.rdmol)
 
     def refine(self, receptor: TypedAtoms, molecule: Molecule) -> Refinement:
         """Refine one pose of ``molecule`` in ``receptor`` (typed with GNINA's receptor channels).
@@ -122,8 +124,12 @@ class PoseRefiner:
         Raises:
             InvalidArgumentError: the pose has no heavy atom, or no receptor atom reaches its grid.
         """
-        pose, evaluate = self.objective(receptor, molecule)
-        keep = self.ligand_typer.type_atoms(molecule)[0]
+        pose, context = self._prepare(receptor, molecule)
+        keep = context.keep.cpu().numpy()
+
+        def evaluate(*variables):
+            return context.evaluate(pose, variables)
+
         variables = [torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)]
         variables.append(torch.zeros(pose.num_torsions, dtype=torch.float64))
         before = evaluate(*variables)
@@ -168,31 +174,29 @@ class _Context:
     """What stays fixed while one pose is refined: the receptor's grid, the ligand's types, the clash
     pairs."""
 
-    def __init__(self, refiner: PoseRefiner, receptor, reaching, keep, types, radii, center, rdmol):
+    def __init__(self, refiner: PoseRefiner, receptor: TypedAtoms, ligand: TypedAtoms, keep, rdmol):
         self.refiner = refiner
-        gm, device = refiner.gridmaker, refiner.device
-        self.center = torch.as_tensor(center, dtype=torch.float32, device=device)
+        gm, device, dtype = refiner.gridmaker, refiner.device, refiner.dtype
+        center = ligand.centroid()
+        self.center = torch.as_tensor(center, dtype=dtype, device=device)
         self.keep = torch.as_tensor(np.flatnonzero(keep), device=device)
-        self.types = torch.as_tensor(types, device=device)
-        self.radii = torch.as_tensor(radii, dtype=torch.float32, device=device)
-        self.channels = len(refiner.ligand_typer.channel_names)
-        rec = [
-            torch.as_tensor(a[reaching], device=device)
-            for a in (receptor.coords, receptor.types, receptor.radii)
-        ]
-        with torch.no_grad():
-            grid = gm(self.center, *rec, receptor.num_channels)
-            self.receptor_grid = _pooled(grid[None], refiner.pool)
+        self.types = torch.as_tensor(ligand.types, device=device)
+        self.radii = torch.as_tensor(ligand.radii, dtype=dtype, device=device)
+        self.channels = ligand.num_channels
+        reaching = atoms_reaching(receptor.coords, receptor.radii, center, gm)
+        rec = (receptor.coords[reaching], receptor.types[reaching], receptor.radii[reaching])
+        rec = [torch.as_tensor(a, dtype=dtype if a.dtype.kind == "f" else None, device=device) for a in rec]
+        with torch.no_grad():  # the receptor's channels, once: made pooled when the model pools first
+            self.receptor_grid = gm(self.center, *rec, receptor.num_channels, pool=refiner.pool)[None]
         self.pairs, self.floor = clash_pairs(rdmol, keep)
 
     def evaluate(self, pose: LigandPose, variables) -> torch.Tensor:
         """``(objective, CNNscore, CNNaffinity)`` at ``variables``."""
-        coords = pose.coordinates(*variables)
-        heavy = coords[self.keep]
-        ligand = self.refiner.gridmaker(
-            self.center, heavy.to(self.refiner.dtype), self.types, self.radii, self.channels
-        )
-        grids = torch.cat([self.receptor_grid, _pooled(ligand[None], self.refiner.pool)], dim=1)
+        heavy = pose.coordinates(*variables)[self.keep]
+        pool = self.refiner.pool  # with a gradient recorded, the full grid is made and pooled
+        atoms = (heavy.to(self.refiner.dtype), self.types, self.radii, self.channels)
+        ligand = self.refiner.gridmaker(self.center, *atoms, pool=pool)
+        grids = torch.cat([self.receptor_grid, ligand[None]], dim=1)
         pose_w, affinity_w, clash_w = self.refiner.weights
         losses, scores, affinities = [], [], []
         for member in self.refiner.members:
@@ -207,10 +211,6 @@ class _Context:
         return torch.stack(
             [objective, torch.stack(scores).mean().double(), torch.stack(affinities).mean().double()]
         )
-
-
-def _pooled(grid: torch.Tensor, pool: int) -> torch.Tensor:
-    return torch.nn.functional.avg_pool3d(grid, pool) if pool > 1 else grid
 
 
 def clash_pairs(mol: Chem.Mol, keep: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:

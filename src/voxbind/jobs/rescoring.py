@@ -27,7 +27,6 @@ from .score_parts import (
     iter_in_order,
     parts_folder,
     pose_entry,
-    read_entries,
     scored_indices,
     start_parts,
 )
@@ -60,9 +59,17 @@ class RescoreSummary:
     seconds: float = 0.0
     resumed: int = 0
 
-    def merge(self, folder: Path, outputs, variance: bool, sort: str | None, ascending: bool) -> None:
-        """Count the poses of the parts in ``folder`` and write them to ``outputs``."""
-        for entry in read_entries(folder):
+    def merge(self, folder: Path, outputs, variance: bool, order) -> None:
+        """Write the parts in ``folder`` to ``outputs`` in ``order`` (see
+        :func:`~voxbind.jobs.score_parts.entry_order`), counting the poses on the way."""
+        for k, path in enumerate(outputs):
+            entries = iter_in_order(order)
+            self.outputs[str(path)] = write_output(
+                path, self._counted(entries) if k == 0 else entries, variance
+            )
+
+    def _counted(self, entries):
+        for entry in entries:
             self.poses += 1
             if entry.get("CNNscore") is not None:
                 self.scored += 1
@@ -71,9 +78,7 @@ class RescoreSummary:
                 self.not_scored += 1
             else:
                 self.unreadable += 1
-        order = entry_order(folder, sort, ascending)
-        for path in outputs:
-            self.outputs[str(path)] = write_output(path, iter_in_order(order), variance)
+            yield entry
 
 
 def rescore(
@@ -150,10 +155,11 @@ def rescore(
         summary = _run(folder, settings, pairs, scorer, outputs, rank, world, resume, batch_size, progress)
         if rank != 0:
             return None
-        summary.merge(folder, outputs, scorer.ensemble, sort, ascending)
-    if combine:
+        order = entry_order(folder, sort, ascending)  # input order without a sort key
+        summary.merge(folder, outputs, scorer.ensemble, order)
+    if combine:  # compounds in order of first appearance in the input
         target = combined_output or _compounds_path(outputs[0])
-        entries = iter_in_order(entry_order(folder))
+        entries = iter_in_order(entry_order(folder) if sort else order)
         summary.outputs[str(target)] = write_combined(target, entries, combine, compound_key, temperature)
     shutil.rmtree(folder)
     summary.seconds = time.perf_counter() - started

@@ -104,25 +104,24 @@ def write_combined(
     poses, CNNaffinity combined as free energies by ``name`` (see
     :func:`~voxbind.jobs.combined_affinity`), as a CSV ``compound, poses, scored, CNNaffinity,
     best CNNscore`` in order of first appearance; returns the number of compounds."""
-    compounds: dict[str, list] = {}
+    poses: dict[str, int] = {}  # in order of first appearance
+    scored: dict[str, list[tuple[float, float]]] = {}  # (CNNaffinity, CNNscore) of the scored poses
     for entry in entries:
-        compound = entry.get("name", "") if key == "name" else entry.get("tags", {}).get(key, "")
-        poses, affinities, scores = compounds.setdefault(str(compound), [0, [], []])
-        compounds[str(compound)][0] = poses + 1
+        compound = str(entry.get("name", "") if key == "name" else entry.get("tags", {}).get(key, ""))
+        poses[compound] = poses.get(compound, 0) + 1
         if entry.get("CNNaffinity") is not None:
-            affinities.append(entry["CNNaffinity"])
-            scores.append(entry["CNNscore"])
+            scored.setdefault(compound, []).append((entry["CNNaffinity"], entry["CNNscore"]))
     path = Path(path)
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([key, "poses", "scored", f"CNNaffinity_{name}", "best_CNNscore"])
-        for compound, (poses, affinities, scores) in compounds.items():
-            if affinities:
-                affinity = _number(combine_affinities(affinities, name, temperature))
-                best = _number(max(scores))
-            else:
-                affinity = best = ""
-            writer.writerow([compound, poses, len(affinities), affinity, best])
+        for compound, count in poses.items():
+            values = scored.get(compound, [])
+            affinity = (
+                _number(combine_affinities([a for a, _ in values], name, temperature)) if values else ""
+            )
+            best = _number(max(s for _, s in values)) if values else ""
+            writer.writerow([compound, count, len(values), affinity, best])
     os.replace(temporary, path)
-    return len(compounds)
+    return len(poses)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from rdkit import Chem
 
 from ..errors import InvalidArgumentError
 from ..io import Molecule
@@ -48,8 +49,6 @@ def molblock(molecule: Molecule) -> str:
     """The pose's molfile block: an SDF record as the file has it, others written by RDKit."""
     if molecule.text:
         return molecule.text
-    from rdkit import Chem
-
     try:
         block = Chem.MolToMolBlock(molecule.rdmol)  # Kekulé bonds, as most readers expect
     except (ValueError, RuntimeError):  # RDKit's KekulizeException: keep the aromatic bonds

@@ -7,6 +7,7 @@ are gridded with it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Container, Iterator, Sequence
@@ -20,7 +21,7 @@ from torch import nn
 
 from .._choices import check_choice
 from .._devices import checked_device
-from ..atomtypes import TypedAtoms, default_ligand_typer, default_receptor_typer, read_typed_molecule
+from ..atomtypes import TypedAtoms, default_ligand_typer
 from ..combine import combination, dg_to_pk, pk_to_dg
 from ..data import GridCollate, RandomTransform, atoms_reaching, make_example
 from ..errors import InvalidArgumentError, VoxbindError
@@ -28,7 +29,7 @@ from ..grid import GridMaker
 from ..io import Molecule
 from ..models import Ensemble, EnsemblePrediction, load_gnina
 from ._prefetch import prefetched
-from .pose_stream import Pose, iter_poses
+from .pose_stream import Pose, ReceptorCache, iter_poses
 
 
 @dataclass(frozen=True)
@@ -139,22 +140,12 @@ class PoseScorer:
         problem, scorable = pose_problem(receptor, ligand, center, self.gridmaker)
         if not scorable:
             return problem, []
-        first = make_example(
+        example = make_example(
             receptor, [ligand], center=center, index=index * self.copies, crop_to=self.gridmaker
-        )
-        rest = [
-            make_example(
-                receptor, [ligand], center=center, index=index * self.copies + r, crop_to=self.gridmaker
-            )
-            for r in range(1, self.copies)
+        )  # each rotation is a copy keyed by its own index (the crop reaches every orientation)
+        return problem, [
+            dataclasses.replace(example, index=index * self.copies + r) for r in range(self.copies)
         ]
-        return problem, [first, *rest]
-
-    def predict(self, examples: list) -> dict[str, np.ndarray]:
-        """``{"score", "affinity"[, "variance"]}``: ``(E / copies,)`` float64 per-pose predictions of
-        ``examples`` (``copies`` consecutive rotations per pose), averaged over the rotations; the variance
-        is that of every model's affinity over every rotation."""
-        return self.run(self.grids(examples))
 
     def grids(self, examples: list) -> torch.Tensor:
         """The grids of ``examples`` on the device, as the model takes them (pooled by its
@@ -172,7 +163,9 @@ class PoseScorer:
         return grids
 
     def run(self, grids: torch.Tensor) -> dict[str, np.ndarray]:
-        """The model's predictions on ``grids`` (see :meth:`predict`)."""
+        """``{"score", "affinity"[, "variance"]}``: ``(E / copies,)`` float64 per-pose predictions on
+        ``grids`` (``copies`` consecutive rotations per pose), averaged over the rotations; the variance
+        is that of every model's affinity over every rotation."""
         with torch.no_grad():
             prediction = self.net(grids, pooled=True) if self.pool > 1 else self.net(grids)
         rows = {"score": prediction.pose_probability, "affinity": prediction.affinity}
@@ -245,7 +238,7 @@ def iter_scores(
     else:
         scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
     check_choice("bad_receptor", bad_receptor, ("report", "raise"))
-    receptors = _Receptors(raise_errors=bad_receptor == "raise")
+    receptors = ReceptorCache(raise_errors=bad_receptor == "raise")
     if bad_receptor == "raise" and pairs:
         receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
     batches = _gridded_batches(
@@ -256,7 +249,7 @@ def iter_scores(
         yield from _scores(pending, values, "variance" in values or scorer.ensemble)
 
 
-def _gridded_batches(scorer: PoseScorer, receptors: _Receptors, poses: Iterator[Pose], batch_size: int):
+def _gridded_batches(scorer: PoseScorer, receptors: ReceptorCache, poses: Iterator[Pose], batch_size: int):
     """``(poses with their problems and complexes, grids or None)`` for each batch of ``poses``. Run in
     the background beside the model: on the CPU its gridding takes one thread (numba's count is per
     thread), leaving the cores to the model's convolutions."""
@@ -278,8 +271,7 @@ def _gridded_batches(scorer: PoseScorer, receptors: _Receptors, poses: Iterator[
             yield pending, scorer.grids([e for _, _, c in pending for e in c])
             pending, examples = [], 0
     if pending:
-        found = [e for _, _, c in pending for e in c]
-        yield pending, scorer.grids(found) if found else None
+        yield pending, scorer.grids([e for _, _, c in pending for e in c]) if examples else None
 
 
 def _scores(pending: list[tuple[Pose, str, list]], values: dict, ensemble: bool) -> Iterator[PoseScore]:
@@ -302,25 +294,6 @@ def _scores(pending: list[tuple[Pose, str, list]], values: dict, ensemble: bool)
             str(pose.receptor),
             pose.molecule,
         )
-
-
-class _Receptors:
-    """Typed receptors by path, each read once (the last one kept: pairs are usually grouped by receptor);
-    a receptor that cannot be read is remembered as the reason."""
-
-    def __init__(self, raise_errors: bool):
-        self.path, self.atoms, self.raise_errors = None, None, raise_errors
-
-    def get(self, path) -> TypedAtoms | str:
-        if path != self.path:
-            try:
-                self.atoms = read_typed_molecule(path, default_receptor_typer())
-            except VoxbindError as err:
-                if self.raise_errors:
-                    raise
-                self.atoms = f"receptor cannot be read: {err}"
-            self.path = path
-        return self.atoms
 
 
 def score_poses(
