@@ -150,6 +150,8 @@ def main(argv=None) -> None:
         if theirs:
             line += f"{theirs[key]:>14.2f}{theirs[key] / value:>10.1f}×"
         print(line)
+    ratio = ours["backward_coords"] / ours["forward_index"]
+    print(f"coordinate backward / forward (index types), same run: {ratio:.2f}× (target ≤ 1.5×)")
 
 
 if __name__ == "__main__":

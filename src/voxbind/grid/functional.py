@@ -78,7 +78,7 @@ def coords_to_grid(
     geom = gmaker.geometry
     if pool != 1:
         grid = _pooled(backend, atoms, geom, pool, out, batched)
-        return grid if batched or out is not None else grid[0]
+        return grid if batched or out is not None else grid.squeeze(0)
     if out is not None:
         _check_out(out, atoms, geom, batched)
         with torch.no_grad():
@@ -95,7 +95,7 @@ def coords_to_grid(
         grid = refuse_gradient(grid, atoms.rel, atoms.weights, atoms.radii)
     else:
         grid = backend.grid(atoms, geom)
-    return grid if batched else grid[0]
+    return grid if batched else grid.squeeze(0)
 
 
 def _pooled(backend, atoms, geom, pool: int, out, batched: bool) -> torch.Tensor:

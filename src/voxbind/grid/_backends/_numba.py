@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .._spec import GridGeometry
+from . import _numba_coords as coords_kernels
 from . import _numba_kernels as kernels
 from . import _numba_pooled as pooled_kernels
 
@@ -84,6 +85,13 @@ class NumbaKernels:
         out_weights = torch.zeros((B, N, K), dtype=rel.dtype)
         out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
         lower, res, consts, cutoff = _geometry_args(geom)
+        if not need_weights:  # the row-wise kernel for coordinates and radii
+            atoms_per_task = max(1, -(-B * N // (16 * numba.get_num_threads())))
+            _kernel("gather_coords", coords_kernels)(
+                _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
+                _array(grad), atoms_per_task, out_coords.numpy(), out_radii.numpy(),
+            )  # fmt: skip
+            return out_coords, out_weights, out_radii
         _kernel("gather")(
             _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
             _array(grad), need_weights,
