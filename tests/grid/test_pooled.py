@@ -31,7 +31,7 @@ def test_numba_pooled_grid_equals_the_pooled_reference_grid(kind, batch, pool):
     assert want.abs().sum() > 10
 
 
-def test_pooled_grids_fill_a_buffer_and_carry_gradients_through_the_full_grid():
+def test_pooled_grids_fill_a_buffer_and_carry_gradients():
     coords, types, radii = random_atoms(60, 4, kind="vector", batch=2, seed=1, box=6.0)
     gmaker = voxbind.GridMaker(resolution=0.5, dimension=6.0, backend="numba")
     buffer = torch.full((2, 4, 6, 6, 6), float("nan"), dtype=torch.float64)
@@ -46,6 +46,41 @@ def test_pooled_grids_fill_a_buffer_and_carry_gradients_through_the_full_grid():
     full = gmaker(torch.zeros(2, 3, dtype=torch.float64), coords, types, radii, 4)
     (want,) = torch.autograd.grad((torch.nn.functional.avg_pool3d(full, 2) * weights).sum(), coords)
     assert torch.allclose(grad, want)
+
+
+@pytest.mark.parametrize("kind", ["index", "vector"])
+@pytest.mark.parametrize("pool", [2, 3])
+def test_pooled_derivatives_equal_those_of_the_pooled_reference_grid(kind, pool):
+    """First derivatives (the pooled kernel's own backward, and through the full grid when a graph is
+    asked for) and second derivatives, against autograd through the reference grid and ``avg_pool3d``
+    (25 points per side: the last point is dropped by pooling)."""
+    coords, types, radii = random_atoms(80, 6, kind=kind, batch=2, seed=3, box=11.0)
+    center = torch.randn(2, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    upstream = torch.randn(
+        (2, 6) + (25 // pool,) * 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64
+    )
+    a = torch.randn(coords.shape, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    results = {}
+    for backend in ("numba", "reference"):
+        gmaker = voxbind.GridMaker(resolution=0.5, dimension=12.0, backend=backend)
+        x = coords.clone().requires_grad_()
+        r = radii.clone().requires_grad_()
+        inputs = (x, r) if kind == "index" else (x, r, types.clone().requires_grad_())
+
+        def grid(inputs=inputs, gmaker=gmaker, backend=backend):
+            if backend == "reference":
+                full = gmaker(center, inputs[0], inputs[2] if kind != "index" else types, inputs[1], 6)
+                return torch.nn.functional.avg_pool3d(full, pool)
+            return gmaker(center, inputs[0], inputs[2] if kind != "index" else types, inputs[1], 6, pool=pool)
+
+        fixed_types = (*inputs[:2], types)  # coordinates and radii only: the pooled kernel's backward
+        plain = torch.autograd.grad(grid(fixed_types), inputs[:2], upstream)
+        first = torch.autograd.grad(grid(), inputs, upstream, create_graph=True)
+        second = torch.autograd.grad((first[0] * a).sum() + first[1].square().sum(), inputs)
+        results[backend] = (*plain, *first, *second)
+    for got, want in zip(results["numba"], results["reference"], strict=True):
+        assert want.abs().max() > 0
+        assert ((got - want).abs().max() / want.abs().max()).item() < 1e-9
 
 
 @pytest.mark.parametrize("pool", [0, 1.5, 100])

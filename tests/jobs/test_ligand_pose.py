@@ -97,6 +97,23 @@ def test_derivatives_match_finite_differences():
     assert torch.autograd.gradgradcheck(pose.coordinates, variables)
 
 
+def test_compiled_and_pytorch_kinematics_agree():
+    """float64 CPU tensors take the compiled path; float32 ones the PyTorch one."""
+    pose = LigandPose(_embedded(FLEXIBLE))
+    variables = [v.requires_grad_() for v in _variables(pose, seed=4, scale=0.7)]
+    upstream = torch.randn(
+        len(pose.coords), 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    )
+    compiled = pose.coordinates(*variables)
+    grads = torch.autograd.grad(compiled, variables, upstream)
+    single = [v.detach().float().requires_grad_() for v in variables]
+    plain = pose.coordinates(*single)
+    plain_grads = torch.autograd.grad(plain, single, upstream.float())
+    torch.testing.assert_close(compiled.float(), plain, atol=1e-4, rtol=1e-5)
+    for got, want in zip(grads, plain_grads, strict=True):
+        torch.testing.assert_close(got.float(), want, atol=1e-3, rtol=1e-4)
+
+
 def test_rotation_vectors_give_rotations():
     w = torch.tensor([0.3, -1.2, 0.4], dtype=torch.float64)
     r = rotation_matrix(w)

@@ -22,7 +22,13 @@ from ._poses import FILE, pose_jobs
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Refined poses (.sdf, .sdf.gz)."
 )
 @click.option("--model", default="crossdock_default2018", help="A published GNINA model or ensemble.")
-@click.option("--steps", default=50, type=click.IntRange(min=1), help="Most L-BFGS iterations per pose.")
+@click.option(
+    "--steps",
+    default=50,
+    type=click.IntRange(min=1),
+    help="Most steps per pose (each one forward and backward of the model; L-BFGS).",
+)
+@click.option("--batch-size", default=8, type=click.IntRange(min=1), help="Poses refined together.")
 @click.option("--tolerance", default=1e-4, type=click.FloatRange(min=0), help="Stop below this gradient.")
 @click.option("--pose-weight", default=1.0, type=click.FloatRange(min=0), help="Weight of −log CNNscore.")
 @click.option(
@@ -35,8 +41,8 @@ from ._poses import FILE, pose_jobs
     help="Weight of the intramolecular repulsion (per Å²).",
 )
 @click.option("--device", default="cpu", help="Where to grid and run the model: cpu, cuda, ...")
-def minimize(receptor, ligand, pairs, example, output, model, steps, tolerance, pose_weight, affinity_weight,
-             clash_weight, device) -> None:  # fmt: skip
+def minimize(receptor, ligand, pairs, example, output, model, steps, batch_size, tolerance, pose_weight,
+             affinity_weight, clash_weight, device) -> None:  # fmt: skip
     """Refine each pose on GNINA's CNN: position, orientation and rotatable-bond torsions move downhill on
     −log CNNscore (GNINA's refinement loss) by its exact gradient, the receptor fixed; bond lengths and
     angles stay as given. Writes the refined poses with CNNscore and CNNaffinity before and after,
@@ -46,7 +52,7 @@ def minimize(receptor, ligand, pairs, example, output, model, steps, tolerance, 
     jobs = pose_jobs(receptor, ligand, pairs, example)
     weights = {"pose_weight": pose_weight, "affinity_weight": affinity_weight, "clash_weight": clash_weight}
     options = {"steps": steps, "tolerance": tolerance, "device": device, **weights}
-    summary = run(jobs, output, model, progress=sys.stderr.isatty(), **options)
+    summary = run(jobs, output, model, batch_size=batch_size, progress=sys.stderr.isatty(), **options)
     click.echo(
         f"{summary.poses} poses: {summary.refined} refined, {summary.skipped} skipped "
         f"({summary.seconds:.1f} s); wrote {output}"

@@ -91,6 +91,53 @@ def kernel_grid(rel, weights, radii, base, call: KernelCall) -> torch.Tensor:
     return _Grid.apply(rel, weights, radii, base, call)
 
 
+class _PooledGrid(Function):
+    """The grid average-pooled over ``pool³`` blocks, made pooled (per-atom radii, Gaussian profiles).
+
+    Its backward to coordinates and radii reads the pooled gradient directly when the kernels can and no
+    graph is asked for (the refinement step); otherwise the pooled gradient is spread over the full grid
+    by differentiable operations and handed to :class:`_GridBackward`, so that every derivative the full
+    grid has, the pooled one has too.
+    """
+
+    @staticmethod
+    def forward(ctx, rel, weights, radii, base, call: KernelCall, pool: int):
+        ctx.save_for_backward(rel, weights, radii, base)
+        ctx.call, ctx.pool = call, pool
+        return call.kernels.forward_pooled(rel, base, weights, radii, call.num_types, call.geom, pool)
+
+    @staticmethod
+    def backward(ctx, grad):
+        rel, weights, radii, base = ctx.saved_tensors
+        call, pool = ctx.call, ctx.pool
+        need = tuple(ctx.needs_input_grad[:3])
+        if not need[1] and not torch.is_grad_enabled() and hasattr(call.kernels, "backward_pooled"):
+            gc, gr = call.kernels.backward_pooled(
+                rel, base, weights, radii, call.geom, grad.contiguous(), pool
+            )
+            gw, gr = None, _sum_radii(gr, call)
+        else:
+            gc, gw, gr = _GridBackward.apply(
+                rel, weights, radii, base, _unpooled(grad, pool, call), call, need
+            )
+        return (gc if need[0] else None, gw if need[1] else None, gr if need[2] else None, None, None, None)
+
+
+def _unpooled(grad: torch.Tensor, pool: int, call: KernelCall) -> torch.Tensor:
+    """The gradient of the full grid from that of its ``pool³`` average: each point gets its block's value
+    over ``pool³``; points beyond the last whole block get zero (pooling drops them)."""
+    spread = grad / pool**3
+    for dim in (2, 3, 4):
+        spread = spread.repeat_interleave(pool, dim=dim)
+    extra = call.geom.n - spread.shape[-1]
+    return torch.nn.functional.pad(spread, (0, extra) * 3) if extra else spread
+
+
+def kernel_pooled_grid(rel, weights, radii, base, call: KernelCall, pool: int) -> torch.Tensor:
+    """Differentiable (twice) pooled grid of the atoms through ``call.kernels.forward_pooled``."""
+    return _PooledGrid.apply(rel, weights, radii, base, call, pool)
+
+
 _BINARY = (
     "binary grids are not differentiable: grid with binary=False to get gradients, or detach the "
     "coordinates, types and radii before gridding"

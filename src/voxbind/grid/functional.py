@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..errors import GridInputError
-from ._autograd import refuse_gradient
+from ._autograd import KernelCall, kernel_pooled_grid, refuse_gradient
 from ._backends import get_backend
 from ._inputs import normalise
 
@@ -115,11 +115,15 @@ def _pooled(backend, atoms, geom, pool: int, out, batched: bool) -> torch.Tensor
     recorded = torch.is_grad_enabled() and any(
         t.requires_grad for t in (atoms.rel, atoms.weights, atoms.radii)
     )
-    if hasattr(kernels, "forward_pooled") and not (atoms.per_type or geom.profile.binary or recorded):
-        target = None if out is None else out.view(shape)
-        return kernels.forward_pooled(
-            atoms.rel, atoms.base, atoms.weights, atoms.radii, atoms.num_types, geom, pool, target
-        )
+    if hasattr(kernels, "forward_pooled") and not (atoms.per_type or geom.profile.binary):
+        if recorded and out is None:
+            call = KernelCall(kernels, geom, atoms.per_type, atoms.num_types)
+            return kernel_pooled_grid(atoms.rel, atoms.weights, atoms.radii, atoms.base, call, pool)
+        if not recorded:
+            target = None if out is None else out.view(shape)
+            return kernels.forward_pooled(
+                atoms.rel, atoms.base, atoms.weights, atoms.radii, atoms.num_types, geom, pool, target
+            )
     grid = backend.grid(atoms, geom, set_binary=atoms.index_types and geom.profile.binary)
     pooled = torch.nn.functional.avg_pool3d(grid, pool)
     return pooled if out is None else out.view(shape).copy_(pooled)

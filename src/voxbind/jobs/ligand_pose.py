@@ -16,6 +16,7 @@ import torch
 from rdkit import Chem
 
 from ..errors import InvalidArgumentError
+from ._kinematics import torques, turn_all
 
 #: Bonds that turn: single, not in a ring, not next to a triple bond, between two atoms each bonded to at
 #: least one other heavy atom; an amide's C–N does not turn (AutoDock Vina's rule: its partial double bond
@@ -58,6 +59,7 @@ class LigandPose:
         self.center = self.coords[heavy].mean(0)
         self.root = int(np.flatnonzero(heavy)[np.argmin(((self.coords[heavy] - self.center) ** 2).sum(1))])
         self.torsions = _torsions(mol, self.root)
+        self._bonds = _bond_arrays(self.torsions)
 
     @property
     def num_torsions(self) -> int:
@@ -68,13 +70,24 @@ class LigandPose:
     ) -> torch.Tensor:
         """``(N, 3)`` coordinates (Å) for a translation ``(3,)`` (Å), a rotation vector ``(3,)`` (rad) and
         torsion changes ``(T,)`` (rad) from the input conformer, in the variables' dtype and device."""
+        x = self.conformer(torsions.to(translation))
+        center = torch.as_tensor(self.center, dtype=x.dtype, device=x.device)
+        return placed(x[None], center[None], translation[None], rotation[None])[0]
+
+    def conformer(self, torsions: torch.Tensor) -> torch.Tensor:
+        """``(N, 3)`` input coordinates (Å) with the torsions changed by ``torsions (T,)`` (rad), before
+        the rigid motion; in the torsions' dtype and device."""
         if tuple(torsions.shape) != (self.num_torsions,):
             shape = tuple(torsions.shape)
             raise InvalidArgumentError(f"expected {self.num_torsions} torsions, got shape {shape}")
-        start = torch.as_tensor(self.coords, dtype=translation.dtype, device=translation.device)
-        x = _Turned.apply(torsions, start, self.torsions) if self.torsions else start
-        center = torch.as_tensor(self.center, dtype=x.dtype, device=x.device)
-        return (x - center) @ rotation_matrix(rotation).T + center + translation
+        start = torch.as_tensor(self.coords, dtype=torsions.dtype, device=torsions.device)
+        return _Turned.apply(torsions, start, self.torsions, self._bonds) if self.torsions else start
+
+
+def placed(x: torch.Tensor, center: torch.Tensor, translation: torch.Tensor, rotation: torch.Tensor):
+    """``R(ω) (x − c) + c + t`` for a batch: ``x (A, N, 3)``, centres ``c``, translations ``t`` and rotation
+    vectors ``ω`` ``(A, 3)`` (Å, Å, rad)."""
+    return (x - center[:, None]) @ rotation_matrix(rotation).transpose(1, 2) + (center + translation)[:, None]
 
 
 def turned(start: torch.Tensor, angles: torch.Tensor, torsions: list[Torsion]) -> torch.Tensor:
@@ -92,15 +105,20 @@ class _Turned(torch.autograd.Function):
     """:func:`turned`, with the gradient of the angles as torques: turning bond ``k`` moves each atom of its
     side by ``u_k × (x_i − x_fixed)`` in the turned conformer (the bonds nearer the root move the axis
     with the side), so ``∂L/∂θ_k = u_k · Σ_side (x_i − x_fixed) × ∂L/∂x_i``: one pass over the bonds
-    instead of autograd through every turn. A backward that must itself be differentiable
-    (``create_graph``) goes through :func:`turned` by autograd."""
+    instead of autograd through every turn. On float64 CPU tensors both passes run compiled
+    (:mod:`._kinematics`). A backward that must itself be differentiable (``create_graph``) goes through
+    :func:`turned` by autograd."""
 
     @staticmethod
-    def forward(ctx, angles, start, torsions):
-        with torch.no_grad():
-            x = turned(start, angles, torsions)
+    def forward(ctx, angles, start, torsions, bonds):
+        on_host = angles.device.type == "cpu" and angles.dtype == start.dtype == torch.float64
+        if on_host:
+            x = torch.from_numpy(turn_all(start.numpy(), angles.detach().numpy(), *bonds))
+        else:
+            with torch.no_grad():
+                x = turned(start, angles, torsions)
         ctx.save_for_backward(angles, start, x)
-        ctx.torsions = torsions
+        ctx.torsions, ctx.bonds, ctx.on_host = torsions, bonds, on_host
         return x
 
     @staticmethod
@@ -110,26 +128,40 @@ class _Turned(torch.autograd.Function):
             with torch.enable_grad():
                 exact = turned(start, angles, ctx.torsions)
                 (out,) = torch.autograd.grad(exact, angles, grad, create_graph=True)
-            return out, None, None
+            return out, None, None, None
+        if ctx.on_host:
+            return (
+                torch.from_numpy(torques(x.numpy(), grad.contiguous().numpy(), *ctx.bonds)),
+                None,
+                None,
+                None,
+            )
         out = torch.empty_like(angles)
         for k, torsion in enumerate(ctx.torsions):
             side = torch.as_tensor(torsion.side, device=x.device)
             axis = x[torsion.moving] - x[torsion.fixed]
             torque = torch.linalg.cross(x[side] - x[torsion.fixed], grad[side]).sum(0)
             out[k] = axis @ torque / torch.linalg.vector_norm(axis)
-        return out, None, None
+        return out, None, None, None
+
+
+def _bond_arrays(torsions: list[Torsion]) -> tuple[np.ndarray, ...]:
+    """``(fixed, moving, side_start, side_atoms)`` for :mod:`._kinematics`."""
+    sizes = [len(t.side) for t in torsions]
+    return (
+        np.array([t.fixed for t in torsions], dtype=np.int64),
+        np.array([t.moving for t in torsions], dtype=np.int64),
+        np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        np.concatenate([t.side for t in torsions]).astype(np.int64) if torsions else np.zeros(0, np.int64),
+    )
 
 
 def rotation_matrix(vector: torch.Tensor) -> torch.Tensor:
-    """``(3, 3)`` rotation by the rotation vector ``vector`` ``(3,)`` (axis × angle in rad); smooth at 0."""
-    zero = vector.new_zeros(())
-    skew = torch.stack(
-        [
-            torch.stack([zero, -vector[2], vector[1]]),
-            torch.stack([vector[2], zero, -vector[0]]),
-            torch.stack([-vector[1], vector[0], zero]),
-        ]
-    )
+    """``(..., 3, 3)`` rotations by the rotation vectors ``vector (..., 3)`` (axis × angle in rad); smooth
+    at 0."""
+    zero = torch.zeros_like(vector[..., 0])
+    x, y, z = vector.unbind(-1)
+    skew = torch.stack([zero, -z, y, z, zero, -x, -y, x, zero], dim=-1).unflatten(-1, (3, 3))
     return torch.linalg.matrix_exp(skew)
 
 

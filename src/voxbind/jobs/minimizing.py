@@ -39,6 +39,7 @@ def minimize(
     output: str | os.PathLike,
     model: str | nn.Module | PoseRefiner = "crossdock_default2018",
     *,
+    batch_size: int = 8,
     progress: bool = False,
     **options,
 ) -> MinimizeSummary:
@@ -47,11 +48,14 @@ def minimize(
     Each refined pose keeps its input tags and gets ``CNNscore``, ``CNNaffinity``, ``CNN_VS`` (after),
     ``CNNscore_before``, ``CNNaffinity_before``, ``minimizedRMSD`` (Å from the input pose), ``objective``,
     ``objective_before``, ``steps`` and ``pose`` (its record number). ``options`` are those of
-    :class:`PoseRefiner` (``steps``, ``tolerance``, the weights, ``device``). A pose that cannot be read,
+    :class:`PoseRefiner` (``steps``, ``tolerance``, the weights, ``device``); ``batch_size`` poses are
+    refined together (one batch of grids per step). A pose that cannot be read,
     typed or refined is logged with its file and record and skipped. The output is written under a
     temporary name and renamed when complete.
     """
     started = time.perf_counter()
+    if batch_size < 1:
+        raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
     suffixes = [s.lower() for s in Path(output).suffixes]
     if not suffixes or suffixes[-1 if suffixes[-1] != ".gz" else -2] not in (".sdf", ".sd"):
         raise InvalidArgumentError(f"refined poses are written as SDF (.sdf or .sdf.gz), not {output}")
@@ -62,6 +66,19 @@ def minimize(
     temporary = output.with_name(f".{output.name}.tmp")
     opener = gzip.open if suffixes[-1] == ".gz" else open
     with opener(temporary, "wt", encoding="utf-8", newline="\n") as handle:
+        batch: list = []
+
+        def flush() -> None:
+            results = refiner.refine_batch([(receptor, pose.molecule) for pose, receptor in batch])
+            for (pose, _), result in zip(batch, results, strict=True):
+                if isinstance(result, VoxbindError):
+                    log.warning("%s, record %d: %s; skipped", pose.file, pose.record, result)
+                    summary.skipped += 1
+                else:
+                    handle.write(sdf_record(_entry(pose, result)))
+                    summary.refined += 1
+            batch.clear()
+
         for pose in tqdm(iter_poses(pairs), disable=not progress, unit="pose", desc="refining"):
             summary.poses += 1
             receptor = receptors.get(pose.receptor) if pose.molecule is not None else pose.problem
@@ -69,14 +86,10 @@ def minimize(
                 log.warning("%s; skipped", receptor)
                 summary.skipped += 1
                 continue
-            try:
-                result = refiner.refine(receptor, pose.molecule)
-            except VoxbindError as err:
-                log.warning("%s, record %d: %s; skipped", pose.file, pose.record, err)
-                summary.skipped += 1
-                continue
-            handle.write(sdf_record(_entry(pose, result)))
-            summary.refined += 1
+            batch.append((pose, receptor))
+            if len(batch) == batch_size:
+                flush()
+        flush()
     os.replace(temporary, output)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -1,13 +1,15 @@
-"""Refining a docked pose on a GNINA CNN: the ligand moves downhill on the model's loss by its exact
+"""Refining docked poses on a GNINA CNN: each ligand moves downhill on the model's loss by its exact
 gradient, through the grid and the ligand's degrees of freedom (position, orientation, torsions).
 
 The receptor is fixed: its channels are gridded once per pose, at the pose's starting grid centre (GNINA
-also keeps the centre), and only the ligand is gridded again at each step.
+also keeps the centre), and only the ligand is gridded again at each step. Several poses are refined
+together: each step grids and scores them in one batch, while each pose keeps its own L-BFGS state.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,16 +20,17 @@ from torch import nn
 from .._devices import checked_device
 from ..atomtypes import TypedAtoms, default_ligand_typer
 from ..data import atoms_reaching
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
 from ..models import Ensemble, load_gnina
-from .ligand_pose import LigandPose
+from ..models.conv import conv3d
+from ._batched_lbfgs import minimize_batched
+from .intramolecular import clash_pairs, clash_penalty
+from .ligand_pose import LigandPose, placed
 from .scoring import pose_problem
 
-#: Closer than this fraction of the sum of two atoms' van der Waals radii is a clash (for atoms more than
-#: three bonds apart, unless the input pose already has them closer).
-CLASH_FRACTION = 0.75
+__all__ = ["PoseRefiner", "Refinement", "clash_pairs", "clash_penalty"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +42,7 @@ class Refinement:
         cnn_score, cnn_affinity: ``(before, after)`` (probability; pK).
         rmsd: heavy-atom RMSD of the refined pose from the input (Å; GNINA's ``minimizedRMSD``).
         objective: ``(before, after)`` value of the objective.
-        steps: optimiser iterations taken.
+        steps: objective evaluations used (each one forward and backward of the model).
     """
 
     molecule: Chem.Mol
@@ -60,9 +63,11 @@ class PoseRefiner:
             "good pose", which GNINA's refinement follows); for an ensemble, its members' mean.
         affinity_weight: weight of the affinity term, ``−CNNaffinity`` (pK); 0 by default.
         clash_weight: weight (per Å²) of the intramolecular repulsion that keeps torsions from folding the
-            ligand onto itself (see :func:`clash_penalty`).
-        steps: the most L-BFGS iterations per pose.
+            ligand onto itself (see :func:`~voxbind.jobs.intramolecular.clash_penalty`).
+        steps: the most steps per pose (objective evaluations: one forward and backward of the model
+            each; L-BFGS with a backtracking line search).
         tolerance: stop when the gradient's largest component (per variable, Å or rad) is below it.
+        max_move: the largest change of a variable in one step (Å for the position, rad otherwise).
         device: where grids and the model live.
         gridmaker: the grid (default: GNINA's 48³ at 0.5 Å).
         dtype: of the grids (float32; float64 with a float64 model, to check derivatives).
@@ -77,12 +82,15 @@ class PoseRefiner:
         clash_weight: float = 1.0,
         steps: int = 50,
         tolerance: float = 1e-4,
+        max_move: float = 0.3,
         device: str | torch.device = "cpu",
         gridmaker: GridMaker | None = None,
         dtype: torch.dtype = torch.float32,
     ):
         if steps < 1:
             raise InvalidArgumentError(f"steps must be >= 1, not {steps}")
+        if not max_move > 0:
+            raise InvalidArgumentError(f"max_move must be > 0, not {max_move}")
         if min(pose_weight, affinity_weight, clash_weight) < 0 or pose_weight + affinity_weight == 0:
             raise InvalidArgumentError("the objective's weights must be >= 0, and not both CNN terms 0")
         self.device = checked_device(device)
@@ -92,11 +100,16 @@ class PoseRefiner:
             parameter.requires_grad_(False)
         self.members = list(self.net.members) if isinstance(self.net, Ensemble) else [self.net]
         self.weights = (pose_weight, affinity_weight, clash_weight)
-        self.steps, self.tolerance = steps, tolerance
+        self.steps, self.tolerance, self.max_move = steps, tolerance, max_move
         self.gridmaker = gridmaker or GridMaker()
         self.pool = getattr(self.net, "input_pool", 1)
         self.ligand_typer = default_ligand_typer()
         self.dtype = dtype
+        # models whose first convolution can take the receptor's share once per pose
+        self.split = all(
+            hasattr(m, "forward_from_input_conv") and getattr(m, "input_pool", 1) == self.pool
+            for m in self.members
+        )
 
     def objective(self, receptor: TypedAtoms, molecule: Molecule):
         """``(pose, evaluate)`` for one pose: its degrees of freedom, and the function of ``(translation
@@ -106,17 +119,19 @@ class PoseRefiner:
         Raises:
             InvalidArgumentError: the pose has no heavy atom, or no receptor atom reaches its grid.
         """
-        pose, context = self._prepare(receptor, molecule)
-        return pose, lambda *variables: context.evaluate(pose, variables)
+        poses, evaluate = self.batch_objective([(receptor, molecule)])
+        return poses[0], lambda *variables: evaluate([variables])[0]
 
-    def _prepare(self, receptor: TypedAtoms, molecule: Molecule):
-        keep, types, radii = self.ligand_typer.type_atoms(molecule)
-        pose = LigandPose(molecule.rdmol) if keep.any() else None
-        ligand = self.ligand_typer.assemble(molecule.coords, keep, types, radii)
-        problem, scorable = pose_problem(receptor, ligand, ligand.centroid(), self.gridmaker)
-        if not scorable:  # the checks scoring makes: no heavy atom, no receptor atom in the grid
-            raise InvalidArgumentError(f"{molecule.source}: {problem}; not refined")
-        return pose, _Context(self, receptor, ligand, keep, molecule.rdmol)
+    def batch_objective(self, poses: Sequence[tuple[TypedAtoms, Molecule]]):
+        """:meth:`objective` for several poses (``(receptor, molecule)`` pairs) evaluated in one batch:
+        ``(ligand poses, evaluate)``, where ``evaluate`` takes one ``(translation, rotation, torsions)``
+        per pose and gives ``(A, 3)``: each pose's ``(objective, CNNscore, CNNaffinity)``.
+
+        Raises:
+            InvalidArgumentError: a pose has no heavy atom, or no receptor atom reaches its grid.
+        """
+        batch = _Batch(self, [_PoseState(self, receptor, molecule) for receptor, molecule in poses])
+        return [state.pose for state in batch.states], batch.evaluate
 
     def refine(self, receptor: TypedAtoms, molecule: Molecule) -> Refinement:
         """Refine one pose of ``molecule`` in ``receptor`` (typed with GNINA's receptor channels).
@@ -124,62 +139,62 @@ class PoseRefiner:
         Raises:
             InvalidArgumentError: the pose has no heavy atom, or no receptor atom reaches its grid.
         """
-        pose, context = self._prepare(receptor, molecule)
-        keep = context.keep.cpu().numpy()
+        (result,) = self.refine_batch([(receptor, molecule)])
+        if isinstance(result, VoxbindError):
+            raise result
+        return result
 
-        def evaluate(*variables):
-            return context.evaluate(pose, variables)
+    def refine_batch(self, poses: Sequence[tuple[TypedAtoms, Molecule]]) -> list[Refinement | VoxbindError]:
+        """Refine ``poses`` (``(receptor, molecule)`` pairs) together: every step grids and scores them in
+        one batch. Returns one result per pose, in order: its :class:`Refinement`, or the error that stopped
+        it (no heavy atom, no receptor atom in its grid, a typing error)."""
+        results: list[Refinement | VoxbindError] = []
+        states = []
+        for receptor, molecule in poses:
+            try:
+                states.append(_PoseState(self, receptor, molecule))
+                results.append(None)
+            except VoxbindError as err:
+                results.append(err)
+        if states:
+            refined = iter(self._refine_states(states))
+            results = [next(refined) if r is None else r for r in results]
+        return results
 
-        variables = [torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)]
-        variables.append(torch.zeros(pose.num_torsions, dtype=torch.float64))
-        before = evaluate(*variables)
-        for v in variables:
-            v.requires_grad_()
-        optimiser = torch.optim.LBFGS(
-            variables, max_iter=self.steps, tolerance_grad=self.tolerance, line_search_fn="strong_wolfe"
-        )
-
-        def closure():
-            optimiser.zero_grad()
-            value = evaluate(*variables)[0]
-            value.backward()
-            for v in variables:  # a flat model (zero gradient) or a bad step must not poison the pose
-                grad = torch.zeros_like(v) if v.grad is None else v.grad  # None: no torsions
-                v.grad = torch.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0)
-            return value
-
-        optimiser.step(closure)
-        steps = optimiser.state[optimiser._params[0]].get("n_iter", 0)
+    def _refine_states(self, states: list[_PoseState]) -> list[Refinement]:
+        batch = _Batch(self, states)
+        width = 6 + max(state.pose.num_torsions for state in states)
+        start = np.zeros((len(states), width))
         with torch.no_grad():
-            after = evaluate(*(v.detach() for v in variables))
-            coords = pose.coordinates(*(v.detach() for v in variables)).numpy()
-        if not np.isfinite(coords).all() or not math.isfinite(float(after[0])):
-            coords, after = pose.coords, before  # keep the input rather than a broken pose
-        refined = Chem.Mol(molecule.rdmol)
-        conformer = refined.GetConformer()
-        for k, xyz in enumerate(coords.tolist()):
-            conformer.SetAtomPosition(k, xyz)
-        rmsd = float(np.sqrt(((coords[keep] - pose.coords[keep]) ** 2).sum(1).mean()))
-        return Refinement(
-            refined,
-            (float(before[1]), float(after[1])),
-            (float(before[2]), float(after[2])),
-            rmsd,
-            (float(before[0]), float(after[0])),
-            int(steps),
-        )
+            before = batch.evaluate_at(start, np.arange(len(states)))
+        found = minimize_batched(
+            batch.value_and_gradient, start, max_evaluations=self.steps, tolerance=self.tolerance,
+            max_move=self.max_move,
+        )  # fmt: skip
+        with torch.no_grad():
+            after = batch.evaluate_at(found.x, np.arange(len(states)))
+        return [
+            state.result(found.x[b], before[b], after[b], int(found.evaluations[b]))
+            for b, state in enumerate(states)
+        ]
 
 
-class _Context:
-    """What stays fixed while one pose is refined: the receptor's grid, the ligand's types, the clash
-    pairs."""
+class _PoseState:
+    """What stays fixed while one pose is refined: its degrees of freedom, its receptor's grid, the
+    ligand's types, the clash pairs."""
 
-    def __init__(self, refiner: PoseRefiner, receptor: TypedAtoms, ligand: TypedAtoms, keep, rdmol):
-        self.refiner = refiner
-        gm, device, dtype = refiner.gridmaker, refiner.device, refiner.dtype
+    def __init__(self, refiner: PoseRefiner, receptor: TypedAtoms, molecule: Molecule):
+        typer, gm, device, dtype = refiner.ligand_typer, refiner.gridmaker, refiner.device, refiner.dtype
+        keep, types, radii = typer.type_atoms(molecule)
+        ligand = typer.assemble(molecule.coords, keep, types, radii)
+        problem, scorable = pose_problem(receptor, ligand, ligand.centroid(), gm)
+        if not scorable:  # the checks scoring makes: no heavy atom, no receptor atom in the grid
+            raise InvalidArgumentError(f"{molecule.source}: {problem}; not refined")
+        self.molecule = molecule
+        self.pose = LigandPose(molecule.rdmol)
+        self.keep = np.flatnonzero(keep)
         center = ligand.centroid()
         self.center = torch.as_tensor(center, dtype=dtype, device=device)
-        self.keep = torch.as_tensor(np.flatnonzero(keep), device=device)
         self.types = torch.as_tensor(ligand.types, device=device)
         self.radii = torch.as_tensor(ligand.radii, dtype=dtype, device=device)
         self.channels = ligand.num_channels
@@ -187,51 +202,120 @@ class _Context:
         rec = (receptor.coords[reaching], receptor.types[reaching], receptor.radii[reaching])
         rec = [torch.as_tensor(a, dtype=dtype if a.dtype.kind == "f" else None, device=device) for a in rec]
         with torch.no_grad():  # the receptor's channels, once: made pooled when the model pools first
-            self.receptor_grid = gm(self.center, *rec, receptor.num_channels, pool=refiner.pool)[None]
-        self.pairs, self.floor = clash_pairs(rdmol, keep)
+            grid = gm(self.center, *rec, receptor.num_channels, pool=refiner.pool)
+            self.receptor_channels = receptor.num_channels
+            if refiner.split:  # and through each member's first convolution
+                self.fixed = [_receptor_share(m.input_conv, grid[None])[0] for m in refiner.members]
+            else:
+                self.fixed = [grid]
+        self.pairs, self.floor = clash_pairs(molecule.rdmol, keep)
 
-    def evaluate(self, pose: LigandPose, variables) -> torch.Tensor:
-        """``(objective, CNNscore, CNNaffinity)`` at ``variables``."""
-        heavy = pose.coordinates(*variables)[self.keep]
-        pool = self.refiner.pool  # with a gradient recorded, the full grid is made and pooled
-        atoms = (heavy.to(self.refiner.dtype), self.types, self.radii, self.channels)
-        ligand = self.refiner.gridmaker(self.center, *atoms, pool=pool)
-        grids = torch.cat([self.receptor_grid, ligand[None]], dim=1)
-        pose_w, affinity_w, clash_w = self.refiner.weights
+    def variables(self, row: np.ndarray, grad: bool = False) -> tuple[torch.Tensor, ...]:
+        """``(translation, rotation, torsions)`` from a row of the optimiser's ``(6 + T_max,)`` variables."""
+        parts = (row[:3], row[3:6], row[6 : 6 + self.pose.num_torsions])
+        return tuple(torch.tensor(p, dtype=torch.float64, requires_grad=grad) for p in parts)
+
+    def result(self, row: np.ndarray, before, after, steps: int) -> Refinement:
+        """The refined pose at ``row``; the input pose if the optimiser left it broken."""
+        with torch.no_grad():
+            coords = self.pose.coordinates(*self.variables(row)).numpy()
+        if not np.isfinite(coords).all() or not math.isfinite(float(after[0])):
+            coords, after = self.pose.coords, before
+        refined = Chem.Mol(self.molecule.rdmol)
+        conformer = refined.GetConformer()
+        for k, xyz in enumerate(coords.tolist()):
+            conformer.SetAtomPosition(k, xyz)
+        rmsd = float(np.sqrt(((coords[self.keep] - self.pose.coords[self.keep]) ** 2).sum(1).mean()))
+        pairs = [(float(before[k]), float(after[k])) for k in range(3)]
+        return Refinement(refined, pairs[1], pairs[2], rmsd, pairs[0], steps)
+
+
+class _Batch:
+    """The objective of several poses, evaluated in one batch of grids."""
+
+    def __init__(self, refiner: PoseRefiner, states: list[_PoseState]):
+        self.refiner, self.states = refiner, states
+        self._stacked: tuple[tuple[int, ...], list[torch.Tensor]] | None = None
+
+    def fixed_inputs(self, rows) -> list[torch.Tensor]:
+        """The receptors' share of the poses ``rows``, stacked: their grids ``(A, C_rec, m, m, m)``, or
+        with a split first convolution one ``(A, C₁, m, m, m)`` per member (kept while the rows stay)."""
+        key = tuple(int(r) for r in rows)
+        if self._stacked is None or self._stacked[0] != key:
+            parts = zip(*(self.states[r].fixed for r in key), strict=True)
+            self._stacked = (key, [torch.stack(list(part)) for part in parts])
+        return self._stacked[1]
+
+    def evaluate(self, variables, rows=None) -> torch.Tensor:
+        """``(A, 3)``: ``(objective, CNNscore, CNNaffinity)`` of the poses ``rows`` (default: all) at their
+        ``variables`` (one ``(translation, rotation, torsions)`` per pose), differentiable in them."""
+        refiner = self.refiner
+        rows = range(len(self.states)) if rows is None else rows
+        states = [self.states[r] for r in rows]
+        shapes = [s.pose.conformer(v[2])[s.keep] for s, v in zip(states, variables, strict=True)]
+        longest = max(len(h) for h in shapes)
+        device, dtype = refiner.device, refiner.dtype
+        padded = torch.stack([torch.nn.functional.pad(h, (0, 0, 0, longest - len(h))) for h in shapes])
+        moves = [torch.stack([v[k] for v in variables]) for k in (0, 1)]
+        centers_in = torch.as_tensor(np.stack([s.pose.center for s in states]))
+        coords = placed(padded, centers_in, *moves)
+        heavy = [coords[k, : len(h)] for k, h in enumerate(shapes)]
+        types = torch.stack(
+            [torch.nn.functional.pad(s.types, (0, longest - len(s.types)), value=-1) for s in states]
+        )
+        radii = torch.stack([torch.nn.functional.pad(s.radii, (0, longest - len(s.radii))) for s in states])
+        centers = torch.stack([s.center for s in states])
+        atoms = (coords.to(device=device, dtype=dtype), types, radii, states[0].channels)
+        ligand = refiner.gridmaker(centers, *atoms, pool=refiner.pool)
+        fixed = self.fixed_inputs(rows)
+        pose_w, affinity_w, clash_w = refiner.weights
         losses, scores, affinities = [], [], []
-        for member in self.refiner.members:
-            out = member(grids, pooled=True) if self.refiner.pool > 1 else member(grids)
-            log_good = torch.log_softmax(out.pose_logits, dim=1)[0, 1]
-            losses.append(-pose_w * log_good - affinity_w * out.affinity[0])
+        for j, member in enumerate(refiner.members):
+            if refiner.split:
+                conv = member.input_conv
+                weight = conv.weight[:, states[0].receptor_channels :]
+                out = member.forward_from_input_conv(fixed[j] + conv3d(ligand, weight, None, conv.padding))
+            else:
+                grids = torch.cat([fixed[0], ligand], dim=1)
+                out = member(grids, pooled=True) if refiner.pool > 1 else member(grids)
+            log_good = torch.log_softmax(out.pose_logits, dim=1)[:, 1]
+            losses.append(-pose_w * log_good - affinity_w * out.affinity)
             scores.append(log_good.exp())
-            affinities.append(out.affinity[0])
-        objective = torch.stack(losses).mean().double() + clash_w * clash_penalty(
-            heavy, self.pairs, self.floor
+            affinities.append(out.affinity)
+        clashes = torch.stack(
+            [clash_penalty(h, s.pairs, s.floor) for h, s in zip(heavy, states, strict=True)]
         )
-        return torch.stack(
-            [objective, torch.stack(scores).mean().double(), torch.stack(affinities).mean().double()]
+        objective = torch.stack(losses).mean(0).double().cpu() + clash_w * clashes
+        scores = torch.stack(scores).mean(0).double().cpu()
+        return torch.stack([objective, scores, torch.stack(affinities).mean(0).double().cpu()], dim=1)
+
+    def evaluate_at(self, x: np.ndarray, rows) -> np.ndarray:
+        """:meth:`evaluate` at the optimiser's ``x (A, D)``, as ``(A, 3)`` NumPy."""
+        variables = [self.states[r].variables(row) for r, row in zip(rows, x, strict=True)]
+        return self.evaluate(variables, rows).detach().numpy()
+
+    def value_and_gradient(self, x: np.ndarray, rows) -> tuple[np.ndarray, np.ndarray]:
+        """The objectives ``(A,)`` and their gradients ``(A, D)`` (zero in padded torsions) at ``x``."""
+        variables = [self.states[r].variables(row, grad=True) for r, row in zip(rows, x, strict=True)]
+        values = self.evaluate(variables, rows)[:, 0]
+        leaves = [v for triple in variables for v in triple if v.numel()]
+        grads = torch.autograd.grad(values.sum(), leaves, allow_unused=True)
+        gradient = np.zeros_like(x)
+        it = iter(grads)
+        for k, triple in enumerate(variables):
+            flat = [next(it) if v.numel() else None for v in triple]
+            parts = [torch.zeros_like(v) if g is None else g for v, g in zip(triple, flat, strict=True)]
+            joined = torch.cat(parts).numpy()
+            gradient[k, : len(joined)] = joined
+        return values.detach().numpy(), gradient
+
+
+def _receptor_share(conv: torch.nn.Conv3d, grid: torch.Tensor) -> torch.Tensor:
+    """The first convolution's output for the receptor's channels ``grid (1, C_rec, m, m, m)`` alone, with
+    the bias: the ligand's channels add theirs at each step."""
+    if conv.in_channels <= grid.shape[1]:
+        raise InvalidArgumentError(
+            f"the model's first convolution takes {conv.in_channels} channels, not more than the "
+            f"receptor's {grid.shape[1]}"
         )
-
-
-def clash_pairs(mol: Chem.Mol, keep: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(pairs (P, 2), floor (P,))``: the heavy atoms (indices among ``keep``'s) more than three bonds
-    apart, and the distance (Å) below which they clash: ``CLASH_FRACTION`` of the sum of their van der
-    Waals radii, or their distance in the input pose if that is already shorter."""
-    heavy = np.flatnonzero(keep)
-    hops = Chem.GetDistanceMatrix(mol)[np.ix_(heavy, heavy)]
-    first, second = np.nonzero(np.triu(hops > 3, k=1))
-    table = Chem.GetPeriodicTable()
-    vdw = np.array([table.GetRvdw(mol.GetAtomWithIdx(int(i)).GetAtomicNum()) for i in heavy])
-    coords = np.asarray(mol.GetConformer().GetPositions())[heavy]
-    given = np.linalg.norm(coords[first] - coords[second], axis=1)
-    floor = np.minimum(CLASH_FRACTION * (vdw[first] + vdw[second]), given)
-    return torch.as_tensor(np.stack([first, second], 1)), torch.as_tensor(floor)
-
-
-def clash_penalty(coords: torch.Tensor, pairs: torch.Tensor, floor: torch.Tensor) -> torch.Tensor:
-    """``Σ max(0, floor − d)²`` (Å²) over ``pairs`` of ``coords (N, 3)``: zero at the input pose, growing as
-    a torsion folds two distant parts of the ligand into each other."""
-    if pairs.numel() == 0:
-        return coords.new_zeros((), dtype=torch.float64)
-    d = torch.linalg.vector_norm(coords[pairs[:, 0]] - coords[pairs[:, 1]], dim=1).double()
-    return torch.clamp(floor.to(d) - d, min=0).square().sum()
+    return conv3d(grid, conv.weight[:, : grid.shape[1]], conv.bias, conv.padding)

@@ -49,7 +49,10 @@ class Default2018(nn.Module):
         """``(B, F)`` flattened features before the heads (``pooled``: ``x`` is already pooled)."""
         size = self.grid_size // self.input_pool if pooled else self.grid_size
         check_grid(x, self.num_channels, size, type(self).__name__)
-        x = torch.relu(self.unit1_conv(x if pooled else self.unit1_pool(x)))
+        return self._features_after(self.unit1_conv(x if pooled else self.unit1_pool(x)))
+
+    def _features_after(self, h: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(h)
         x = torch.relu(self.unit2_conv(x))
         x = torch.relu(self.unit3_conv(self.unit3_pool(x)))
         x = torch.relu(self.unit4_conv(x))
@@ -57,5 +60,19 @@ class Default2018(nn.Module):
         return x.flatten(1)
 
     def forward(self, x: torch.Tensor, pooled: bool = False) -> Prediction:
-        f = self.features(x, pooled)
+        return self._predict(self.features(x, pooled))
+
+    @property
+    def input_conv(self) -> nn.Conv3d:
+        """The convolution that first sees the pooled input. Its output is linear in the input channels,
+        so the share of a fixed part of them (a receptor's, while a ligand moves) can be computed once:
+        :meth:`forward_from_input_conv` takes the sum."""
+        return self.unit1_conv
+
+    def forward_from_input_conv(self, h: torch.Tensor) -> Prediction:
+        """The prediction from the output ``h (B, 32, n/2, n/2, n/2)`` of :attr:`input_conv` (before its
+        ReLU)."""
+        return self._predict(self._features_after(h))
+
+    def _predict(self, f: torch.Tensor) -> Prediction:
         return Prediction(self.pose_output(f), self.affinity_output(f).squeeze(1))

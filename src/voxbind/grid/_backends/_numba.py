@@ -86,11 +86,7 @@ class NumbaKernels:
         out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
         lower, res, consts, cutoff = _geometry_args(geom)
         if not need_weights:  # the row-wise kernel for coordinates and radii
-            atoms_per_task = max(1, -(-B * N // (16 * numba.get_num_threads())))
-            _kernel("gather_coords", coords_kernels)(
-                _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
-                _array(grad), atoms_per_task, out_coords.numpy(), out_radii.numpy(),
-            )  # fmt: skip
+            self._gather_coords(rel, base, weights, radii, per_type, geom, grad, 1, out_coords, out_radii)
             return out_coords, out_weights, out_radii
         _kernel("gather")(
             _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
@@ -99,6 +95,25 @@ class NumbaKernels:
             out_coords.numpy(), out_weights.numpy(), out_radii.numpy(),
         )  # fmt: skip
         return out_coords, out_weights, out_radii
+
+    def backward_pooled(self, rel, base, weights, radii, geom, grad, pool):
+        """``(∂L/∂rel (B, N, 3), ∂L/∂radii (B, N, 1))`` from the gradient ``grad (B, T, m, m, m)`` of the
+        grid average-pooled over ``pool³`` blocks (per-atom radii)."""
+        B, N, _ = weights.shape
+        out_coords = torch.zeros((B, N, 3), dtype=rel.dtype)
+        out_radii = torch.zeros((B, N, 1), dtype=rel.dtype)
+        self._gather_coords(rel, base, weights, radii, False, geom, grad, pool, out_coords, out_radii)
+        return out_coords, out_radii
+
+    @staticmethod
+    def _gather_coords(rel, base, weights, radii, per_type, geom, grad, pool, out_coords, out_radii):
+        B, N, _ = weights.shape
+        lower, res, consts, cutoff = _geometry_args(geom)
+        atoms_per_task = max(1, -(-B * N // (16 * numba.get_num_threads())))
+        _kernel("gather_coords", coords_kernels)(
+            _array(rel), _array(base), _array(weights), _array(radii), per_type, lower, res, consts,
+            cutoff, _array(grad), pool, atoms_per_task, out_coords.numpy(), out_radii.numpy(),
+        )  # fmt: skip
 
     def double_backward(
         self, rel, base, weights, radii, per_type, geom, grad, grad_coords, grad_weights,

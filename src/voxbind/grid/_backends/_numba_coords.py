@@ -37,14 +37,35 @@ def _row_sums(row, nz, sxy, exy, dz, sz, ez, consts):
     return s0, s1, s2
 
 
+@nb.njit(inline="always")
+def _pooled_row(grid, b, base, chan, w1, m, x, y, z0, nz, pool, q):
+    """``q[j] = Σ_k w_k U_k`` at the pooled cells of the row's points ``(x, y, z0 + j)``, ``j < nz``;
+    zero for points beyond the last whole block (pooling drops them)."""
+    top = grid.shape[2]
+    xp = x // pool
+    yp = y // pool
+    for jz in range(nz):
+        zp = (z0 + jz) // pool
+        v = 0.0
+        if xp < top and yp < top and zp < top:
+            for mm in range(m):
+                v += w1[mm] * grid[b, base + chan[mm], xp, yp, zp]
+        q[jz] = v
+
+
 @nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)
 def gather_coords(
-    rel, base, weights, radii, per_type, lower, res, consts, cutoff, grid, chunk, out_coords, out_radii
+    rel, base, weights, radii, per_type, lower, res, consts, cutoff, grid, pool, chunk, out_coords, out_radii
 ):
     """``out_coords (B, N, 3) = Σ_k w_k Σ U_k ∇ρ`` and ``out_radii (B, N, G) = Σ_k w_k Σ U_k ∂ρ/∂r`` for
-    ``U = grid (B, T, n, n, n)``; atoms as in :func:`~._numba_kernels.gather`, ``chunk`` atoms per task."""
+    ``U = grid (B, T, n, n, n)``; atoms as in :func:`~._numba_kernels.gather`, ``chunk`` atoms per task.
+
+    ``pool > 1``: ``grid (B, T, m, m, m)`` is the gradient of the grid average-pooled over ``pool³``
+    blocks (``n = m·pool`` points per side; a grid point's share is its block's value over ``pool³``).
+    """
     B, N, K = weights.shape
-    n = grid.shape[2]
+    n = grid.shape[2] * pool
+    inv_p3 = 1.0 / (pool * pool * pool)
     c2 = consts[1]
     groups = K if per_type else 1
     atoms = B * N
@@ -91,12 +112,17 @@ def gather_coords(
                         if sxy >= c2:
                             continue
                         exy = tables[2, jx] * tables[5, jy]
-                        row = grid[b, first, x0 + jx, y0 + jy, z0 : z0 + nz]
-                        if m == 1:
+                        if pool > 1:  # Q from the pooled gradient, point by point
+                            scale = inv_p3
+                            _pooled_row(grid, b, base[b, i], chan, w1, m, x0 + jx, y0 + jy, z0, nz, pool, q)
+                            s0, s1, s2 = _row_sums(q, nz, sxy, exy, dz, sz, ez, consts)
+                        elif m == 1:
                             scale = w1[0]
+                            row = grid[b, first, x0 + jx, y0 + jy, z0 : z0 + nz]
                             s0, s1, s2 = _row_sums(row, nz, sxy, exy, dz, sz, ez, consts)
                         else:  # Q = Σ_k w_k U_k along the row
                             scale = 1.0
+                            row = grid[b, first, x0 + jx, y0 + jy, z0 : z0 + nz]
                             for jz in range(nz):
                                 q[jz] = w1[0] * row[jz]
                             for mm in range(1, m):
