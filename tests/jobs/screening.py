@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from voxbind import GridMaker
-from voxbind.jobs import PoseScorer, rescore
+from voxbind.jobs import PoseRefiner, PoseScorer, minimize, rescore
 from voxbind.models import Prediction
 
 
@@ -71,18 +71,52 @@ def small_scorer(model: torch.nn.Module | None = None, **options) -> PoseScorer:
     return PoseScorer(model or ChannelSums(), gridmaker=GridMaker(resolution=1.0, dimension=23.0), **options)
 
 
-class KilledAfter(ChannelSums):
-    """:class:`ChannelSums` that kills its own process (SIGKILL: no clean-up) on its ``calls``-th batch."""
+class KilledAfter(torch.nn.Module):
+    """A stand-in model (``inner``, by default :class:`ChannelSums`) that kills its own process (SIGKILL:
+    no clean-up) on its ``calls``-th call."""
 
-    def __init__(self, calls: int):
+    def __init__(self, calls: int, inner: torch.nn.Module | None = None):
         super().__init__()
         self.calls = calls
+        self.inner = inner or ChannelSums()
 
     def forward(self, grids: torch.Tensor) -> Prediction:
         self.calls -= 1
         if self.calls == 0:
             os.kill(os.getpid(), signal.SIGKILL)
-        return super().forward(grids)
+        return self.inner(grids)
+
+
+class Smooth(torch.nn.Module):
+    """A small smooth stand-in CNN (tanh, no ReLU kinks), so that finite differences are meaningful and
+    refined poses move."""
+
+    def __init__(self, scale: float = 1.0):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = torch.nn.Conv3d(28, 4, 3)
+        self.head = torch.nn.Linear(4, 3)
+        with torch.no_grad():
+            self.head.weight.mul_(scale)
+            self.head.bias.mul_(scale)
+
+    def forward(self, grids):
+        features = torch.tanh(self.conv(grids)).mean((2, 3, 4))
+        out = self.head(features)
+        return Prediction(out[:, :2], out[:, 2])
+
+
+def small_refiner(calls: int = -1) -> PoseRefiner:
+    """A float64 :class:`PoseRefiner` on :class:`Smooth` (killed on its ``calls``-th call) and a coarse 15³
+    grid, 5 steps per pose."""
+    model = KilledAfter(calls, Smooth(scale=20.0).double())
+    grid = GridMaker(resolution=1.0, dimension=15.0)
+    return PoseRefiner(model, gridmaker=grid, steps=5, dtype=torch.float64)
+
+
+def minimize_killed(receptor: str, poses: str, output: str, calls: int) -> None:
+    """Refine ``poses`` into ``output`` in this process, 4 at a time, killed on the ``calls``-th call."""
+    minimize([(receptor, poses)], output, small_refiner(calls), batch_size=4)
 
 
 def run_killed(receptor: str, poses: str, output: str, calls: int) -> None:

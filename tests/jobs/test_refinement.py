@@ -5,6 +5,10 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import math
+import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -17,30 +21,16 @@ from voxbind.atomtypes import default_receptor_typer, read_typed_molecule
 from voxbind.errors import InvalidArgumentError
 from voxbind.io import Molecule, read_molecules
 from voxbind.jobs import example_complex
+from voxbind.jobs.minimizing import minimize
 from voxbind.jobs.refinement import PoseRefiner, clash_pairs, clash_penalty
-from voxbind.models import Prediction
+from voxbind.jobs.score_parts import parts_folder
+
+from .screening import Smooth, small_refiner, write_screen
+from .test_rescoring import BAD, ROOT
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
 )
-
-
-class Smooth(torch.nn.Module):
-    """A small smooth stand-in CNN (tanh, no ReLU kinks), so that finite differences are meaningful."""
-
-    def __init__(self, scale: float = 1.0):
-        super().__init__()
-        torch.manual_seed(0)
-        self.conv = torch.nn.Conv3d(28, 4, 3)
-        self.head = torch.nn.Linear(4, 3)
-        with torch.no_grad():
-            self.head.weight.mul_(scale)
-            self.head.bias.mul_(scale)
-
-    def forward(self, grids):
-        features = torch.tanh(self.conv(grids)).mean((2, 3, 4))
-        out = self.head(features)
-        return Prediction(out[:, :2], out[:, 2])
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +90,8 @@ def test_poses_refined_in_one_batch_equal_poses_refined_one_by_one(complex_):
     bad = Molecule(far, "far", "far.sdf, record 1")
     chosen = [poses[0], bad, poses[3], _rigid_ligand_near(poses[2])]
     together = refiner.refine_batch([(receptor, p) for p in chosen])
-    assert isinstance(together[1], InvalidArgumentError) and "no receptor atom within" in str(together[1])
+    assert isinstance(together[1], InvalidArgumentError)
+    assert "no receptor atom within" in str(together[1])
     for k in (0, 2, 3):
         alone = refiner.refine(receptor, chosen[k])
         assert together[k].steps == alone.steps
@@ -108,7 +99,8 @@ def test_poses_refined_in_one_batch_equal_poses_refined_one_by_one(complex_):
         x, y = (r.molecule.GetConformer().GetPositions() for r in (together[k], alone))
         assert np.abs(x - y).max() < 1e-7
     assert all(together[k].objective[1] <= together[k].objective[0] for k in (0, 2, 3))
-    assert together[0].objective[1] < together[0].objective[0] and together[0].rmsd > 0.05
+    assert together[0].objective[1] < together[0].objective[0]
+    assert together[0].rmsd > 0.05
 
 
 def test_the_receptors_share_of_the_first_convolution_is_computed_once_and_changes_nothing(complex_):
@@ -228,3 +220,65 @@ def test_voxbind_minimize_writes_refined_poses_with_before_and_after_tags(tmp_pa
         assert 1 <= mol.GetIntProp("steps") <= 6
         score, affinity = mol.GetDoubleProp("CNNscore"), mol.GetDoubleProp("CNNaffinity")
         assert mol.GetDoubleProp("CNN_VS") == pytest.approx(score * affinity, abs=1e-5)
+
+
+def test_a_killed_refinement_run_resumed_gives_the_output_of_an_uninterrupted_run(tmp_path):
+    receptor, ligand = example_complex()
+    poses = tmp_path / "screen.sdf"
+    write_screen(ligand, poses, 12, bad={5: BAD[3]})
+    killed = tmp_path / "killed.sdf"
+    arguments = ", ".join(repr(str(a)) for a in (receptor, poses, killed))
+    code = f"from tests.jobs.screening import minimize_killed; minimize_killed({arguments}, 12)"
+    process = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert process.returncode == -9, process.stderr  # in the second batch (at most 7 calls each)
+    assert not killed.exists()
+    finished = (parts_folder(killed) / "rank-0.jsonl").read_text().count("\n")
+    assert 4 <= finished <= 8
+    with pytest.raises(InvalidArgumentError, match="--resume"):
+        minimize([(receptor, poses)], killed, small_refiner(), batch_size=4)
+    summary = minimize([(receptor, poses)], killed, small_refiner(), batch_size=4, resume=True)
+    assert summary.resumed == finished
+    assert (summary.poses, summary.refined, summary.skipped) == (13, 12, 1)
+    whole = tmp_path / "whole.sdf"
+    minimize([(receptor, poses)], whole, small_refiner(), batch_size=4)
+    assert killed.read_text() == whole.read_text()
+    refined = list(Chem.SDMolSupplier(str(whole), removeHs=False))
+    assert [m.GetIntProp("pose") for m in refined] == [k for k in range(1, 14) if k != 6]
+    assert sum(m.GetDoubleProp("minimizedRMSD") > 0 for m in refined) >= 6  # the poses did move
+
+
+@pytest.mark.skipif(
+    shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None, reason="no torchrun"
+)
+@pytest.mark.skipif(
+    importlib.util.find_spec("gninatorch") is None, reason="gninatorch (GNINA's weights) not installed"
+)
+def test_two_processes_under_torchrun_refine_as_one(tmp_path):
+    """One pose per batch, so that both runs make the same float32 batches."""
+    receptor, ligand = example_complex()
+    poses = tmp_path / "screen.sdf"
+    write_screen(ligand, poses, 5, bad={2: BAD[3]})
+    command = ["minimize", "-r", str(receptor), "-l", str(poses), "--batch-size", "1", "--steps", "4"]
+    one = subprocess.run(
+        [sys.executable, "-m", "voxbind", *command, "-o", str(tmp_path / "one.sdf")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    torchrun = [
+        os.path.join(os.path.dirname(sys.executable), "torchrun"),
+        "--standalone",
+        "--nproc_per_node=2",
+    ]
+    two = subprocess.run(
+        [*torchrun, "-m", "voxbind", *command, "-o", str(tmp_path / "two.sdf")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert two.returncode == 0, two.stderr
+    assert "6 poses: 5 refined, 1 skipped" in two.stdout
+    a, b = (list(Chem.SDMolSupplier(str(tmp_path / f), removeHs=False)) for f in ("one.sdf", "two.sdf"))
+    assert [m.GetIntProp("pose") for m in a] == [m.GetIntProp("pose") for m in b] == [1, 2, 4, 5, 6]
+    for x, y in zip(a, b, strict=True):  # threads per process differ: float32 sums in another order
+        positions = (m.GetConformer().GetPositions() for m in (x, y))
+        assert np.abs(next(positions) - next(positions)).max() < 1e-3
+        for tag in ("CNNscore", "CNNaffinity", "minimizedRMSD", "objective"):
+            assert x.GetDoubleProp(tag) == pytest.approx(y.GetDoubleProp(tag), abs=1e-4)

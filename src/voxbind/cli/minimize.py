@@ -19,8 +19,13 @@ from ._poses import FILE, pose_jobs
 @click.option("--pairs", type=FILE, help="A list file of 'receptor poses' lines, for many receptors.")
 @click.option("--example", is_flag=True, help="Refine the 9 Vina poses shipped with the prolif package.")
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Refined poses (.sdf, .sdf.gz)."
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Refined poses (.sdf, .sdf.gz), or a table of the results (.csv, .jsonl).",
 )
+@click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output.")
 @click.option("--model", default="crossdock_default2018", help="A published GNINA model or ensemble.")
 @click.option(
     "--steps",
@@ -41,19 +46,32 @@ from ._poses import FILE, pose_jobs
     help="Weight of the intramolecular repulsion (per Å²).",
 )
 @click.option("--device", default="cpu", help="Where to grid and run the model: cpu, cuda, ...")
-def minimize(receptor, ligand, pairs, example, output, model, steps, batch_size, tolerance, pose_weight,
-             affinity_weight, clash_weight, device) -> None:  # fmt: skip
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="CPU threads per process.  [default: shared cores]"
+)
+def minimize(receptor, ligand, pairs, example, output, resume, model, steps, batch_size, tolerance,
+             pose_weight, affinity_weight, clash_weight, device, threads) -> None:  # fmt: skip
     """Refine each pose on GNINA's CNN: position, orientation and rotatable-bond torsions move downhill on
     −log CNNscore (GNINA's refinement loss) by its exact gradient, the receptor fixed; bond lengths and
     angles stay as given. Writes the refined poses with CNNscore and CNNaffinity before and after,
-    minimizedRMSD, the objective and the steps taken."""
+    minimizedRMSD, the objective and the steps taken.
+
+    Results are written as they are produced (an interrupted run finishes with --resume), and under
+    'torchrun --nproc_per_node=N -m voxbind minimize ...' each process refines its share.
+    """
     from ..jobs.minimizing import minimize as run
 
     jobs = pose_jobs(receptor, ligand, pairs, example)
     weights = {"pose_weight": pose_weight, "affinity_weight": affinity_weight, "clash_weight": clash_weight}
     options = {"steps": steps, "tolerance": tolerance, "device": device, **weights}
-    summary = run(jobs, output, model, batch_size=batch_size, progress=sys.stderr.isatty(), **options)
+    summary = run(
+        jobs, output, model, batch_size=batch_size, resume=resume, threads=threads,
+        progress=sys.stderr.isatty(), **options,
+    )  # fmt: skip
+    if summary is None:  # not the first of several processes: that one reports
+        return
     click.echo(
-        f"{summary.poses} poses: {summary.refined} refined, {summary.skipped} skipped "
-        f"({summary.seconds:.1f} s); wrote {output}"
+        f"{summary.poses} poses: {summary.refined} refined, {summary.skipped} skipped"
+        + (f"; {summary.resumed} from the interrupted run" if summary.resumed else "")
+        + f" ({summary.seconds:.1f} s); wrote {output}"
     )

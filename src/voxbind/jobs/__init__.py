@@ -1,12 +1,13 @@
 """The jobs users run, above the data pipeline and the models: scoring poses with GNINA's CNNs (streamed,
-at screening scale), gridding a complex into DX maps, converting structures to GNINA's formats, and the
-built-in demonstration."""
+at screening scale), refining poses on them, gridding a complex into DX maps, converting structures to
+GNINA's formats, and the built-in demonstration."""
 
 from .conversion import convert_to_gninatypes
 from .demo import DemoReport, run_demo
 from .example import example_complex
 from .gridding import GridReport, grid_to_dx
 from .ligand_pose import LigandPose
+from .minimizing import MinimizeSummary, minimize
 from .pose_stream import Pose, iter_poses, read_pairs_file
 from .refinement import PoseRefiner, Refinement
 from .rescoring import RescoreSummary, rescore
@@ -16,6 +17,7 @@ __all__ = [
     "DemoReport",
     "GridReport",
     "LigandPose",
+    "MinimizeSummary",
     "Pose",
     "PoseRefiner",
     "PoseScore",
@@ -29,6 +31,7 @@ __all__ = [
     "grid_to_dx",
     "iter_poses",
     "iter_scores",
+    "minimize",
     "read_pairs_file",
     "rescore",
     "run_demo",

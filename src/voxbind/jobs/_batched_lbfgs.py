@@ -2,9 +2,10 @@
 
 Each problem keeps its own curvature history, direction and step length; every call of ``evaluate``
 advances every problem still running by one trial point. A trial that does not decrease the objective
-enough (Armijo's condition) halves that problem's step for its next trial; one that does is taken. A
-problem stops when its gradient's largest component falls below the tolerance, when no step decreases it
-any more, or when it has used its evaluations. The state is NumPy (float64): the problems are small
+enough (Armijo's condition) halves that problem's step for its next trial (and a few such failures in a
+row drop its history, for a fresh start along the gradient); one that does is taken. A problem stops when
+its gradient's largest component falls below the tolerance, when no step decreases it any more, or when
+it has used its evaluations. The state is NumPy (float64): the problems are small
 (tens of variables), and the batch's cost is the objective.
 """
 
@@ -19,6 +20,9 @@ import numpy as np
 ARMIJO = 1e-4
 #: Below this step length a problem has stopped improving.
 SMALLEST_STEP = 1e-6
+#: After this many failed trials along an L-BFGS direction, the history is dropped and the problem
+#: restarts from steepest descent (a piecewise-linear model, such as a ReLU network, can make it misleading).
+RESTART_AFTER = 3
 
 
 @dataclass
@@ -63,6 +67,7 @@ def minimize_batched(
     direction = np.zeros_like(x)
     step = np.zeros(B)
     fresh = np.ones(B, dtype=bool)  # needs a new direction
+    failures = np.zeros(B, dtype=np.int64)  # trials in a row that did not decrease enough
     running = np.isfinite(value) & (np.abs(gradient).max(1, initial=0.0) >= tolerance)
     running &= evaluations < max_evaluations
     while running.any():
@@ -80,9 +85,14 @@ def minimize_batched(
             if not taken[k]:
                 step[b] *= 0.5
                 fresh[b] = False
-                if step[b] * np.abs(direction[b]).max(initial=0.0) < SMALLEST_STEP:
+                failures[b] += 1
+                if pairs[b] and failures[b] >= RESTART_AFTER:  # the curvature misleads: start afresh
+                    pairs[b].clear()
+                    fresh[b] = True
+                elif step[b] * np.abs(direction[b]).max(initial=0.0) < SMALLEST_STEP:
                     running[b] = False
                 continue
+            failures[b] = 0
             s, y = trial[k] - x[b], trial_gradient[k] - gradient[b]
             sy = float(s @ y)
             if sy > 1e-12:

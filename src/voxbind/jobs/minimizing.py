@@ -1,24 +1,24 @@
-"""The refinement job: every pose of the input refined on a GNINA model, written to an SDF."""
+"""The refinement job: every pose of the input refined on a GNINA model and written out in input order;
+streamed, resumable and shared among torchrun's processes as scoring is (:mod:`.part_runs`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from torch import nn
-from tqdm import tqdm
 
-from ..errors import InvalidArgumentError, VoxbindError
+from ..errors import InvalidArgumentError
+from ._processes import process_share
+from .part_runs import complete_without_parts, finish, job_processes, run_parts
 from .pose_stream import ReceptorCache, iter_poses
 from .refinement import PoseRefiner, Refinement
-from .score_output import sdf_record
-from .score_parts import molblock
+from .score_output import output_kind, write_output
+from .score_parts import entry_order, iter_in_order, molblock
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class MinimizeSummary:
     """What a refinement run did: poses in the input, poses refined, poses reported and skipped
-    (unreadable, untypable, or with no receptor atom in their grid), wall-clock seconds."""
+    (unreadable, untypable, or with no receptor atom in their grid), poses taken from an interrupted run,
+    wall-clock seconds of this process."""
 
     poses: int = 0
     refined: int = 0
     skipped: int = 0
+    resumed: int = 0
     seconds: float = 0.0
 
 
@@ -40,63 +42,109 @@ def minimize(
     model: str | nn.Module | PoseRefiner = "crossdock_default2018",
     *,
     batch_size: int = 8,
+    resume: bool = False,
+    threads: int | None = None,
     progress: bool = False,
     **options,
-) -> MinimizeSummary:
-    """Refine every pose of ``pairs`` (``(receptor, pose file)``) into ``output`` (``.sdf``, ``.sdf.gz``).
+) -> MinimizeSummary | None:
+    """Refine every pose of ``pairs`` (``(receptor, pose file)``) into ``output``.
 
+    ``output`` is an SDF (``.sdf``, ``.sdf.gz``) of the refined poses, or a table (``.csv``, ``.jsonl``).
     Each refined pose keeps its input tags and gets ``CNNscore``, ``CNNaffinity``, ``CNN_VS`` (after),
     ``CNNscore_before``, ``CNNaffinity_before``, ``minimizedRMSD`` (Å from the input pose), ``objective``,
     ``objective_before``, ``steps`` and ``pose`` (its record number). ``options`` are those of
     :class:`PoseRefiner` (``steps``, ``tolerance``, the weights, ``device``); ``batch_size`` poses are
-    refined together (one batch of grids per step). A pose that cannot be read,
-    typed or refined is logged with its file and record and skipped. The output is written under a
-    temporary name and renamed when complete.
+    refined together (one batch of grids per step). A pose that cannot be read, typed or refined is
+    logged with its file and record and skipped.
+
+    Results are appended to part files (``<output>.parts/``) batch by batch; with ``resume``, the poses an
+    interrupted run already refined are not refined again. Under torchrun each process refines the poses
+    whose index is its rank modulo the world size, and the first one writes ``output`` (under a
+    temporary name, renamed when complete).
+
+    Returns:
+        The summary (on the first process; ``None`` on the others).
     """
     started = time.perf_counter()
     if batch_size < 1:
         raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
-    suffixes = [s.lower() for s in Path(output).suffixes]
-    if not suffixes or suffixes[-1 if suffixes[-1] != ".gz" else -2] not in (".sdf", ".sd"):
-        raise InvalidArgumentError(f"refined poses are written as SDF (.sdf or .sdf.gz), not {output}")
-    refiner = model if isinstance(model, PoseRefiner) else PoseRefiner(model, **options)
-    receptors = ReceptorCache(raise_errors=len({str(r) for r, _ in pairs}) == 1)
-    summary = MinimizeSummary()
-    output = Path(output)
-    temporary = output.with_name(f".{output.name}.tmp")
-    opener = gzip.open if suffixes[-1] == ".gz" else open
-    with opener(temporary, "wt", encoding="utf-8", newline="\n") as handle:
-        batch: list = []
+    output_kind(output)
+    if complete_without_parts([output], resume):
+        return MinimizeSummary() if process_share()[0] == 0 else None
+    with job_processes(output, threads) as share:
+        device = options.get("device", "cpu")
+        if share.world > 1 and str(device) == "cuda":  # one GPU per process on a node
+            options["device"] = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+        refiner = model if isinstance(model, PoseRefiner) else PoseRefiner(model, **options)
+        settings = {
+            "pairs": [[str(r), str(p)] for r, p in pairs],
+            "model": model if isinstance(model, str) else type(getattr(model, "net", model)).__name__,
+            "refinement": {k: v for k, v in options.items() if k != "device"},
+        }
+        receptors = ReceptorCache(raise_errors=len({str(r) for r, _ in pairs}) == 1)
 
-        def flush() -> None:
-            results = refiner.refine_batch([(receptor, pose.molecule) for pose, receptor in batch])
-            for (pose, _), result in zip(batch, results, strict=True):
-                if isinstance(result, VoxbindError):
-                    log.warning("%s, record %d: %s; skipped", pose.file, pose.record, result)
-                    summary.skipped += 1
-                else:
-                    handle.write(sdf_record(_entry(pose, result)))
-                    summary.refined += 1
-            batch.clear()
+        def entries(done) -> Iterator[dict]:
+            poses = iter_poses(pairs, rank=share.rank, world=share.world, skip=done)
+            yield from _refined_entries(refiner, receptors, poses, batch_size)
 
-        for pose in tqdm(iter_poses(pairs), disable=not progress, unit="pose", desc="refining"):
-            summary.poses += 1
-            receptor = receptors.get(pose.receptor) if pose.molecule is not None else pose.problem
-            if isinstance(receptor, str):
-                log.warning("%s; skipped", receptor)
-                summary.skipped += 1
-                continue
-            batch.append((pose, receptor))
-            if len(batch) == batch_size:
-                flush()
-        flush()
-    os.replace(temporary, output)
+        resumed = run_parts(
+            share, settings, entries, pairs=pairs, resume=resume, batch_size=batch_size,
+            progress=progress, desc="refining",
+        )  # fmt: skip
+        if share.rank != 0:
+            return None
+        summary = MinimizeSummary(resumed=resumed)
+        write_output(output, _counted(iter_in_order(entry_order(share.folder)), summary), variance=False)
+        finish(share)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
+def _refined_entries(refiner: PoseRefiner, receptors: ReceptorCache, poses, batch_size: int):
+    """Part-file entries of ``poses``, refined ``batch_size`` at a time, in the poses' order."""
+    batch: list = []
+    for pose in poses:
+        receptor = receptors.get(pose.receptor) if pose.molecule is not None else pose.problem
+        if isinstance(receptor, str):
+            log.warning("%s; skipped", receptor)
+            yield _skipped(pose, receptor)
+            continue
+        batch.append((pose, receptor))
+        if len(batch) == batch_size:
+            yield from _refined_batch(refiner, batch)
+            batch = []
+    yield from _refined_batch(refiner, batch)
+
+
+def _refined_batch(refiner: PoseRefiner, batch: list) -> Iterator[dict]:
+    results = refiner.refine_batch([(receptor, pose.molecule) for pose, receptor in batch])
+    for (pose, _), result in zip(batch, results, strict=True):
+        if isinstance(result, Refinement):
+            yield _entry(pose, result)
+        else:
+            problem = f"{pose.file}, record {pose.record}: {result}"
+            log.warning("%s; skipped", problem)
+            yield _skipped(pose, problem)
+
+
+def _counted(entries, summary: MinimizeSummary):
+    for entry in entries:
+        summary.poses += 1
+        if "molblock" in entry:
+            summary.refined += 1
+        else:
+            summary.skipped += 1
+        yield entry
+
+
+def _skipped(pose, problem: str) -> dict:
+    """The part-file record of a pose that was not refined (no structure: not written to an SDF)."""
+    return {"index": pose.index, "receptor": str(pose.receptor), "file": str(pose.file), "pose": pose.record,
+            "name": pose.molecule.name if pose.molecule is not None else "", "problem": problem}  # fmt: skip
+
+
 def _entry(pose, result: Refinement) -> dict:
-    """The SDF record's parts (see :func:`~voxbind.jobs.score_output.sdf_record`)."""
+    """The part-file record of a refined pose (see :func:`~voxbind.jobs.score_output.sdf_record`)."""
     refined = dataclasses.replace(pose.molecule, rdmol=result.molecule, text="")
     tags = dict(pose.molecule.properties)
     tags.update(
@@ -110,6 +158,8 @@ def _entry(pose, result: Refinement) -> dict:
         }
     )
     score, affinity = result.cnn_score[1], result.cnn_affinity[1]
-    entry = {"molblock": molblock(refined), "tags": tags, "pose": pose.record, "problem": ""}
+    entry = {"index": pose.index, "receptor": str(pose.receptor), "file": str(pose.file), "pose": pose.record,
+             "name": pose.molecule.name, "problem": ""}  # fmt: skip
     entry.update({"CNNscore": score, "CNNaffinity": affinity, "CNN_VS": score * affinity})
+    entry.update({"tags": tags, "molblock": molblock(refined)})
     return entry

@@ -3,11 +3,8 @@ resumable, shared among processes under ``torchrun``."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import logging
 import os
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,21 +12,12 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from ..errors import InvalidArgumentError
-from ..io.stream import count_records
-from ._processes import process_share, set_cpu_threads
+from ._processes import process_share
+from .part_runs import complete_without_parts, finish, job_processes, run_parts
 from .score_output import output_kind, write_combined, write_output
-from .score_parts import (
-    PartWriter,
-    entry_order,
-    iter_in_order,
-    parts_folder,
-    pose_entry,
-    scored_indices,
-    start_parts,
-)
+from .score_parts import entry_order, iter_in_order, pose_entry
 from .scoring import PoseScorer, iter_scores
 
 log = logging.getLogger(__name__)
@@ -132,98 +120,50 @@ def rescore(
         raise InvalidArgumentError("give at least one output file")
     for path in outputs:
         output_kind(path)
-    rank, world, local_world = process_share()
-    if world > 1 or threads:
-        set_cpu_threads(local_world, threads)
-    folder = parts_folder(outputs[0])
-    if resume and not folder.exists() and all(Path(p).exists() for p in outputs):
-        log.warning("%s is complete (no interrupted run's parts to resume): nothing to do", outputs[0])
-        return RescoreSummary() if rank == 0 else None
-    if world > 1 and str(device) == "cuda":  # one GPU per process on a node
-        device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
-    if isinstance(model, PoseScorer):
-        scorer = model
-    else:
-        scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
-    settings = {
-        "pairs": [[str(r), str(p)] for r, p in pairs],
-        "model": model if isinstance(model, str) else type(getattr(model, "net", model)).__name__,
-        "rotations": scorer.copies if scorer.copies > 1 else 0,
-        "seed": seed,
-    }
-    with _process_group(world):
-        summary = _run(folder, settings, pairs, scorer, outputs, rank, world, resume, batch_size, progress)
-        if rank != 0:
-            return None
-        order = entry_order(folder, sort, ascending)  # input order without a sort key
-        summary.merge(folder, outputs, scorer.ensemble, order)
-    if combine:  # compounds in order of first appearance in the input
-        target = combined_output or _compounds_path(outputs[0])
-        entries = iter_in_order(entry_order(folder) if sort else order)
-        summary.outputs[str(target)] = write_combined(target, entries, combine, compound_key, temperature)
-    shutil.rmtree(folder)
-    summary.seconds = time.perf_counter() - started
-    return summary
-
-
-def _run(
-    folder, settings, pairs, scorer, outputs, rank, world, resume, batch_size, progress
-) -> RescoreSummary:
-    """This process's share: its poses scored and appended to its part file; every process has finished
-    its share when this returns."""
-    done = start_parts(folder, settings, resume) if rank == 0 else set()
-    _barrier(world)  # the first process has made or checked the folder
-    if rank != 0 and resume:
-        done = scored_indices(folder)
-    if done and rank == 0:
-        log.info("resuming: %d poses already scored", len(done))
-    writer = PartWriter(folder, rank)
-    total = sum(count_records(p) for _, p in pairs) if progress and rank == 0 else None
-    share = None if total is None else max(0, (total - len(done)) // world)
-    bar = tqdm(total=share, disable=not (progress and rank == 0), unit="pose", desc="scoring")
-    try:
-        entries: list[dict] = []
+    if complete_without_parts(outputs, resume):
+        return RescoreSummary() if process_share()[0] == 0 else None
+    with job_processes(outputs[0], threads) as share:
+        if share.world > 1 and str(device) == "cuda":  # one GPU per process on a node
+            device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+        if isinstance(model, PoseScorer):
+            scorer = model
+        else:
+            scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
+        settings = {
+            "pairs": [[str(r), str(p)] for r, p in pairs],
+            "model": model if isinstance(model, str) else type(getattr(model, "net", model)).__name__,
+            "rotations": scorer.copies if scorer.copies > 1 else 0,
+            "seed": seed,
+        }
         one_receptor = len({str(r) for r, _ in pairs}) == 1  # then a bad receptor is an error
         options = {
-            "rank": rank,
-            "world": world,
-            "skip": done,
+            "rank": share.rank,
+            "world": share.world,
             "bad_receptor": "raise" if one_receptor else "report",
         }
-        stream = iter_scores(pairs, scorer, batch_size=batch_size, **options)
-        for score in stream:
-            if score.molecule is None and score.problem:
-                log.warning("%s; skipped", score.problem)
-            entries.append(pose_entry(score))
-            bar.update()
-            if len(entries) >= batch_size:
-                writer.write(entries)
-                entries = []
-        writer.write(entries)
-    finally:
-        writer.close()
-        bar.close()
-    _barrier(world)  # every share is scored
-    return RescoreSummary(resumed=len(done))
 
+        def entries(done):
+            for score in iter_scores(pairs, scorer, batch_size=batch_size, skip=done, **options):
+                if score.molecule is None and score.problem:
+                    log.warning("%s; skipped", score.problem)
+                yield pose_entry(score)
 
-@contextlib.contextmanager
-def _process_group(world: int):
-    """A gloo process group over torchrun's processes (for barriers only; none for one process). Its
-    timeout is long: a process that finishes its share waits for the slowest one."""
-    if world == 1 or torch.distributed.is_initialized():
-        yield
-        return
-    torch.distributed.init_process_group("gloo", timeout=datetime.timedelta(days=30))
-    try:
-        yield
-    finally:
-        torch.distributed.destroy_process_group()
-
-
-def _barrier(world: int) -> None:
-    if world > 1:
-        torch.distributed.barrier()
+        resumed = run_parts(
+            share, settings, entries, pairs=pairs, resume=resume, batch_size=batch_size, progress=progress,
+            desc="scoring",
+        )  # fmt: skip
+        if share.rank != 0:
+            return None
+        summary = RescoreSummary(resumed=resumed)
+        order = entry_order(share.folder, sort, ascending)  # input order without a sort key
+        summary.merge(share.folder, outputs, scorer.ensemble, order)
+    if combine:  # compounds in order of first appearance in the input
+        target = combined_output or _compounds_path(outputs[0])
+        entries = iter_in_order(entry_order(share.folder) if sort else order)
+        summary.outputs[str(target)] = write_combined(target, entries, combine, compound_key, temperature)
+    finish(share)
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
 def _compounds_path(output: str | os.PathLike) -> Path:
