@@ -62,7 +62,7 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
     "cache, malformed .types line": ("cache {d}/bad.types -o {d}/c", "bad.types, line 2"),
     "score, negative rotations": ("score --example --rotations -1", "--rotations"),
     "score, no ligand": ("score -r {d}/rec.pdb", "give -r RECEPTOR and -l LIGAND"),
-    "score, unknown model": ("score --example --model densest", "unknown GNINA model 'densest'"),
+    "score, unknown model": ("score --example --model densest", "unknown model 'densest'"),
     "score, unreadable structure": ("score -r {d}/bad.pdb -l {d}/lig.gninatypes", "bad.pdb, line 1"),
     "train, unknown config key": ("train {d}/good.types --config {d}/unknown.toml", "learning_rate"),
     "train, malformed .types line": ("train {d}/bad.types -o {d}/run", "bad.types, line 2"),
@@ -84,7 +84,7 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
         "pairs.txt, line 2: no such",
     ),
     "score, unknown output format": ("score --example -o {d}/s.txt", "cannot tell the output format"),
-    "minimize, output not SDF": ("minimize --example -o {d}/m.csv", "written as SDF"),
+    "minimize, unknown output format": ("minimize --example -o {d}/m.txt", "cannot tell the output format"),
     "evaluate, missing types file": ("evaluate {d}/fake.pt {d}/none.types", "does not exist"),
     "evaluate, empty checkpoint": (
         "evaluate {d}/empty.pt {d}/good.types",

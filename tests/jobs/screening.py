@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from voxbind import GridMaker
@@ -122,3 +125,25 @@ def minimize_killed(receptor: str, poses: str, output: str, calls: int) -> None:
 def run_killed(receptor: str, poses: str, output: str, calls: int) -> None:
     """Rescore ``poses`` into ``output`` in this process, killed on the ``calls``-th batch."""
     rescore([(receptor, poses)], [output], small_scorer(KilledAfter(calls)), batch_size=8)
+
+
+TORCHRUN = os.path.join(os.path.dirname(sys.executable), "torchrun")
+needs_torchrun = pytest.mark.skipif(not os.path.exists(TORCHRUN), reason="no torchrun beside this Python")
+
+
+def run_once_and_under_torchrun(command: list[str], folder: Path) -> tuple[str, str]:
+    """Run ``voxbind *command -o one.sdf`` in one process and ``-o two.sdf`` under ``torchrun
+    --nproc_per_node=2`` in ``folder``; both must succeed. Returns the second run's standard output and
+    the first's."""
+    outputs = []
+    for launcher, name in (
+        ([sys.executable], "one.sdf"),
+        ([TORCHRUN, "--standalone", "--nproc_per_node=2"], "two.sdf"),
+    ):
+        done = subprocess.run(
+            [*launcher, "-m", "voxbind", *command, "-o", str(folder / name)],
+            capture_output=True, text=True, cwd=folder,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    return outputs[1], outputs[0]

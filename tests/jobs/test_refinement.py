@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import math
-import os
-import shutil
 import subprocess
 import sys
 
@@ -25,7 +23,7 @@ from voxbind.jobs.minimizing import minimize
 from voxbind.jobs.refinement import PoseRefiner, clash_pairs, clash_penalty
 from voxbind.jobs.score_parts import parts_folder
 
-from .screening import Smooth, small_refiner, write_screen
+from .screening import Smooth, needs_torchrun, run_once_and_under_torchrun, small_refiner, write_screen
 from .test_rescoring import BAD, ROOT
 
 pytestmark = pytest.mark.skipif(
@@ -247,9 +245,7 @@ def test_a_killed_refinement_run_resumed_gives_the_output_of_an_uninterrupted_ru
     assert sum(m.GetDoubleProp("minimizedRMSD") > 0 for m in refined) >= 6  # the poses did move
 
 
-@pytest.mark.skipif(
-    shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None, reason="no torchrun"
-)
+@needs_torchrun
 @pytest.mark.skipif(
     importlib.util.find_spec("gninatorch") is None, reason="gninatorch (GNINA's weights) not installed"
 )
@@ -259,22 +255,8 @@ def test_two_processes_under_torchrun_refine_as_one(tmp_path):
     poses = tmp_path / "screen.sdf"
     write_screen(ligand, poses, 5, bad={2: BAD[3]})
     command = ["minimize", "-r", str(receptor), "-l", str(poses), "--batch-size", "1", "--steps", "4"]
-    one = subprocess.run(
-        [sys.executable, "-m", "voxbind", *command, "-o", str(tmp_path / "one.sdf")],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
-    assert one.returncode == 0, one.stderr
-    torchrun = [
-        os.path.join(os.path.dirname(sys.executable), "torchrun"),
-        "--standalone",
-        "--nproc_per_node=2",
-    ]
-    two = subprocess.run(
-        [*torchrun, "-m", "voxbind", *command, "-o", str(tmp_path / "two.sdf")],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
-    assert two.returncode == 0, two.stderr
-    assert "6 poses: 5 refined, 1 skipped" in two.stdout
+    report, _ = run_once_and_under_torchrun(command, tmp_path)
+    assert "6 poses: 5 refined, 1 skipped" in report
     a, b = (list(Chem.SDMolSupplier(str(tmp_path / f), removeHs=False)) for f in ("one.sdf", "two.sdf"))
     assert [m.GetIntProp("pose") for m in a] == [m.GetIntProp("pose") for m in b] == [1, 2, 4, 5, 6]
     for x, y in zip(a, b, strict=True):  # threads per process differ: float32 sums in another order

@@ -6,8 +6,6 @@ import gzip
 import importlib.util
 import json
 import logging
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +16,7 @@ from rdkit import Chem
 from voxbind.jobs import example_complex, iter_scores, rescore
 from voxbind.jobs.score_parts import parts_folder
 
-from .screening import KilledAfter, small_scorer, write_screen
+from .screening import KilledAfter, needs_torchrun, run_once_and_under_torchrun, small_scorer, write_screen
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("prolif") is None, reason="prolif (the example complex) not installed"
@@ -128,9 +126,7 @@ def test_a_killed_run_resumed_gives_the_output_of_an_uninterrupted_run(tmp_path)
     assert len(_sdf(whole)) == 300
 
 
-@pytest.mark.skipif(
-    shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None, reason="no torchrun"
-)
+@needs_torchrun
 @pytest.mark.skipif(
     importlib.util.find_spec("gninatorch") is None, reason="gninatorch (GNINA's weights) not installed"
 )
@@ -139,22 +135,8 @@ def test_two_processes_under_torchrun_write_the_output_of_one(tmp_path):
     poses = tmp_path / "screen.sdf"
     write_screen(ligand, poses, 27, bad={5: BAD[3]})
     command = ["score", "-r", str(receptor), "-l", str(poses), "--batch-size", "4"]
-    one = subprocess.run(
-        [sys.executable, "-m", "voxbind", *command, "-o", str(tmp_path / "one.sdf")],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
-    assert one.returncode == 0, one.stderr
-    torchrun = [
-        os.path.join(os.path.dirname(sys.executable), "torchrun"),
-        "--standalone",
-        "--nproc_per_node=2",
-    ]
-    two = subprocess.run(
-        [*torchrun, "-m", "voxbind", *command, "-o", tmp_path / "two.sdf"],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
-    assert two.returncode == 0, two.stderr
-    assert "28 poses: 27 scored (0 flagged), 0 not scorable, 1 unreadable records skipped" in two.stdout
+    report, _ = run_once_and_under_torchrun(command, tmp_path)
+    assert "28 poses: 27 scored (0 flagged), 0 not scorable, 1 unreadable records skipped" in report
     a, b = _sdf(tmp_path / "one.sdf"), _sdf(tmp_path / "two.sdf")
     assert len(a) == len(b) == 27
     for x, y in zip(a, b, strict=True):

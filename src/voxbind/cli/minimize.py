@@ -26,7 +26,11 @@ from ._poses import FILE, pose_jobs
     help="Refined poses (.sdf, .sdf.gz), or a table of the results (.csv, .jsonl).",
 )
 @click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output.")
-@click.option("--model", default="crossdock_default2018", help="A published GNINA model or ensemble.")
+@click.option(
+    "--model",
+    default="crossdock_default2018",
+    help="A published GNINA model or ensemble, or a GNINA TorchScript file or folder (as for score).",
+)
 @click.option(
     "--steps",
     default=50,

@@ -36,7 +36,8 @@ from ._poses import FILE, pose_jobs
 @click.option(
     "--model",
     default="crossdock_default2018",
-    help="A published GNINA model (dense, general_default2018_3, ...) or ensemble (dense_ensemble, ...).",
+    help="A published GNINA model (dense, general_default2018_3, ...), ensemble (dense_ensemble, default1.0; "
+    "GNINA 1.3's default and fast with $VOXBIND_GNINA_MODELS), or a GNINA TorchScript file or folder.",
 )
 @click.option("--rotations", default=0, type=click.IntRange(min=0), help="Average over K random rotations.")
 @click.option("--seed", default=0, help="Seed of the rotations.")

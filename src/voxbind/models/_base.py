@@ -41,3 +41,16 @@ def heads(model: nn.Module, features: int, pose: str, affinity: str) -> None:
     """Add GNINA's two linear heads to ``model`` under the given attribute names."""
     setattr(model, pose, nn.Linear(features, 2))
     setattr(model, affinity, nn.Linear(features, 1))
+
+
+def pose_output(model: nn.Module, logits: torch.Tensor) -> torch.Tensor:
+    """The pose head's output as ``model`` gives it: the logits, or with ``model.pose_activation`` set
+    (``"softmax"`` or ``"log_softmax"``), that function of them: a model read from a GNINA 1.3 TorchScript
+    file gives what the file's graph gives (its pose head ends in a ``log_softmax``). Either way
+    ``softmax(output)[:, 1]`` is the probability of a good pose."""
+    activation = getattr(model, "pose_activation", None)
+    if activation == "softmax":
+        return torch.softmax(logits, dim=1)
+    if activation == "log_softmax":
+        return torch.log_softmax(logits, dim=1)
+    return logits

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ..errors import InvalidArgumentError
-from ._base import Prediction, check_grid, heads
+from ._base import Prediction, check_grid, heads, pose_output
 from .conv import Conv3d
 
 
@@ -45,4 +45,4 @@ class Default2017(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Prediction:
         f = self.features(x)
-        return Prediction(self.output_fc(f), self.output_fc_aff(f).squeeze(1))
+        return Prediction(pose_output(self, self.output_fc(f)), self.output_fc_aff(f).squeeze(1))

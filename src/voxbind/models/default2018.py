@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ..errors import InvalidArgumentError
-from ._base import Prediction, check_grid, heads
+from ._base import Prediction, check_grid, heads, pose_output
 from .conv import Conv3d
 
 
@@ -75,4 +75,4 @@ class Default2018(nn.Module):
         return self._predict(self._features_after(h))
 
     def _predict(self, f: torch.Tensor) -> Prediction:
-        return Prediction(self.pose_output(f), self.affinity_output(f).squeeze(1))
+        return Prediction(pose_output(self, self.pose_output(f)), self.affinity_output(f).squeeze(1))

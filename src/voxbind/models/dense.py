@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ..errors import InvalidArgumentError
-from ._base import Prediction, check_grid, heads
+from ._base import Prediction, check_grid, heads, pose_output
 from .conv import Conv3d
 
 
@@ -83,4 +83,4 @@ class Dense(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Prediction:
         f = self.features(x)
-        return Prediction(self.pose_output(f), self.affinity_output(f).squeeze(1))
+        return Prediction(pose_output(self, self.pose_output(f)), self.affinity_output(f).squeeze(1))

@@ -73,14 +73,56 @@ GNINA_ENSEMBLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def load_gnina(name: str, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
-    """A published model (see :func:`load_gnina_model`) or ensemble (``"dense_ensemble"``, ...: an
-    :class:`~voxbind.models.Ensemble`), in eval mode."""
-    if name in GNINA_ENSEMBLES:
-        from .ensemble import Ensemble
+#: GNINA 1.3's ``default1.0``: the GNINA 1.0 default ensemble.
+GNINA10_DEFAULT = (
+    "dense",
+    "general_default2018_3",
+    "dense_3",
+    "crossdock_default2018",
+    "redock_default2018_2",
+)
 
-        return Ensemble([load_gnina_model(m, weights_dir=weights_dir) for m in GNINA_ENSEMBLES[name]]).eval()
-    return load_gnina_model(name, weights_dir=weights_dir)
+
+def load_gnina(name: str | os.PathLike, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
+    """A published model or ensemble, in eval mode, by any of:
+
+    - a GNINA 1.0 name from ``gninatorch`` (see :func:`load_gnina_model`), ``"<base>_ensemble"`` for a model
+      and its four siblings, or ``"default1.0"`` for GNINA 1.0's default ensemble;
+    - a GNINA 1.3 name (``"default"``, ``"fast"``, ``"dense_1_3"``, ...) whose file is on the search path of
+      :mod:`voxbind.models.gnina13`;
+    - a GNINA TorchScript file, or a folder of them (an ensemble of every ``.pt`` file in it).
+
+    Several models come as an :class:`~voxbind.models.Ensemble`.
+
+    Raises:
+        WeightsError: an unknown name, a model whose file is missing, a file that cannot be read.
+    """
+    from .ensemble import Ensemble
+    from .gnina13 import gnina13_names, load_gnina13
+    from .torchscript import read_torchscript_model
+
+    def combined(models: list[nn.Module]) -> nn.Module:
+        return models[0] if len(models) == 1 else Ensemble(models).eval()
+
+    text = str(name)
+    if text in GNINA_MODELS:
+        return load_gnina_model(text, weights_dir=weights_dir)
+    if text in GNINA_ENSEMBLES or text == "default1.0":
+        members = GNINA_ENSEMBLES.get(text, GNINA10_DEFAULT)
+        return combined([load_gnina_model(m, weights_dir=weights_dir) for m in members])
+    chosen = gnina13_names(text)
+    if chosen:
+        return combined(load_gnina13(chosen))
+    path = Path(name)
+    if path.is_dir():
+        files = sorted(path.glob("*.pt"))
+        if not files:
+            raise WeightsError(f"{path}: no .pt model files in this folder")
+        return combined([read_torchscript_model(f) for f in files])
+    if path.is_file():
+        return read_torchscript_model(path)
+    known = ", ".join(sorted(GNINA_MODELS) + sorted(GNINA_ENSEMBLES) + ["default", "default1.0", "fast"])
+    raise WeightsError(f"unknown model {text!r}: not a file, nor a published model ({known})")
 
 
 def load_gnina_model(name: str, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
