@@ -32,6 +32,7 @@ SHARED = HERE.parent.parent / "shared" / "data"
 from voxbind.atomtypes import default_receptor_typer, read_typed_molecule  # noqa: E402
 from voxbind.io import Molecule, read_molecule  # noqa: E402
 from voxbind.jobs import LigandPose, PoseRefiner  # noqa: E402
+from voxbind.models import predict  # noqa: E402
 
 
 def complexes() -> list[tuple[str, Path, Path]]:
@@ -133,7 +134,7 @@ def step_cost(refiner: PoseRefiner, repeats: int = 10) -> None:
         grids = torch.rand(size, 28, side, side, side, requires_grad=True)
 
         def cnn(grids=grids):
-            out = refiner.net(grids, pooled=True) if refiner.pool > 1 else refiner.net(grids)
+            out = predict(refiner.net, grids, refiner.pool > 1)
             (out.pose_logits.sum() + out.affinity.sum()).backward()
 
         timings = {}

@@ -255,7 +255,7 @@ def test_two_processes_under_torchrun_refine_as_one(tmp_path):
     poses = tmp_path / "screen.sdf"
     write_screen(ligand, poses, 5, bad={2: BAD[3]})
     command = ["minimize", "-r", str(receptor), "-l", str(poses), "--batch-size", "1", "--steps", "4"]
-    report, _ = run_once_and_under_torchrun(command, tmp_path)
+    report = run_once_and_under_torchrun(command, tmp_path)
     assert "6 poses: 5 refined, 1 skipped" in report
     a, b = (list(Chem.SDMolSupplier(str(tmp_path / f), removeHs=False)) for f in ("one.sdf", "two.sdf"))
     assert [m.GetIntProp("pose") for m in a] == [m.GetIntProp("pose") for m in b] == [1, 2, 4, 5, 6]

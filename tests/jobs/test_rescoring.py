@@ -135,7 +135,7 @@ def test_two_processes_under_torchrun_write_the_output_of_one(tmp_path):
     poses = tmp_path / "screen.sdf"
     write_screen(ligand, poses, 27, bad={5: BAD[3]})
     command = ["score", "-r", str(receptor), "-l", str(poses), "--batch-size", "4"]
-    report, _ = run_once_and_under_torchrun(command, tmp_path)
+    report = run_once_and_under_torchrun(command, tmp_path)
     assert "28 poses: 27 scored (0 flagged), 0 not scorable, 1 unreadable records skipped" in report
     a, b = _sdf(tmp_path / "one.sdf"), _sdf(tmp_path / "two.sdf")
     assert len(a) == len(b) == 27

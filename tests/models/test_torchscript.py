@@ -120,6 +120,10 @@ def test_another_graph_runs_as_it_is_and_bad_files_are_refused(tmp_path):
     torch.jit.save(traced, str(bad_json), _extra_files={"metadata": "{resolution: 1"})
     with pytest.raises(WeightsError, match="not JSON"):
         read_torchscript_model(bad_json)
+    bad_value = tmp_path / "bad_value.pt"
+    torch.jit.save(traced, str(bad_value), _extra_files={"metadata": json.dumps({"skip_softmax": "false"})})
+    with pytest.raises(WeightsError, match="skip_softmax must be a JSON bool"):
+        read_torchscript_model(bad_value)
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"not a model")
     with pytest.raises(WeightsError, match="not a TorchScript model"):

@@ -8,6 +8,41 @@ import click
 FILE = click.Path(exists=True, dir_okay=False)
 
 
+def pose_options(verb: str):
+    """The options naming a job's poses (``-r``, ``-l``, ``--pairs``, ``--example``), and ``--resume`` and
+    ``--threads`` of its streamed runs; ``verb`` says what the job does to the poses ("score")."""
+    options = [
+        click.option(
+            "-r",
+            "--receptor",
+            type=FILE,
+            help="Receptor structure (PDB, mmCIF, ...).  [required unless --pairs]",
+        ),
+        click.option(
+            "-l",
+            "--ligand",
+            type=FILE,
+            multiple=True,
+            help=f"Poses to {verb}: SDF, Vina's PDBQT, MOL2 (.gz too); repeat for several files.",
+        ),
+        click.option("--pairs", type=FILE, help="A list file of 'receptor poses' lines, for many receptors."),
+        click.option(
+            "--example", is_flag=True, help=f"{verb.capitalize()} the 9 Vina poses shipped with prolif."
+        ),
+        click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output."),
+        click.option(
+            "--threads", type=click.IntRange(min=1), help="CPU threads per process.  [default: shared cores]"
+        ),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def pose_jobs(receptor, ligand, pairs, example) -> list[tuple]:
     """``[(receptor, pose file), ...]`` from ``-r``/``-l``, ``--pairs`` or ``--example``.
 

@@ -6,18 +6,11 @@ import sys
 
 import click
 
-from ._poses import FILE, pose_jobs
+from ._poses import pose_jobs, pose_options
 
 
 @click.command()
-@click.option(
-    "-r", "--receptor", type=FILE, help="Receptor structure (PDB, mmCIF, ...).  [required unless --pairs]"
-)
-@click.option(
-    "-l", "--ligand", type=FILE, multiple=True, help="Poses to refine (SDF, PDBQT, MOL2, .gz); repeatable."
-)
-@click.option("--pairs", type=FILE, help="A list file of 'receptor poses' lines, for many receptors.")
-@click.option("--example", is_flag=True, help="Refine the 9 Vina poses shipped with the prolif package.")
+@pose_options("refine")
 @click.option(
     "-o",
     "--output",
@@ -25,7 +18,6 @@ from ._poses import FILE, pose_jobs
     type=click.Path(dir_okay=False),
     help="Refined poses (.sdf, .sdf.gz), or a table of the results (.csv, .jsonl).",
 )
-@click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output.")
 @click.option(
     "--model",
     default="crossdock_default2018",
@@ -50,9 +42,6 @@ from ._poses import FILE, pose_jobs
     help="Weight of the intramolecular repulsion (per Å²).",
 )
 @click.option("--device", default="cpu", help="Where to grid and run the model: cpu, cuda, ...")
-@click.option(
-    "--threads", type=click.IntRange(min=1), help="CPU threads per process.  [default: shared cores]"
-)
 def minimize(receptor, ligand, pairs, example, output, resume, model, steps, batch_size, tolerance,
              pose_weight, affinity_weight, clash_weight, device, threads) -> None:  # fmt: skip
     """Refine each pose on GNINA's CNN: position, orientation and rotatable-bond torsions move downhill on

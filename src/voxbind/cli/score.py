@@ -7,22 +7,11 @@ import sys
 import click
 
 from .._choices import COMBINATIONS
-from ._poses import FILE, pose_jobs
+from ._poses import pose_jobs, pose_options
 
 
 @click.command()
-@click.option(
-    "-r", "--receptor", type=FILE, help="Receptor structure (PDB, mmCIF, ...).  [required unless --pairs]"
-)
-@click.option(
-    "-l",
-    "--ligand",
-    type=FILE,
-    multiple=True,
-    help="Poses to score: SDF, Vina's PDBQT, MOL2 (.gz too); repeat for several files.",
-)
-@click.option("--pairs", type=FILE, help="A list file of 'receptor poses' lines, for many receptors.")
-@click.option("--example", is_flag=True, help="Score the 9 Vina poses shipped with the prolif package.")
+@pose_options("score")
 @click.option(
     "-o",
     "--output",
@@ -30,7 +19,6 @@ from ._poses import FILE, pose_jobs
     type=click.Path(dir_okay=False),
     help="Write the scored poses: .sdf (GNINA's tags), .csv or .jsonl, .gz too; repeat for several.",
 )
-@click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output.")
 @click.option("--sort", "sort_key", help="Sort the output by this tag (CNNscore, CNN_VS, an input tag).")
 @click.option("--ascending", is_flag=True, help="Sort ascending (e.g. by minimizedAffinity).")
 @click.option(
@@ -43,9 +31,6 @@ from ._poses import FILE, pose_jobs
 @click.option("--seed", default=0, help="Seed of the rotations.")
 @click.option("--device", default="cpu", help="Where to grid and score: cpu, cuda, cuda:1, ...")
 @click.option("--batch-size", default=16, type=click.IntRange(min=1), help="Poses per forward pass.")
-@click.option(
-    "--threads", type=click.IntRange(min=1), help="CPU threads per process.  [default: shared cores]"
-)
 @click.option("--json", "as_json", is_flag=True, help="Without -o: one JSON record per pose (GNINA's keys).")
 @click.option(
     "--combine",

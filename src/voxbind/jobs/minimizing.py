@@ -14,7 +14,7 @@ from torch import nn
 
 from ..errors import InvalidArgumentError
 from ._processes import process_share
-from .part_runs import complete_without_parts, finish, job_processes, run_parts
+from .part_runs import complete_without_parts, finish, job_processes, job_settings, one_receptor, run_parts
 from .pose_stream import ReceptorCache, iter_poses
 from .refinement import PoseRefiner, Refinement
 from .score_output import output_kind, write_output
@@ -72,16 +72,13 @@ def minimize(
     if complete_without_parts([output], resume):
         return MinimizeSummary() if process_share()[0] == 0 else None
     with job_processes(output, threads) as share:
-        device = options.get("device", "cpu")
-        if share.world > 1 and str(device) == "cuda":  # one GPU per process on a node
-            options["device"] = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
-        refiner = model if isinstance(model, PoseRefiner) else PoseRefiner(model, **options)
-        settings = {
-            "pairs": [[str(r), str(p)] for r, p in pairs],
-            "model": model if isinstance(model, str) else type(getattr(model, "net", model)).__name__,
-            "refinement": {k: v for k, v in options.items() if k != "device"},
-        }
-        receptors = ReceptorCache(raise_errors=len({str(r) for r, _ in pairs}) == 1)
+        if isinstance(model, PoseRefiner):
+            refiner = model
+        else:
+            device = share.device(options.pop("device", "cpu"))
+            refiner = PoseRefiner(model, device=device, **options)
+        settings = job_settings(pairs, model, refinement={k: v for k, v in options.items() if k != "device"})
+        receptors = ReceptorCache(raise_errors=one_receptor(pairs))
 
         def entries(done) -> Iterator[dict]:
             poses = iter_poses(pairs, rank=share.rank, world=share.world, skip=done)
@@ -107,7 +104,7 @@ def _refined_entries(refiner: PoseRefiner, receptors: ReceptorCache, poses, batc
         receptor = receptors.get(pose.receptor) if pose.molecule is not None else pose.problem
         if isinstance(receptor, str):
             log.warning("%s; skipped", receptor)
-            yield _skipped(pose, receptor)
+            yield _pose_fields(pose, receptor)
             continue
         batch.append((pose, receptor))
         if len(batch) == batch_size:
@@ -124,7 +121,7 @@ def _refined_batch(refiner: PoseRefiner, batch: list) -> Iterator[dict]:
         else:
             problem = f"{pose.file}, record {pose.record}: {result}"
             log.warning("%s; skipped", problem)
-            yield _skipped(pose, problem)
+            yield _pose_fields(pose, problem)
 
 
 def _counted(entries, summary: MinimizeSummary):
@@ -137,10 +134,12 @@ def _counted(entries, summary: MinimizeSummary):
         yield entry
 
 
-def _skipped(pose, problem: str) -> dict:
-    """The part-file record of a pose that was not refined (no structure: not written to an SDF)."""
+def _pose_fields(pose, problem: str = "") -> dict:
+    """Where a pose came from, as its part-file record has it: the whole record of a pose that was not
+    refined (no structure: not written to an SDF), with ``problem`` saying why."""
+    name = pose.molecule.name if pose.molecule is not None else ""
     return {"index": pose.index, "receptor": str(pose.receptor), "file": str(pose.file), "pose": pose.record,
-            "name": pose.molecule.name if pose.molecule is not None else "", "problem": problem}  # fmt: skip
+            "name": name, "problem": problem}  # fmt: skip
 
 
 def _entry(pose, result: Refinement) -> dict:
@@ -158,8 +157,7 @@ def _entry(pose, result: Refinement) -> dict:
         }
     )
     score, affinity = result.cnn_score[1], result.cnn_affinity[1]
-    entry = {"index": pose.index, "receptor": str(pose.receptor), "file": str(pose.file), "pose": pose.record,
-             "name": pose.molecule.name, "problem": ""}  # fmt: skip
+    entry = _pose_fields(pose)
     entry.update({"CNNscore": score, "CNNaffinity": affinity, "CNN_VS": score * affinity})
     entry.update({"tags": tags, "molblock": molblock(refined)})
     return entry

@@ -35,6 +35,24 @@ class Share:
     world: int
     folder: Path
 
+    def device(self, device: str | torch.device) -> str | torch.device:
+        """``device`` for this process: under torchrun, ``"cuda"`` is the node's GPU of its local rank."""
+        if self.world > 1 and str(device) == "cuda":
+            return f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+        return device
+
+
+def job_settings(pairs: Sequence[tuple], model, **extra) -> dict:
+    """What a run's parts were made from (an interrupted run resumes only with the same): the pairs, the
+    model (its name, or its class), and ``extra``."""
+    label = model if isinstance(model, str | os.PathLike) else type(getattr(model, "net", model)).__name__
+    return {"pairs": [[str(r), str(p)] for r, p in pairs], "model": str(label), **extra}
+
+
+def one_receptor(pairs: Sequence[tuple]) -> bool:
+    """Whether every pose is in the same receptor (then a receptor that cannot be read is an error)."""
+    return len({str(r) for r, _ in pairs}) == 1
+
 
 @contextlib.contextmanager
 def job_processes(output: str | os.PathLike, threads: int | None = None) -> Iterator[Share]:

@@ -23,7 +23,7 @@ from ..data import atoms_reaching
 from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
-from ..models import Ensemble, load_gnina
+from ..models import Ensemble, input_pool, load_gnina, predict
 from ..models.conv import conv3d
 from ._batched_lbfgs import minimize_batched
 from .intramolecular import clash_pairs, clash_penalty
@@ -102,13 +102,12 @@ class PoseRefiner:
         self.weights = (pose_weight, affinity_weight, clash_weight)
         self.steps, self.tolerance, self.max_move = steps, tolerance, max_move
         self.gridmaker = gridmaker or GridMaker()
-        self.pool = getattr(self.net, "input_pool", 1)
+        self.pool = input_pool(self.net)
         self.ligand_typer = default_ligand_typer()
         self.dtype = dtype
         # models whose first convolution can take the receptor's share once per pose
         self.split = all(
-            hasattr(m, "forward_from_input_conv") and getattr(m, "input_pool", 1) == self.pool
-            for m in self.members
+            hasattr(m, "forward_from_input_conv") and input_pool(m) == self.pool for m in self.members
         )
 
     def objective(self, receptor: TypedAtoms, molecule: Molecule):
@@ -187,13 +186,13 @@ class _PoseState:
         typer, gm, device, dtype = refiner.ligand_typer, refiner.gridmaker, refiner.device, refiner.dtype
         keep, types, radii = typer.type_atoms(molecule)
         ligand = typer.assemble(molecule.coords, keep, types, radii)
-        problem, scorable = pose_problem(receptor, ligand, ligand.centroid(), gm)
+        center = ligand.centroid()
+        problem, scorable = pose_problem(receptor, ligand, center, gm)
         if not scorable:  # the checks scoring makes: no heavy atom, no receptor atom in the grid
             raise InvalidArgumentError(f"{molecule.source}: {problem}; not refined")
         self.molecule = molecule
         self.pose = LigandPose(molecule.rdmol)
         self.keep = np.flatnonzero(keep)
-        center = ligand.centroid()
         self.center = torch.as_tensor(center, dtype=dtype, device=device)
         self.types = torch.as_tensor(ligand.types, device=device)
         self.radii = torch.as_tensor(ligand.radii, dtype=dtype, device=device)
@@ -210,10 +209,13 @@ class _PoseState:
                 self.fixed = [grid]
         self.pairs, self.floor = clash_pairs(molecule.rdmol, keep)
 
-    def variables(self, row: np.ndarray, grad: bool = False) -> tuple[torch.Tensor, ...]:
-        """``(translation, rotation, torsions)`` from a row of the optimiser's ``(6 + T_max,)`` variables."""
-        parts = (row[:3], row[3:6], row[6 : 6 + self.pose.num_torsions])
-        return tuple(torch.tensor(p, dtype=torch.float64, requires_grad=grad) for p in parts)
+    def leaf(self, row: np.ndarray, grad: bool = False) -> torch.Tensor:
+        """This pose's ``6 + T`` variables from a row of the optimiser's ``(6 + T_max,)`` ones."""
+        return torch.tensor(row[: 6 + self.pose.num_torsions], dtype=torch.float64, requires_grad=grad)
+
+    def variables(self, row: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """``(translation, rotation, torsions)`` from a row of the optimiser's variables."""
+        return _split(self.leaf(row))
 
     def result(self, row: np.ndarray, before, after, steps: int) -> Refinement:
         """The refined pose at ``row``; the input pose if the optimiser left it broken."""
@@ -235,49 +237,45 @@ class _Batch:
 
     def __init__(self, refiner: PoseRefiner, states: list[_PoseState]):
         self.refiner, self.states = refiner, states
-        self._stacked: tuple[tuple[int, ...], list[torch.Tensor]] | None = None
+        self._rows: _Rows | None = None
 
-    def fixed_inputs(self, rows) -> list[torch.Tensor]:
-        """The receptors' share of the poses ``rows``, stacked: their grids ``(A, C_rec, m, m, m)``, or
-        with a split first convolution one ``(A, C₁, m, m, m)`` per member (kept while the rows stay)."""
+    def rows(self, rows) -> _Rows:
+        """What the poses ``rows`` bring to every step, stacked (kept while the rows stay)."""
         key = tuple(int(r) for r in rows)
-        if self._stacked is None or self._stacked[0] != key:
-            parts = zip(*(self.states[r].fixed for r in key), strict=True)
-            self._stacked = (key, [torch.stack(list(part)) for part in parts])
-        return self._stacked[1]
+        if self._rows is None or self._rows.key != key:
+            self._rows = _Rows(key, [self.states[r] for r in key])
+        return self._rows
 
     def evaluate(self, variables, rows=None) -> torch.Tensor:
         """``(A, 3)``: ``(objective, CNNscore, CNNaffinity)`` of the poses ``rows`` (default: all) at their
         ``variables`` (one ``(translation, rotation, torsions)`` per pose), differentiable in them."""
         refiner = self.refiner
-        rows = range(len(self.states)) if rows is None else rows
-        states = [self.states[r] for r in rows]
+        shared = self.rows(range(len(self.states)) if rows is None else rows)
+        states = shared.states
         shapes = [s.pose.conformer(v[2])[s.keep] for s, v in zip(states, variables, strict=True)]
-        longest = max(len(h) for h in shapes)
-        device, dtype = refiner.device, refiner.dtype
-        padded = torch.stack([torch.nn.functional.pad(h, (0, 0, 0, longest - len(h))) for h in shapes])
-        moves = [torch.stack([v[k] for v in variables]) for k in (0, 1)]
-        centers_in = torch.as_tensor(np.stack([s.pose.center for s in states]))
-        coords = placed(padded, centers_in, *moves)
-        heavy = [coords[k, : len(h)] for k, h in enumerate(shapes)]
-        types = torch.stack(
-            [torch.nn.functional.pad(s.types, (0, longest - len(s.types)), value=-1) for s in states]
+        padded = torch.stack([torch.nn.functional.pad(h, (0, 0, 0, shared.longest - len(h))) for h in shapes])
+        coords = placed(
+            padded, shared.pose_centers, *(torch.stack([v[k] for v in variables]) for k in (0, 1))
         )
-        radii = torch.stack([torch.nn.functional.pad(s.radii, (0, longest - len(s.radii))) for s in states])
-        centers = torch.stack([s.center for s in states])
-        atoms = (coords.to(device=device, dtype=dtype), types, radii, states[0].channels)
-        ligand = refiner.gridmaker(centers, *atoms, pool=refiner.pool)
-        fixed = self.fixed_inputs(rows)
+        heavy = [coords[k, : len(h)] for k, h in enumerate(shapes)]
+        atoms = (
+            coords.to(device=refiner.device, dtype=refiner.dtype),
+            shared.types,
+            shared.radii,
+            shared.channels,
+        )
+        ligand = refiner.gridmaker(shared.grid_centers, *atoms, pool=refiner.pool)
         pose_w, affinity_w, clash_w = refiner.weights
         losses, scores, affinities = [], [], []
         for j, member in enumerate(refiner.members):
             if refiner.split:
                 conv = member.input_conv
-                weight = conv.weight[:, states[0].receptor_channels :]
-                out = member.forward_from_input_conv(fixed[j] + conv3d(ligand, weight, None, conv.padding))
+                weight = conv.weight[:, shared.receptor_channels :]
+                out = member.forward_from_input_conv(
+                    shared.inputs[j] + conv3d(ligand, weight, None, conv.padding)
+                )
             else:
-                grids = torch.cat([fixed[0], ligand], dim=1)
-                out = member(grids, pooled=True) if refiner.pool > 1 else member(grids)
+                out = predict(member, torch.cat([shared.inputs[0], ligand], dim=1), refiner.pool > 1)
             log_good = torch.log_softmax(out.pose_logits, dim=1)[:, 1]
             losses.append(-pose_w * log_good - affinity_w * out.affinity)
             scores.append(log_good.exp())
@@ -296,18 +294,34 @@ class _Batch:
 
     def value_and_gradient(self, x: np.ndarray, rows) -> tuple[np.ndarray, np.ndarray]:
         """The objectives ``(A,)`` and their gradients ``(A, D)`` (zero in padded torsions) at ``x``."""
-        variables = [self.states[r].variables(row, grad=True) for r, row in zip(rows, x, strict=True)]
-        values = self.evaluate(variables, rows)[:, 0]
-        leaves = [v for triple in variables for v in triple if v.numel()]
-        grads = torch.autograd.grad(values.sum(), leaves, allow_unused=True)
+        leaves = [self.states[r].leaf(row, grad=True) for r, row in zip(rows, x, strict=True)]
+        values = self.evaluate([_split(v) for v in leaves], rows)[:, 0]
         gradient = np.zeros_like(x)
-        it = iter(grads)
-        for k, triple in enumerate(variables):
-            flat = [next(it) if v.numel() else None for v in triple]
-            parts = [torch.zeros_like(v) if g is None else g for v, g in zip(triple, flat, strict=True)]
-            joined = torch.cat(parts).numpy()
-            gradient[k, : len(joined)] = joined
+        for k, g in enumerate(torch.autograd.grad(values.sum(), leaves)):
+            gradient[k, : len(g)] = g.numpy()
         return values.detach().numpy(), gradient
+
+
+class _Rows:
+    """The poses of one batch of rows, and what they bring to every step, stacked: the receptors' share
+    (their grids ``(A, C_rec, m, m, m)``, or with a split first convolution one ``(A, C₁, m, m, m)`` per
+    member), the ligands' types and radii padded to the longest ligand, and both centres."""
+
+    def __init__(self, key: tuple[int, ...], states: list[_PoseState]):
+        self.key, self.states = key, states
+        self.longest = max(len(s.types) for s in states)
+        pad = torch.nn.functional.pad
+        self.types = torch.stack([pad(s.types, (0, self.longest - len(s.types)), value=-1) for s in states])
+        self.radii = torch.stack([pad(s.radii, (0, self.longest - len(s.radii))) for s in states])
+        self.grid_centers = torch.stack([s.center for s in states])
+        self.pose_centers = torch.as_tensor(np.stack([s.pose.center for s in states]))
+        self.channels, self.receptor_channels = states[0].channels, states[0].receptor_channels
+        self.inputs = [torch.stack(list(part)) for part in zip(*(s.fixed for s in states), strict=True)]
+
+
+def _split(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(translation, rotation, torsions)`` views of one pose's variables."""
+    return v[:3], v[3:6], v[6:]
 
 
 def _receptor_share(conv: torch.nn.Conv3d, grid: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ from torch import nn
 
 from ..errors import InvalidArgumentError
 from ._processes import process_share
-from .part_runs import complete_without_parts, finish, job_processes, run_parts
+from .part_runs import complete_without_parts, finish, job_processes, job_settings, one_receptor, run_parts
 from .score_output import output_kind, write_combined, write_output
 from .score_parts import entry_order, iter_in_order, pose_entry
 from .scoring import PoseScorer, iter_scores
@@ -123,23 +123,16 @@ def rescore(
     if complete_without_parts(outputs, resume):
         return RescoreSummary() if process_share()[0] == 0 else None
     with job_processes(outputs[0], threads) as share:
-        if share.world > 1 and str(device) == "cuda":  # one GPU per process on a node
-            device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
         if isinstance(model, PoseScorer):
             scorer = model
         else:
-            scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
-        settings = {
-            "pairs": [[str(r), str(p)] for r, p in pairs],
-            "model": model if isinstance(model, str) else type(getattr(model, "net", model)).__name__,
-            "rotations": scorer.copies if scorer.copies > 1 else 0,
-            "seed": seed,
-        }
-        one_receptor = len({str(r) for r, _ in pairs}) == 1  # then a bad receptor is an error
+            scorer = PoseScorer(model, rotations=rotations, seed=seed, device=share.device(device))
+        rotated = scorer.copies if scorer.copies > 1 else 0
+        settings = job_settings(pairs, model, rotations=rotated, seed=seed)
         options = {
             "rank": share.rank,
             "world": share.world,
-            "bad_receptor": "raise" if one_receptor else "report",
+            "bad_receptor": "raise" if one_receptor(pairs) else "report",
         }
 
         def entries(done):

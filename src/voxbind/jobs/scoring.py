@@ -27,7 +27,7 @@ from ..data import GridCollate, RandomTransform, atoms_reaching, make_example
 from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
-from ..models import Ensemble, EnsemblePrediction, load_gnina
+from ..models import Ensemble, EnsemblePrediction, input_pool, load_gnina, predict
 from ._prefetch import prefetched
 from .pose_stream import Pose, ReceptorCache, iter_poses
 
@@ -127,7 +127,7 @@ class PoseScorer:
         self._buffers: list[torch.Tensor | None] = [None, None, None]
         self._turn = 0
         # A model that average-pools its input first (Default2018) takes grids made pooled.
-        self.pool = getattr(self.net, "input_pool", 1)
+        self.pool = input_pool(self.net)
 
     def prepare(self, receptor: TypedAtoms, molecule: Molecule, index: int) -> tuple[str, list]:
         """``(problem, examples)`` of one pose: its complexes (one per rotation; none when it cannot be
@@ -167,7 +167,7 @@ class PoseScorer:
         ``grids`` (``copies`` consecutive rotations per pose), averaged over the rotations; the variance
         is that of every model's affinity over every rotation."""
         with torch.no_grad():
-            prediction = self.net(grids, pooled=True) if self.pool > 1 else self.net(grids)
+            prediction = predict(self.net, grids, self.pool > 1)
         rows = {"score": prediction.pose_probability, "affinity": prediction.affinity}
         if isinstance(prediction, EnsemblePrediction):
             rows["variance"] = prediction.affinity_variance

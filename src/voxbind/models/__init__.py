@@ -2,7 +2,7 @@
 published weights. PyTorch only: scoring structure files is :mod:`voxbind.jobs`."""
 
 from ..errors import WeightsError
-from ._base import Prediction
+from ._base import Prediction, input_pool, predict
 from .conv import Conv3d, conv3d
 from .default2017 import Default2017
 from .default2018 import Default2018
@@ -33,6 +33,8 @@ __all__ = [
     "conv3d",
     "create_model",
     "gninatorch_weights_dir",
+    "input_pool",
     "load_gnina",
     "load_gnina_model",
+    "predict",
 ]

@@ -54,3 +54,15 @@ def pose_output(model: nn.Module, logits: torch.Tensor) -> torch.Tensor:
     if activation == "log_softmax":
         return torch.log_softmax(logits, dim=1)
     return logits
+
+
+def input_pool(model: nn.Module) -> int:
+    """The factor ``model`` average-pools its input by first (``model.input_pool``; 1 for models that do
+    not): grids made pooled by it (``GridMaker(..., pool=)``) let the model skip that layer."""
+    return getattr(model, "input_pool", 1)
+
+
+def predict(model: nn.Module, grids: torch.Tensor, pooled: bool):
+    """``model``'s prediction on ``grids``, which with ``pooled`` are already pooled by its
+    :func:`input_pool` (models that do not pool are called plainly)."""
+    return model(grids, pooled=True) if pooled else model(grids)

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ..errors import InvalidArgumentError
+from ._base import input_pool, predict
 
 
 class EnsemblePrediction(NamedTuple):
@@ -42,12 +43,12 @@ class Ensemble(nn.Module):
     def input_pool(self) -> int:
         """The factor every member average-pools its input by first (1 when they differ); see
         :class:`~voxbind.models.Default2018`."""
-        pools = {getattr(member, "input_pool", 1) for member in self.members}
+        pools = {input_pool(member) for member in self.members}
         return pools.pop() if len(pools) == 1 else 1
 
     def forward(self, x: torch.Tensor, pooled: bool = False) -> EnsemblePrediction:
         """The members' combined prediction (``pooled``: ``x`` is already pooled by :attr:`input_pool`)."""
-        outputs = [member(x, pooled=True) if pooled else member(x) for member in self.members]
+        outputs = [predict(member, x, pooled) for member in self.members]
         probabilities = torch.stack([o.pose_probability for o in outputs])
         affinities = torch.stack([o.affinity for o in outputs])
         return EnsemblePrediction(

@@ -16,10 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from torch import nn
-
 from ..errors import WeightsError
-from .torchscript import read_torchscript_model
 
 #: GNINA 1.3's named selections (``cnn_torch_scorer.cpp``).
 GNINA13_SELECTIONS: dict[str, tuple[str, ...]] = {
@@ -48,32 +45,27 @@ def gnina13_files() -> dict[str, Path]:
     return found
 
 
-def gnina13_names(name: str) -> tuple[str, ...] | None:
-    """The GNINA 1.3 model names that ``name`` selects, or ``None`` when it is not a GNINA 1.3 name here."""
-    files = gnina13_files()
-    if name in GNINA13_SELECTIONS:
-        return GNINA13_SELECTIONS[name]
-    if name in files:
-        return (name,)
-    if name.endswith("_ensemble"):
-        prefix = name.removesuffix("_ensemble")
-        chosen = tuple(n for n in sorted(files) if n.startswith(prefix))
-        return chosen or None
-    return None
-
-
-def load_gnina13(names: tuple[str, ...]) -> list[nn.Module]:
-    """The models ``names``, read from their files.
+def find_gnina13(name: str) -> list[Path] | None:
+    """The files of the GNINA 1.3 models that ``name`` selects, or ``None`` when it is not a GNINA 1.3
+    name here.
 
     Raises:
-        WeightsError: a model's file is not on the search path.
+        WeightsError: ``name`` is one of GNINA's selections and a model's file is not on the search path.
     """
     files = gnina13_files()
-    missing = [n for n in names if n not in files]
-    if missing:
-        folders = ", ".join(str(f) for f in gnina13_folders())
-        raise WeightsError(
-            f"GNINA 1.3 model file(s) for {', '.join(missing)} not found in {folders}: copy GNINA's "
-            f"gninasrc/lib/models/*.pt there, or name their folder in ${MODELS_VARIABLE}"
-        )
-    return [read_torchscript_model(files[n]) for n in names]
+    if name in files:
+        return [files[name]]
+    if name in GNINA13_SELECTIONS:
+        wanted = GNINA13_SELECTIONS[name]
+        missing = [n for n in wanted if n not in files]
+        if missing:
+            folders = ", ".join(str(f) for f in gnina13_folders())
+            raise WeightsError(
+                f"GNINA 1.3 model file(s) for {', '.join(missing)} not found in {folders}: copy GNINA's "
+                f"gninasrc/lib/models/*.pt there, or name their folder in ${MODELS_VARIABLE}"
+            )
+        return [files[n] for n in wanted]
+    if name.endswith("_ensemble"):
+        prefix = name.removesuffix("_ensemble")
+        return [files[n] for n in sorted(files) if n.startswith(prefix)] or None
+    return None

@@ -98,7 +98,7 @@ def load_gnina(name: str | os.PathLike, *, weights_dir: str | os.PathLike | None
         WeightsError: an unknown name, a model whose file is missing, a file that cannot be read.
     """
     from .ensemble import Ensemble
-    from .gnina13 import gnina13_names, load_gnina13
+    from .gnina13 import find_gnina13
     from .torchscript import read_torchscript_model
 
     def combined(models: list[nn.Module]) -> nn.Module:
@@ -110,15 +110,12 @@ def load_gnina(name: str | os.PathLike, *, weights_dir: str | os.PathLike | None
     if text in GNINA_ENSEMBLES or text == "default1.0":
         members = GNINA_ENSEMBLES.get(text, GNINA10_DEFAULT)
         return combined([load_gnina_model(m, weights_dir=weights_dir) for m in members])
-    chosen = gnina13_names(text)
-    if chosen:
-        return combined(load_gnina13(chosen))
     path = Path(name)
-    if path.is_dir():
-        files = sorted(path.glob("*.pt"))
-        if not files:
-            raise WeightsError(f"{path}: no .pt model files in this folder")
+    files = find_gnina13(text) or (sorted(path.glob("*.pt")) if path.is_dir() else None)
+    if files:
         return combined([read_torchscript_model(f) for f in files])
+    if path.is_dir():
+        raise WeightsError(f"{path}: no .pt model files in this folder")
     if path.is_file():
         return read_torchscript_model(path)
     known = ", ".join(sorted(GNINA_MODELS) + sorted(GNINA_ENSEMBLES) + ["default", "default1.0", "fast"])

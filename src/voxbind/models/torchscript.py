@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import WeightsError
+from ..errors import InvalidArgumentError, WeightsError
 from ._base import Prediction
 from .default2018 import Default2018
 from .dense import Dense
@@ -118,10 +118,15 @@ def _info(path: Path, text: str | bytes) -> GninaModelInfo:
         "apply_logistic_loss": bool,
         "radius_scaling": float,
     }
-    try:
-        given = {key: kind(meta[key]) for key, kind in fields.items() if key in meta}
-    except (TypeError, ValueError) as err:
-        raise WeightsError(f"{path}: bad metadata value ({err})") from err
+    given = {}
+    for key, kind in fields.items():
+        if key not in meta:
+            continue
+        value = meta[key]
+        numeric = kind is float and isinstance(value, int | float) and not isinstance(value, bool)
+        if not (numeric or (kind is not float and isinstance(value, kind))):
+            raise WeightsError(f"{path}: metadata {key} must be a JSON {kind.__name__}, not {value!r}")
+        given[key] = kind(value)
     return GninaModelInfo(str(path), **given)
 
 
@@ -141,7 +146,7 @@ def _as_architecture(module: torch.jit.ScriptModule, info: GninaModelInfo) -> nn
     try:
         model = _FIRST_LAYERS[first](num_channels=channels, grid_size=info.points_per_side)
         check_state_dict(model, state, info.source)
-    except Exception:
+    except (InvalidArgumentError, WeightsError):  # another graph under the same names: run it as it is
         return None
     model.load_state_dict(state)
     model.pose_activation = activation  # the traced pose head's last step (GNINA's: log_softmax)

@@ -80,14 +80,14 @@ class NumbaKernels:
         """``(∂L/∂rel (B, N, 3), ∂L/∂weights (B, N, K), ∂L/∂radii per group (B, N, G))``."""
         B, N, K = weights.shape
         groups = K if per_type else 1
-        w = _array(weights)
         out_coords = torch.zeros((B, N, 3), dtype=rel.dtype)
         out_weights = torch.zeros((B, N, K), dtype=rel.dtype)
         out_radii = torch.zeros((B, N, groups), dtype=rel.dtype)
-        lower, res, consts, cutoff = _geometry_args(geom)
         if not need_weights:  # the row-wise kernel for coordinates and radii
             self._gather_coords(rel, base, weights, radii, per_type, geom, grad, 1, out_coords, out_radii)
             return out_coords, out_weights, out_radii
+        w = _array(weights)
+        lower, res, consts, cutoff = _geometry_args(geom)
         _kernel("gather")(
             _array(rel), _array(base), w, _array(radii), per_type, lower, res, consts, cutoff,
             _array(grad), need_weights,

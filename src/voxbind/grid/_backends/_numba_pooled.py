@@ -3,7 +3,8 @@
 
 GNINA's Default2018 begins by average-pooling its 48³ input by 2. Gridding straight into the 24³ result
 evaluates the same points but writes to memory an eighth the size, and the model skips its first layer.
-Forward only (inference), per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example.
+Per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example. The coordinate gradient of
+a pooled grid reads its pooled gradient directly (:func:`~._numba_coords.gather_coords` with ``pool``).
 """
 
 from __future__ import annotations
