@@ -18,7 +18,7 @@ STRATEGIES = ("full", "split", "recompute", "auto")
 #: Model architectures (:func:`voxbind.models.create_model`).
 ARCHITECTURES = ("default2017", "default2018", "dense")
 #: Training samplers.
-SAMPLERS = ("shuffle", "balanced", "receptor")
+SAMPLERS = ("shuffle", "balanced", "receptor", "balanced_receptor")
 #: Training optimisers.
 OPTIMIZERS = ("sgd", "adam")
 #: Affinity losses (:class:`voxbind.train.GninaLoss`).

@@ -14,6 +14,7 @@ from voxbind.data import (
     GridCollate,
     GroupedSampler,
     StratifiedSampler,
+    balanced_receptor_sampler,
     balanced_sampler,
     read_types,
     receptor_sampler,
@@ -68,6 +69,18 @@ def test_receptor_stratification_visits_receptors_uniformly(small):
     assert len(set(cycle.tolist())) == n_receptors  # each cycle visits all of them once
 
 
+def test_balanced_receptor_sampling_visits_each_receptors_classes_equally(small):
+    receptors, labels = small.receptors(), small.labels[:, 0] > 0
+    order = list(balanced_receptor_sampler(receptors, small.labels[:, 0], seed=3))
+    pairs = Counter(zip(receptors[order].tolist(), labels[order].tolist(), strict=True))
+    present = set(zip(receptors.tolist(), labels.tolist(), strict=True))
+    assert set(pairs) == present  # every (receptor, class) pair present is drawn ...
+    assert len(set(pairs.values())) == 1  # ... equally often
+    both = {r for r, _ in present if (r, True) in present and (r, False) in present}
+    drawn = Counter(receptors[order].tolist())
+    assert len({drawn[r] for r in both}) == 1  # receptors with both classes equally often
+
+
 def test_value_stratification(small):
     affinity = small.labels[:, 1]
     bins = value_bins(affinity, 2.0, 10.0, 2.0)
@@ -108,8 +121,9 @@ def test_grouped_sampling_yields_whole_groups_with_masks():
         lambda t, **kw: ExampleSampler(len(t), **kw),
         lambda t, **kw: balanced_sampler(t.labels[:, 0], **kw),
         lambda t, **kw: receptor_sampler(t.receptors(), **kw),
+        lambda t, **kw: balanced_receptor_sampler(t.receptors(), t.labels[:, 0], **kw),
     ],
-    ids=["shuffle", "balanced", "receptor"],
+    ids=["shuffle", "balanced", "receptor", "balanced_receptor"],
 )
 def test_two_ranks_get_disjoint_shares_that_cover_the_epoch(small, make):
     whole = list(make(small, seed=5, num_replicas=1, rank=0))

@@ -48,10 +48,15 @@ def test_pose_loss_and_combined_loss():
     labels = torch.tensor([1, 0])
     expected = -(torch.log_softmax(logits, 1)[0, 1] + torch.log_softmax(logits, 1)[1, 0]) / 2
     assert float(pose_loss(logits, labels)) == pytest.approx(float(expected))
-    parts = GninaLoss(pose_weight=2.0, affinity_weight=0.5)(
-        Prediction(logits, torch.tensor([5.0, 1.0])), labels, torch.tensor([6.0, 0.0])
+    prediction = Prediction(logits, torch.tensor([5.0, 1.0]))
+    parts = GninaLoss(pose_weight=2.0, affinity_weight=0.5, affinity="l2")(
+        prediction, labels, torch.tensor([6.0, 0.0])
     )
     assert float(parts["loss"]) == pytest.approx(2 * float(expected) + 0.5 * 0.25)
+    # GNINA's defaults: 0.1 × pseudo-Huber with δ = 4 (error 1 on one of two poses: 16 (√(1 + 1/16) − 1) / 2)
+    gnina = GninaLoss()(prediction, labels, torch.tensor([6.0, 0.0]))
+    huber = 16 * (np.sqrt(1 + 1 / 16) - 1) / 2
+    assert float(gnina["loss"]) == pytest.approx(float(expected) + 0.1 * huber, rel=1e-6)
 
 
 def test_metrics_match_scipy():

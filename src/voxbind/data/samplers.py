@@ -189,6 +189,17 @@ def receptor_sampler(receptors: Sequence[int] | np.ndarray, **options) -> Strati
     return StratifiedSampler(np.asarray(receptors), **options)
 
 
+def balanced_receptor_sampler(
+    receptors: Sequence[int] | np.ndarray, labels: Sequence[float] | np.ndarray, **options
+) -> StratifiedSampler:
+    """GNINA's default training sampling (``balanced`` and ``stratify_receptor``): every receptor visited
+    equally often and, within each receptor, good poses (label > 0) and bad ones equally often. The strata
+    are the (receptor, class) pairs present."""
+    receptors = np.asarray(receptors, dtype=np.int64)
+    positive = (np.asarray(labels) > 0).astype(np.int64)
+    return StratifiedSampler(np.where(receptors >= 0, 2 * receptors + positive, -1), **options)
+
+
 def value_bins(
     values: Sequence[float] | np.ndarray, minimum: float, maximum: float, step: float
 ) -> np.ndarray:

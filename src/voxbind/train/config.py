@@ -22,17 +22,22 @@ class TrainConfig:
 
     Data: ``train``, ``test`` (``.types`` files), ``data_root``, ``molcaches``, ``num_labels``,
     ``pose_column`` / ``affinity_column`` (label columns), ``sampler`` (``shuffle``, ``balanced``,
-    ``receptor``), ``batch_size``, ``rotate``, ``translate`` (Å), ``resolution``, ``dimension`` (Å).
-    Model: ``model`` (architecture name). Loss: ``pose_weight``, ``affinity_weight``, ``affinity_loss``
-    (``l2`` / ``huber``), ``huber_delta``. Optimiser: ``optimizer`` (``sgd`` / ``adam``), ``lr``,
-    ``momentum``, ``weight_decay``, ``lr_step`` / ``lr_gamma`` (multiply the rate by gamma every step
-    iterations; 0 = constant), ``clip_grad`` (max gradient norm, GNINA's 10; 0 = off).
-    Run: ``steps``, ``seed``,
-    ``eval_every``, ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``. Multi-pose:
-    ``combine`` (``mean``, ``max``, ``boltzmann``; the ``.types`` files then have a group column and one
-    affinity is trained per group), ``temperature`` (smooth max), ``max_poses`` (poses per group, padded
-    or cut), ``strategy`` (``full``, ``split``, ``recompute``, ``auto``), ``pose_files`` (no group column:
-    each line is a compound whose last molecule file, e.g. an SDF, holds all its poses).
+    ``receptor``, or GNINA's ``balanced_receptor``: every receptor equally often, both classes within
+    it), ``batch_size``, ``rotate``, ``translate`` (Å), ``resolution``, ``dimension`` (Å).
+    Model: ``model`` (architecture name), ``init_from`` (start from a trained model: a published name,
+    a GNINA TorchScript file or a voxbind checkpoint; its architecture and grid replace ``model``,
+    ``resolution`` and ``dimension``). Loss: ``pose_weight``, ``affinity_weight``, ``affinity_loss``
+    (``l2`` / ``huber``), ``huber_delta``: GNINA's pose NLL plus 0.1 × the pseudo-Huber affinity loss
+    (δ = 4 pK). GNINA's models scale the affinity term's gradient by 0.1; at 1.0 the affinity error of
+    a fresh network (about 6 pK) dominates the clipped gradient and SGD's first steps leave its ReLUs
+    dead. Optimiser: ``optimizer`` (``sgd`` / ``adam``), ``lr``, ``momentum``, ``weight_decay``,
+    ``lr_step`` / ``lr_gamma`` (multiply the rate by gamma every step iterations; 0 = constant),
+    ``clip_grad`` (max gradient norm, GNINA's 10; 0 = off). Run: ``steps``, ``seed``, ``eval_every``,
+    ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``. Multi-pose: ``combine``
+    (``mean``, ``max``, ``boltzmann``; the ``.types`` files then have a group column and one affinity
+    is trained per group), ``temperature`` (smooth max), ``max_poses`` (poses per group, padded or cut),
+    ``strategy`` (``full``, ``split``, ``recompute``, ``auto``), ``pose_files`` (no group column: each
+    line is a compound whose last molecule file, e.g. an SDF, holds all its poses).
     """
 
     train: str = ""
@@ -42,16 +47,17 @@ class TrainConfig:
     num_labels: int = -1
     pose_column: int = 0
     affinity_column: int = 1
-    sampler: str = "balanced"
+    sampler: str = "balanced_receptor"
     batch_size: int = 50
     rotate: bool = True
     translate: float = 6.0
     resolution: float = 0.5
     dimension: float = 23.5
     model: str = "default2018"
+    init_from: str = ""
     pose_weight: float = 1.0
-    affinity_weight: float = 1.0
-    affinity_loss: str = "l2"
+    affinity_weight: float = 0.1
+    affinity_loss: str = "huber"
     huber_delta: float = 4.0
     optimizer: str = "sgd"
     lr: float = 0.01

@@ -49,11 +49,18 @@ class GninaLoss(nn.Module):
 
     Args:
         pose_weight, affinity_weight: scales of the two terms (0 turns one off).
-        affinity: ``"l2"`` or ``"huber"``; ``delta``: the pseudo-Huber δ.
+        affinity: ``"l2"`` or ``"huber"``; ``delta``: the pseudo-Huber δ (pK).
+
+    The defaults are GNINA's: its models weight the affinity term by 0.1 (the ``scale`` of its Caffe
+    affinity loss) and train it as a pseudo-Huber loss with δ = 4.
     """
 
     def __init__(
-        self, pose_weight: float = 1.0, affinity_weight: float = 1.0, affinity: str = "l2", delta: float = 1.0
+        self,
+        pose_weight: float = 1.0,
+        affinity_weight: float = 0.1,
+        affinity: str = "huber",
+        delta: float = 4.0,
     ):
         super().__init__()
         self.pose_weight, self.affinity_weight = pose_weight, affinity_weight

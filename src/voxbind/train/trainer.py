@@ -16,6 +16,7 @@ from .._devices import checked_device
 from ..data import (
     ExampleSampler,
     RandomTransform,
+    balanced_receptor_sampler,
     balanced_sampler,
     grid_loader,
     on_device,
@@ -130,6 +131,11 @@ class Trainer:
             return balanced_sampler(labels[:, c.pose_column], epoch="at_least_once", **shard)
         if c.sampler == "receptor":
             return receptor_sampler(self.train_set.types.receptors(), epoch="at_least_once", **shard)
+        if c.sampler == "balanced_receptor":
+            receptors = self.train_set.types.receptors()
+            return balanced_receptor_sampler(
+                receptors, labels[:, c.pose_column], epoch="at_least_once", **shard
+            )
         return ExampleSampler(len(self.train_set), **shard)
 
     def _loader(self, dataset, sampler, transform=None):
