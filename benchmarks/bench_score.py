@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from tests.jobs.screening import sdf_records, write_screen  # noqa: E402
 
 from voxbind.jobs import example_complex  # noqa: E402
-from voxbind.models import load_gnina  # noqa: E402
+from voxbind.models import load_model  # noqa: E402
 
 SUMMARY = re.compile(r"(\d+) poses: (\d+) scored .*\(([\d.]+) s, ([\d.]+) poses/s\)")
 
@@ -56,7 +56,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 def cnn_ms(batch_size: int, repeats: int = 3) -> float:
     """The CNN's own time per pose as voxbind runs it: Default2018's forward over random grids in
     batches, on grids already average-pooled by its first layer (``GridMaker(pool=2)`` makes them)."""
-    net = load_gnina("crossdock_default2018")
+    net = load_model("crossdock_default2018")
     grids = torch.rand(batch_size, 28, 24, 24, 24)
     with torch.no_grad():
         net(grids, pooled=True)

@@ -109,6 +109,23 @@ def test_file_map_reads_gnina_map_files():
     assert typer.channel_names == cmap.names
 
 
+def test_map_text_round_trips_and_reads_gninas_default_text():
+    for cmap in (DEFAULT_RECEPTOR_MAP, DEFAULT_LIGAND_MAP):
+        assert ChannelMap.from_text(cmap.to_text()) == cmap
+    # GNINA's torch_model.cpp default ligand map, trailing spaces and all
+    lines = [
+        "AliphaticCarbonXSHydrophobe ", "AliphaticCarbonXSNonHydrophobe ", "AromaticCarbonXSHydrophobe ",
+        "AromaticCarbonXSNonHydrophobe", "Bromine Iodine", "Chlorine", "Fluorine",
+        "Nitrogen NitrogenXSAcceptor ", "NitrogenXSDonor NitrogenXSDonorAcceptor", "Oxygen OxygenXSAcceptor ",
+        "OxygenXSDonorAcceptor OxygenXSDonor", "Sulfur SulfurAcceptor", "Phosphorus",
+        "GenericMetal Boron Manganese Magnesium Zinc Calcium Iron",
+    ]  # fmt: skip
+    text = "\n".join(lines) + "\n"
+    assert ChannelMap.from_text(text) == DEFAULT_LIGAND_MAP
+    with pytest.raises(InvalidFileError, match=r"model.pt, line 2.*Bogus"):
+        ChannelMap.from_text("Zinc\nBogus", source="model.pt")
+
+
 def test_file_map_errors_name_the_line(tmp_path):
     path = tmp_path / "map"
     path.write_text("AliphaticCarbonXSHydrophobe\n\nNitrogen Bogus\n")

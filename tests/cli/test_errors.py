@@ -75,9 +75,9 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
         "train {d}/good.types --resume {d}/empty.pt -o {d}/run",
         "empty.pt: not a",
     ),
-    "evaluate, not a checkpoint": (
+    "evaluate, not a model file": (
         "evaluate {d}/fake.pt {d}/good.types",
-        "fake.pt: not a voxbind checkpoint",
+        "fake.pt: not a model file",
     ),
     "score, pairs naming a missing file": (
         "score --pairs {d}/pairs.txt -o {d}/s.sdf",
@@ -88,7 +88,7 @@ CASES = {  # command line (split on spaces; {d} is the folder of the inputs) -> 
     "evaluate, missing types file": ("evaluate {d}/fake.pt {d}/none.types", "does not exist"),
     "evaluate, empty checkpoint": (
         "evaluate {d}/empty.pt {d}/good.types",
-        "empty.pt: not a voxbind checkpoint",
+        "empty.pt: not a model file",
     ),
 }
 

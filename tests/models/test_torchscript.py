@@ -9,44 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from voxbind import GridMaker
-from voxbind.atomtypes import default_ligand_typer, default_receptor_typer, read_typed_molecule
 from voxbind.errors import WeightsError
 from voxbind.models import Default2018, Dense, Ensemble
 from voxbind.models.torchscript import ScriptedModel, read_torchscript_model
 
-from ..conftest import SHARED_COMPLEXES, shared_data
-
-#: GNINA 1.3's default ensemble, then ``fast``.
-DEFAULT = ("dense_1.3", "dense_1.3_PT_KD_3", "crossdock_default2018_KD_4")
-FAST = "all_default_to_default_1.3_1"
-
-
-def model_file(name: str):
-    path = shared_data() / "gnina-models" / f"{name}.pt"
-    if not path.is_file():
-        pytest.skip(f"GNINA 1.3 model file {path} not found")
-    return path
-
-
-@pytest.fixture(scope="module")
-def grids() -> torch.Tensor:
-    """Two real 28×48³ grids of 1a30: the crystal ligand, and the ligand shifted by 1.5 Å."""
-    root = shared_data()
-    receptor_file, ligand_file = (root / p for p in SHARED_COMPLEXES["1a30"])
-    receptor = read_typed_molecule(receptor_file, default_receptor_typer())
-    ligand = read_typed_molecule(ligand_file, default_ligand_typer())
-    center = torch.as_tensor(ligand.coords.mean(0))
-    gm = GridMaker()
-    out = []
-    for shift in (0.0, 1.5):
-        parts = [
-            gm(center, torch.as_tensor(a.coords) + shift * (a is ligand), torch.as_tensor(a.types),
-               torch.as_tensor(a.radii), a.num_channels)
-            for a in (receptor, ligand)
-        ]  # fmt: skip
-        out.append(torch.cat(parts))
-    return torch.stack(out)
+from .gnina_files import DEFAULT, FAST, model_file
 
 
 @pytest.mark.parametrize(
@@ -56,7 +23,7 @@ def test_each_file_becomes_a_voxbind_model_with_the_modules_outputs(name, kind, 
     path = model_file(name)
     model = read_torchscript_model(path)
     assert isinstance(model, kind)
-    info = model.gnina_info
+    info = model.model_info
     assert (info.resolution, info.dimension, info.points_per_side) == (0.5, 23.5, 48)
     assert len(info.recmap.strip().splitlines()) == len(info.ligmap.strip().splitlines()) == 14
     module = torch.jit.load(str(path))
@@ -110,8 +77,8 @@ def test_another_graph_runs_as_it_is_and_bad_files_are_refused(tmp_path):
     torch.jit.save(traced, str(path), _extra_files={"metadata": json.dumps(metadata)})
     model = read_torchscript_model(path)
     assert isinstance(model, ScriptedModel)
-    assert model.gnina_info.points_per_side == 8
-    assert model.gnina_info.ligmap is None
+    assert model.model_info.points_per_side == 8
+    assert model.model_info.ligmap is None
     with torch.no_grad():
         pose, affinity = traced(x)
         torch.testing.assert_close(model(x).pose_logits, pose)
@@ -131,21 +98,21 @@ def test_another_graph_runs_as_it_is_and_bad_files_are_refused(tmp_path):
 
 
 def test_gnina_13_names_and_folders_load_from_the_search_path(monkeypatch, tmp_path):
-    from voxbind.models import load_gnina
+    from voxbind.models import load_model
 
     folder = model_file(FAST).parent
     monkeypatch.setenv("VOXBIND_GNINA_MODELS", f"{tmp_path}{os.pathsep}{folder}")
-    default = load_gnina("default")
+    default = load_model("default")
     assert isinstance(default, Ensemble)
     assert [type(m) for m in default.members] == [Dense, Dense, Default2018]
-    assert [Path(m.gnina_info.source).name for m in default.members] == [f"{n}.pt" for n in DEFAULT]
-    assert isinstance(load_gnina("fast"), Default2018)
-    assert len(load_gnina("dense_1_3_ensemble").members) == 2  # dense_1.3 and dense_1.3_PT_KD_3 here
-    assert len(load_gnina(folder).members) == 4
-    assert isinstance(load_gnina(model_file(FAST)), Default2018)
+    assert [Path(m.model_info.name).name for m in default.members] == [f"{n}.pt" for n in DEFAULT]
+    assert isinstance(load_model("fast"), Default2018)
+    assert len(load_model("dense_1_3_ensemble").members) == 2  # dense_1.3 and dense_1.3_PT_KD_3 here
+    assert len(load_model(folder).members) == 4
+    assert isinstance(load_model(model_file(FAST)), Default2018)
     monkeypatch.setenv("VOXBIND_GNINA_MODELS", str(tmp_path))
     monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(WeightsError, match="VOXBIND_GNINA_MODELS"):
-        load_gnina("default")
+        load_model("default")
     with pytest.raises(WeightsError, match="unknown model 'nonsense'"):
-        load_gnina("nonsense")
+        load_model("nonsense")

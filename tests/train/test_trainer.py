@@ -165,7 +165,7 @@ def test_cli_train_then_evaluate(tmp_path):
     evaluated = CliRunner().invoke(cli, ["evaluate", str(tmp_path / "cli" / "checkpoint.pt"), config.test])
     assert evaluated.exit_code == 0, evaluated.output
     names = [line.split()[0] for line in evaluated.output.strip().splitlines()]
-    assert names == ["auc", "balanced_accuracy", "rmse", "pearson", "spearman"]
+    assert names == ["model", "auc", "balanced_accuracy", "rmse", "pearson", "spearman"]
 
 
 @pytest.mark.parametrize("combine", ["mean", "max", "boltzmann"])

@@ -66,25 +66,41 @@ class ChannelMap:
         Raises:
             InvalidFileError: an unknown type name (naming the line), or no channels at all.
         """
-        channels = []
-        known = set(source_names)
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as err:
             raise InvalidFileError(path, "", f"cannot read: {err.strerror or err}") from err
         except UnicodeDecodeError as err:
             raise InvalidFileError(path, f"byte {err.start}", "not a text map file (not UTF-8)") from None
+        return cls.from_text(text, source_names, source=path)
+
+    @classmethod
+    def from_text(
+        cls, text: str, source_names: Sequence[str] = GNINA_TYPE_NAMES, *, source: str | os.PathLike = "map"
+    ) -> ChannelMap:
+        """A map from GNINA's map text (as in a map file, or a model file's ``recmap``/``ligmap``);
+        ``source`` names it in errors.
+
+        Raises:
+            InvalidFileError: an unknown type name (naming the line), or no channels at all.
+        """
+        channels = []
+        known = set(source_names)
         for lineno, line in enumerate(text.splitlines(), 1):
             names = line.split()
             if not names:
                 continue
             unknown = [n for n in names if n not in known]
             if unknown:
-                raise InvalidFileError(path, f"line {lineno}", f"unknown atom type {unknown[0]!r}")
+                raise InvalidFileError(source, f"line {lineno}", f"unknown atom type {unknown[0]!r}")
             channels.append(tuple(names))
         if not channels:
-            raise InvalidFileError(path, "", "no channels")
+            raise InvalidFileError(source, "", "no channels")
         return cls(tuple(channels), tuple(source_names))
+
+    def to_text(self) -> str:
+        """GNINA's map text: one line per channel, its type names separated by spaces."""
+        return "".join(" ".join(members) + "\n" for members in self.channels)
 
 
 def _map(*lines: str) -> ChannelMap:

@@ -1,4 +1,5 @@
-"""The pose input shared by ``voxbind score`` and ``voxbind minimize``."""
+"""The pose input shared by ``voxbind score`` and ``voxbind minimize``, and the model option of every
+command that takes a model."""
 
 from __future__ import annotations
 
@@ -41,6 +42,19 @@ def pose_options(verb: str):
         return command
 
     return decorate
+
+
+#: What ``--model`` (and ``train --init-from``) takes, everywhere.
+MODEL_HELP = (
+    "A published GNINA model (crossdock_default2018, dense, ...) or ensemble (dense_ensemble, default1.0; "
+    "GNINA 1.3's default, fast, dense_1_3, ... with their files in $VOXBIND_GNINA_MODELS), a GNINA "
+    "TorchScript file, a 'voxbind train' checkpoint, or a folder of model files."
+)
+
+
+def model_option(default: str = "crossdock_default2018"):
+    """``--model`` (see :data:`MODEL_HELP`)."""
+    return click.option("--model", default=default, help=MODEL_HELP)
 
 
 def pose_jobs(receptor, ligand, pairs, example) -> list[tuple]:

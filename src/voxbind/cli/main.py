@@ -154,6 +154,11 @@ def _train_option(*names, help: str, **options):
 )
 @click.option("--config", "config_file", type=FILE, help="TOML or YAML file of options (see TrainConfig).")
 @_train_option("--model", type=click.Choice(ARCHITECTURES), help="Architecture.")
+@_train_option(
+    "--init-from",
+    help="Start from a trained model: a published name, a GNINA TorchScript file or a voxbind checkpoint "
+    "(its architecture and grid replace --model's).",
+)
 @_train_option("--data-root", type=FOLDER, help="Folder the molecule names are relative to.")
 @_train_option("--steps", type=click.IntRange(min=1), help="Training iterations.")
 @_train_option("--batch-size", type=click.IntRange(min=1), help="Global batch size (over all processes).")
@@ -195,21 +200,43 @@ def train(train_types, test_types, config_file, resume, **overrides) -> None:
 
 
 @cli.command("evaluate")
-@click.argument("checkpoint", type=FILE)
+@click.argument("model")
 @click.argument("types_file", type=FILE)
 @click.option(
     "--data-root", type=FOLDER, help="Folder the molecule names are relative to.  [default: the checkpoint's]"
 )
 @click.option("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
-def evaluate_command(checkpoint, types_file, data_root, device) -> None:
-    """Metrics of a saved model on TYPES_FILE: pose AUC, balanced accuracy and affinity RMSE / Pearson /
-    Spearman (per compound, for a multi-pose model)."""
-    from ..train import evaluate_checkpoint
+@click.option(
+    "--batch-size", default=50, type=click.IntRange(min=1), help="Examples per batch (not checkpoints)."
+)
+def evaluate_command(model, types_file, data_root, device, batch_size) -> None:
+    """Metrics of MODEL on TYPES_FILE: pose AUC, balanced accuracy and affinity RMSE / Pearson / Spearman
+    (per compound, for a multi-pose checkpoint). MODEL is a checkpoint of 'voxbind train' (evaluated as its
+    run was), a published GNINA model or ensemble, a GNINA TorchScript file, or a folder of them."""
+    from ..models import describe_model, is_checkpoint, load_model
+    from ..train import evaluate_model
 
-    for name, value in evaluate_checkpoint(
-        checkpoint, types_file, data_root=data_root, device=device
-    ).items():
+    if not is_checkpoint(model):  # fail on a bad name before reading any example
+        click.echo(f"model              {describe_model(load_model(model))}")
+    else:
+        click.echo(f"model              {model}")
+    metrics = evaluate_model(model, types_file, data_root=data_root, device=device, batch_size=batch_size)
+    for name, value in metrics.items():
         click.echo(f"{name:18} {value:.4f}")
+
+
+@cli.command("export")
+@click.argument("model")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .pt file to write.")
+def export_command(model, output) -> None:
+    """Write MODEL (a 'voxbind train' checkpoint, a published model or a GNINA TorchScript file) as GNINA's
+    TorchScript model file: a traced module taking (1, C, n, n, n) grids and returning pose log-probabilities
+    and the affinity, with GNINA's metadata (grid resolution and dimension, channel maps), for
+    'gnina --cnn_model OUTPUT' or 'voxbind score --model OUTPUT'."""
+    from ..jobs import export_model
+
+    report = export_model(model, output)
+    click.echo(f"wrote {output}: {report}")
 
 
 cli.add_command(score)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ._poses import pose_jobs, pose_options
+from ._poses import model_option, pose_jobs, pose_options
 
 
 @click.command()
@@ -18,11 +18,7 @@ from ._poses import pose_jobs, pose_options
     type=click.Path(dir_okay=False),
     help="Refined poses (.sdf, .sdf.gz), or a table of the results (.csv, .jsonl).",
 )
-@click.option(
-    "--model",
-    default="crossdock_default2018",
-    help="A published GNINA model or ensemble, or a GNINA TorchScript file or folder (as for score).",
-)
+@model_option()
 @click.option(
     "--steps",
     default=50,
@@ -63,6 +59,8 @@ def minimize(receptor, ligand, pairs, example, output, resume, model, steps, bat
     )  # fmt: skip
     if summary is None:  # not the first of several processes: that one reports
         return
+    if summary.model:
+        click.echo(f"model {summary.model}")
     click.echo(
         f"{summary.poses} poses: {summary.refined} refined, {summary.skipped} skipped"
         + (f"; {summary.resumed} from the interrupted run" if summary.resumed else "")

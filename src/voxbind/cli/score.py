@@ -7,7 +7,7 @@ import sys
 import click
 
 from .._choices import COMBINATIONS
-from ._poses import pose_jobs, pose_options
+from ._poses import model_option, pose_jobs, pose_options
 
 
 @click.command()
@@ -21,12 +21,7 @@ from ._poses import pose_jobs, pose_options
 )
 @click.option("--sort", "sort_key", help="Sort the output by this tag (CNNscore, CNN_VS, an input tag).")
 @click.option("--ascending", is_flag=True, help="Sort ascending (e.g. by minimizedAffinity).")
-@click.option(
-    "--model",
-    default="crossdock_default2018",
-    help="A published GNINA model (dense, general_default2018_3, ...), ensemble (dense_ensemble, default1.0; "
-    "GNINA 1.3's default and fast with $VOXBIND_GNINA_MODELS), or a GNINA TorchScript file or folder.",
-)
+@model_option()
 @click.option("--rotations", default=0, type=click.IntRange(min=0), help="Average over K random rotations.")
 @click.option("--seed", default=0, help="Seed of the rotations.")
 @click.option("--device", default="cpu", help="Where to grid and score: cpu, cuda, cuda:1, ...")
@@ -77,6 +72,8 @@ def _write(jobs, output, model, settings, resume, sort_key, ascending, threads, 
     if summary is None:  # not the first of several processes: that one reports
         return
     rate = summary.scored / summary.seconds if summary.seconds else 0.0
+    if summary.model:
+        click.echo(f"model {summary.model}")
     click.echo(
         f"{summary.poses} poses: {summary.scored} scored ({summary.flagged} flagged), "
         f"{summary.not_scored} not scorable, {summary.unreadable} unreadable records skipped"
@@ -90,11 +87,15 @@ def _write(jobs, output, model, settings, resume, sort_key, ascending, threads, 
 def _print(jobs, model, settings, as_json, combine_name, temperature) -> None:
     import json
 
-    from ..jobs import combine_affinities, iter_scores
+    from ..jobs import PoseScorer, combine_affinities, iter_scores
+    from ..models import describe_model
 
+    scorer = PoseScorer(model, **{k: settings[k] for k in ("rotations", "seed", "device")})
+    if not as_json:
+        click.echo(f"model    {describe_model(scorer.net)}")
     results = []
     header = False
-    for r in iter_scores(jobs, model, **settings, bad_receptor="raise"):
+    for r in iter_scores(jobs, scorer, batch_size=settings["batch_size"], bad_receptor="raise"):
         results.append(r.cnn_affinity if r.scored else None)
         if as_json:
             click.echo(json.dumps(r.as_gnina()))

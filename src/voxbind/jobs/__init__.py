@@ -1,10 +1,11 @@
 """The jobs users run, above the data pipeline and the models: scoring poses with GNINA's CNNs (streamed,
 at screening scale), refining poses on them, gridding a complex into DX maps, converting structures to
-GNINA's formats, and the built-in demonstration."""
+GNINA's formats, exporting models to GNINA's format, and the built-in demonstration."""
 
 from .conversion import convert_to_gninatypes
 from .demo import DemoReport, run_demo
 from .example import example_complex
+from .export import export_model
 from .gridding import GridReport, grid_to_dx
 from .ligand_pose import LigandPose
 from .minimizing import MinimizeSummary, minimize
@@ -28,6 +29,7 @@ __all__ = [
     "combined_affinity",
     "convert_to_gninatypes",
     "example_complex",
+    "export_model",
     "grid_to_dx",
     "iter_poses",
     "iter_scores",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..errors import InvalidArgumentError
+from ..models import describe_model
 from ._processes import process_share
 from .part_runs import complete_without_parts, finish, job_processes, job_settings, one_receptor, run_parts
 from .pose_stream import ReceptorCache, iter_poses
@@ -27,13 +28,14 @@ log = logging.getLogger(__name__)
 class MinimizeSummary:
     """What a refinement run did: poses in the input, poses refined, poses reported and skipped
     (unreadable, untypable, or with no receptor atom in their grid), poses taken from an interrupted run,
-    wall-clock seconds of this process."""
+    wall-clock seconds of this process, and the model (its name; an ensemble's members)."""
 
     poses: int = 0
     refined: int = 0
     skipped: int = 0
     resumed: int = 0
     seconds: float = 0.0
+    model: str = ""
 
 
 def minimize(
@@ -78,7 +80,7 @@ def minimize(
             device = share.device(options.pop("device", "cpu"))
             refiner = PoseRefiner(model, device=device, **options)
         settings = job_settings(pairs, model, refinement={k: v for k, v in options.items() if k != "device"})
-        receptors = ReceptorCache(raise_errors=one_receptor(pairs))
+        receptors = ReceptorCache(refiner.inputs.receptor_typer, raise_errors=one_receptor(pairs))
 
         def entries(done) -> Iterator[dict]:
             poses = iter_poses(pairs, rank=share.rank, world=share.world, skip=done)
@@ -90,7 +92,7 @@ def minimize(
         )  # fmt: skip
         if share.rank != 0:
             return None
-        summary = MinimizeSummary(resumed=resumed)
+        summary = MinimizeSummary(resumed=resumed, model=describe_model(refiner.net))
         write_output(output, _counted(iter_in_order(entry_order(share.folder)), summary), variance=False)
         finish(share)
     summary.seconds = time.perf_counter() - started

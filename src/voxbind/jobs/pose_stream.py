@@ -13,7 +13,7 @@ from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomtypes import TypedAtoms, default_receptor_typer, read_typed_molecule
+from ..atomtypes import TypedAtoms, Typer, read_typed_molecule
 from ..errors import InvalidFileError, VoxbindError
 from ..io import Molecule, UnreadableRecord, iter_records
 
@@ -98,17 +98,17 @@ def iter_poses(
 
 
 class ReceptorCache:
-    """Receptors typed with GNINA's receptor channels, each read once: the last one is kept, as pairs
-    are usually grouped by receptor. A receptor that cannot be read is remembered as the reason (a
-    string), or its error is raised with ``raise_errors``."""
+    """Receptors typed by ``typer`` (a model's receptor channels), each read once: the last one is kept,
+    as pairs are usually grouped by receptor. A receptor that cannot be read is remembered as the reason
+    (a string), or its error is raised with ``raise_errors``."""
 
-    def __init__(self, raise_errors: bool):
-        self.path, self.atoms, self.raise_errors = None, None, raise_errors
+    def __init__(self, typer: Typer, raise_errors: bool):
+        self.typer, self.path, self.atoms, self.raise_errors = typer, None, None, raise_errors
 
     def get(self, path: Path) -> TypedAtoms | str:
         if path != self.path:
             try:
-                self.atoms = read_typed_molecule(path, default_receptor_typer())
+                self.atoms = read_typed_molecule(path, self.typer)
             except VoxbindError as err:
                 if self.raise_errors:
                     raise

@@ -9,6 +9,7 @@ together: each step grids and scores them in one batch, while each pose keeps it
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,16 +19,17 @@ from rdkit import Chem
 from torch import nn
 
 from .._devices import checked_device
-from ..atomtypes import TypedAtoms, default_ligand_typer
+from ..atomtypes import TypedAtoms
 from ..data import atoms_reaching
 from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
-from ..models import Ensemble, input_pool, load_gnina, predict
+from ..models import Ensemble, input_pool, load_model, predict
 from ..models.conv import conv3d
 from ._batched_lbfgs import minimize_batched
 from .intramolecular import clash_pairs, clash_penalty
 from .ligand_pose import LigandPose, placed
+from .model_inputs import model_inputs
 from .scoring import pose_problem
 
 __all__ = ["PoseRefiner", "Refinement", "clash_pairs", "clash_penalty"]
@@ -57,8 +59,9 @@ class PoseRefiner:
     """Local optimisation of ligand poses on a GNINA model.
 
     Args:
-        model: a published model or ensemble name (see :func:`~voxbind.models.load_gnina`) or a module
-            taking ``(B, 28, n, n, n)`` grids and returning pose logits and an affinity.
+        model: a published model or ensemble name, a GNINA TorchScript file, a ``voxbind train``
+            checkpoint (see :func:`~voxbind.models.load_model`), or a module taking grids and returning
+            pose logits and an affinity; its grid and channel maps are those its file names.
         pose_weight: weight of the pose term, ``−log CNNscore`` (the pose head's cross-entropy against
             "good pose", which GNINA's refinement follows); for an ensemble, its members' mean.
         affinity_weight: weight of the affinity term, ``−CNNaffinity`` (pK); 0 by default.
@@ -69,13 +72,13 @@ class PoseRefiner:
         tolerance: stop when the gradient's largest component (per variable, Å or rad) is below it.
         max_move: the largest change of a variable in one step (Å for the position, rad otherwise).
         device: where grids and the model live.
-        gridmaker: the grid (default: GNINA's 48³ at 0.5 Å).
+        gridmaker: the grid (default: the model's).
         dtype: of the grids (float32; float64 with a float64 model, to check derivatives).
     """
 
     def __init__(
         self,
-        model: str | nn.Module = "crossdock_default2018",
+        model: str | os.PathLike | nn.Module = "crossdock_default2018",
         *,
         pose_weight: float = 1.0,
         affinity_weight: float = 0.0,
@@ -94,16 +97,17 @@ class PoseRefiner:
         if min(pose_weight, affinity_weight, clash_weight) < 0 or pose_weight + affinity_weight == 0:
             raise InvalidArgumentError("the objective's weights must be >= 0, and not both CNN terms 0")
         self.device = checked_device(device)
-        net = load_gnina(model) if isinstance(model, str) else model
+        net = model if isinstance(model, nn.Module) else load_model(model)
+        self.inputs = model_inputs(net, gridmaker)
         self.net = net.eval().to(self.device)
         for parameter in self.net.parameters():
             parameter.requires_grad_(False)
         self.members = list(self.net.members) if isinstance(self.net, Ensemble) else [self.net]
         self.weights = (pose_weight, affinity_weight, clash_weight)
         self.steps, self.tolerance, self.max_move = steps, tolerance, max_move
-        self.gridmaker = gridmaker or GridMaker()
+        self.gridmaker = self.inputs.gridmaker
         self.pool = input_pool(self.net)
-        self.ligand_typer = default_ligand_typer()
+        self.ligand_typer = self.inputs.ligand_typer
         self.dtype = dtype
         # models whose first convolution can take the receptor's share once per pose
         self.split = all(

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import InvalidArgumentError
+from ..models import describe_model
 from ._processes import process_share
 from .part_runs import complete_without_parts, finish, job_processes, job_settings, one_receptor, run_parts
 from .score_output import output_kind, write_combined, write_output
@@ -36,6 +37,7 @@ class RescoreSummary:
         outputs: the files written, with how many records each holds.
         seconds: wall-clock time of this process.
         resumed: poses taken from an interrupted run instead of scored again.
+        model: the model that scored them (its name; an ensemble's members).
     """
 
     poses: int = 0
@@ -46,6 +48,7 @@ class RescoreSummary:
     outputs: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     resumed: int = 0
+    model: str = ""
 
     def merge(self, folder: Path, outputs, variance: bool, order) -> None:
         """Write the parts in ``folder`` to ``outputs`` in ``order`` (see
@@ -147,7 +150,7 @@ def rescore(
         )  # fmt: skip
         if share.rank != 0:
             return None
-        summary = RescoreSummary(resumed=resumed)
+        summary = RescoreSummary(resumed=resumed, model=describe_model(scorer.net))
         order = entry_order(share.folder, sort, ascending)  # input order without a sort key
         summary.merge(share.folder, outputs, scorer.ensemble, order)
     if combine:  # compounds in order of first appearance in the input

@@ -21,14 +21,15 @@ from torch import nn
 
 from .._choices import check_choice
 from .._devices import checked_device
-from ..atomtypes import TypedAtoms, default_ligand_typer
+from ..atomtypes import TypedAtoms
 from ..combine import combination, dg_to_pk, pk_to_dg
 from ..data import GridCollate, RandomTransform, atoms_reaching, make_example
 from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
-from ..models import Ensemble, EnsemblePrediction, input_pool, load_gnina, predict
+from ..models import Ensemble, EnsemblePrediction, input_pool, load_model, predict
 from ._prefetch import prefetched
+from .model_inputs import model_inputs
 from .pose_stream import Pose, ReceptorCache, iter_poses
 
 
@@ -95,19 +96,24 @@ class PoseScorer:
     """A GNINA model with its grid: scores batches of complexes.
 
     Args:
-        model: a published model or ensemble name (see :func:`~voxbind.models.load_gnina`), or a model
-            taking ``(B, 28, 48, 48, 48)`` grids (GNINA's default 14 + 14 channels at 0.5 Å) and returning
-            a prediction with ``pose_probability`` and ``affinity`` (and ``affinity_variance``).
+        model: a published model or ensemble name, a GNINA TorchScript file, a ``voxbind train``
+            checkpoint, a folder of model files (see :func:`~voxbind.models.load_model`), or a module
+            returning a prediction with ``pose_probability`` and ``affinity`` (and
+            ``affinity_variance``). Its grid and channel maps are those its file names (GNINA's 14 + 14
+            channels on a 48³ grid at 0.5 Å by default; :func:`~voxbind.models.model_info`).
         rotations: average each pose's scores over this many random rotations of the complex about the
             grid centre (0: the pose as it is), as GNINA's ``--cnn_rotation``.
         seed: seed of those rotations; a pose's rotations depend only on it and the pose's index.
         device: where grids are made and the model runs (``"cpu"``, ``"cuda"``, ...).
-        gridmaker: the grid (default: GNINA's 48³ at 0.5 Å).
+        gridmaker: the grid (default: the model's).
+
+    Attributes:
+        inputs: the model's name, grid and typers (:class:`~voxbind.jobs.model_inputs.ModelInputs`).
     """
 
     def __init__(
         self,
-        model: str | nn.Module = "crossdock_default2018",
+        model: str | os.PathLike | nn.Module = "crossdock_default2018",
         *,
         rotations: int = 0,
         seed: int = 0,
@@ -117,13 +123,14 @@ class PoseScorer:
         if rotations < 0:
             raise InvalidArgumentError(f"rotations must be >= 0, not {rotations}")
         self.device = checked_device(device)
-        net = load_gnina(model) if isinstance(model, str) else model
+        net = model if isinstance(model, nn.Module) else load_model(model)
+        self.inputs = model_inputs(net, gridmaker)
         self.net = net.eval().to(self.device)
         self.copies = max(rotations, 1)
-        self.gridmaker = gridmaker or GridMaker()
+        self.gridmaker = self.inputs.gridmaker
         transform = RandomTransform(seed=seed) if rotations else None
         self.collate = GridCollate(None, transform, crop_to=self.gridmaker)  # gridded on the device
-        self.ligand_typer = default_ligand_typer()
+        self.ligand_typer = self.inputs.ligand_typer
         self._buffers: list[torch.Tensor | None] = [None, None, None]
         self._turn = 0
         # A model that average-pools its input first (Default2018) takes grids made pooled.
@@ -238,7 +245,7 @@ def iter_scores(
     else:
         scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
     check_choice("bad_receptor", bad_receptor, ("report", "raise"))
-    receptors = ReceptorCache(raise_errors=bad_receptor == "raise")
+    receptors = ReceptorCache(scorer.inputs.receptor_typer, raise_errors=bad_receptor == "raise")
     if bad_receptor == "raise" and pairs:
         receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
     batches = _gridded_batches(

@@ -1,5 +1,6 @@
-"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities, and GNINA's
-published weights. PyTorch only: scoring structure files is :mod:`voxbind.jobs`."""
+"""GNINA's CNN architectures on ``(B, C, n, n, n)`` grids, returning pose logits and affinities; GNINA's
+published models (1.0 weights, 1.3 TorchScript files), voxbind checkpoints, and export to GNINA's format.
+PyTorch only: scoring structure files is :mod:`voxbind.jobs`."""
 
 from ..errors import WeightsError
 from ._base import Prediction, input_pool, predict
@@ -8,13 +9,10 @@ from .default2017 import Default2017
 from .default2018 import Default2018
 from .dense import Dense, DenseBlock
 from .ensemble import Ensemble, EnsemblePrediction
-from .gnina_weights import (
-    GNINA_ENSEMBLES,
-    GNINA_MODELS,
-    gninatorch_weights_dir,
-    load_gnina,
-    load_gnina_model,
-)
+from .export import export_torchscript
+from .gnina_weights import GNINA_ENSEMBLES, GNINA_MODELS, gninatorch_weights_dir, load_gnina_model
+from .info import ModelInfo, describe_model, model_info
+from .loading import is_checkpoint, load_model, read_model_file
 from .registry import ARCHITECTURES, create_model
 
 __all__ = [
@@ -28,13 +26,19 @@ __all__ = [
     "DenseBlock",
     "Ensemble",
     "EnsemblePrediction",
+    "ModelInfo",
     "Prediction",
     "WeightsError",
     "conv3d",
     "create_model",
+    "describe_model",
+    "export_torchscript",
     "gninatorch_weights_dir",
     "input_pool",
-    "load_gnina",
+    "is_checkpoint",
     "load_gnina_model",
+    "load_model",
+    "model_info",
     "predict",
+    "read_model_file",
 ]

@@ -83,45 +83,6 @@ GNINA10_DEFAULT = (
 )
 
 
-def load_gnina(name: str | os.PathLike, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
-    """A published model or ensemble, in eval mode, by any of:
-
-    - a GNINA 1.0 name from ``gninatorch`` (see :func:`load_gnina_model`), ``"<base>_ensemble"`` for a model
-      and its four siblings, or ``"default1.0"`` for GNINA 1.0's default ensemble;
-    - a GNINA 1.3 name (``"default"``, ``"fast"``, ``"dense_1_3"``, ...) whose file is on the search path of
-      :mod:`voxbind.models.gnina13`;
-    - a GNINA TorchScript file, or a folder of them (an ensemble of every ``.pt`` file in it).
-
-    Several models come as an :class:`~voxbind.models.Ensemble`.
-
-    Raises:
-        WeightsError: an unknown name, a model whose file is missing, a file that cannot be read.
-    """
-    from .ensemble import Ensemble
-    from .gnina13 import find_gnina13
-    from .torchscript import read_torchscript_model
-
-    def combined(models: list[nn.Module]) -> nn.Module:
-        return models[0] if len(models) == 1 else Ensemble(models).eval()
-
-    text = str(name)
-    if text in GNINA_MODELS:
-        return load_gnina_model(text, weights_dir=weights_dir)
-    if text in GNINA_ENSEMBLES or text == "default1.0":
-        members = GNINA_ENSEMBLES.get(text, GNINA10_DEFAULT)
-        return combined([load_gnina_model(m, weights_dir=weights_dir) for m in members])
-    path = Path(name)
-    files = find_gnina13(text) or (sorted(path.glob("*.pt")) if path.is_dir() else None)
-    if files:
-        return combined([read_torchscript_model(f) for f in files])
-    if path.is_dir():
-        raise WeightsError(f"{path}: no .pt model files in this folder")
-    if path.is_file():
-        return read_torchscript_model(path)
-    known = ", ".join(sorted(GNINA_MODELS) + sorted(GNINA_ENSEMBLES) + ["default", "default1.0", "fast"])
-    raise WeightsError(f"unknown model {text!r}: not a file, nor a published model ({known})")
-
-
 def load_gnina_model(name: str, *, weights_dir: str | os.PathLike | None = None) -> nn.Module:
     """GNINA's trained model ``name`` (e.g. ``"crossdock_default2018"``, ``"dense_3"``) in eval mode.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -30,34 +29,7 @@ from ._base import Prediction
 from .default2018 import Default2018
 from .dense import Dense
 from .gnina_weights import check_state_dict
-
-
-@dataclass(frozen=True)
-class GninaModelInfo:
-    """A GNINA model file's metadata.
-
-    Attributes:
-        source: the file.
-        resolution, dimension: the grid (Å).
-        recmap, ligmap: the receptor and ligand channel maps (GNINA's map text, one channel per line), or
-            ``None`` when the file gives none (GNINA then uses its default maps).
-        skip_softmax: CNNscore is the pose output's second column as it is, not its softmax.
-        apply_logistic_loss: the refinement loss is ``−log pose[0, 1]`` rather than a cross-entropy.
-        radius_scaling: the factor on atom radii when gridding.
-    """
-
-    source: str
-    resolution: float = 0.5
-    dimension: float = 23.5
-    recmap: str | None = None
-    ligmap: str | None = None
-    skip_softmax: bool = False
-    apply_logistic_loss: bool = False
-    radius_scaling: float = 1.0
-
-    @property
-    def points_per_side(self) -> int:
-        return round(self.dimension / self.resolution) + 1
+from .info import ModelInfo, with_info
 
 
 class ScriptedModel(nn.Module):
@@ -67,21 +39,21 @@ class ScriptedModel(nn.Module):
     CNNscore is GNINA's.
     """
 
-    def __init__(self, module: torch.jit.ScriptModule, info: GninaModelInfo):
+    def __init__(self, module: torch.jit.ScriptModule, info: ModelInfo):
         super().__init__()
         self.module = module
-        self.info = info
+        self.model_info = info
 
     def forward(self, x: torch.Tensor) -> Prediction:
         pose, affinity = self.module(x)
-        if self.info.skip_softmax:  # GNINA reads the score as it is: make softmax(...) give it back
+        if self.model_info.skip_softmax:  # GNINA reads the score as it is: make softmax(...) give it back
             pose = torch.log(pose.clamp_min(1e-30))
         return Prediction(pose, affinity.reshape(-1))
 
 
 def read_torchscript_model(path: str | os.PathLike) -> nn.Module:
     """The model in GNINA's TorchScript file ``path``, on the CPU in eval mode, with its metadata as
-    ``model.gnina_info`` (:class:`GninaModelInfo`).
+    ``model.model_info`` (:class:`~voxbind.models.ModelInfo`, named by the file).
 
     Raises:
         WeightsError: the file cannot be read as TorchScript, or its metadata is not valid JSON.
@@ -96,13 +68,12 @@ def read_torchscript_model(path: str | os.PathLike) -> nn.Module:
         raise WeightsError(f"{path}: not a TorchScript model ({str(err).splitlines()[0]})") from err
     info = _info(path, extra["metadata"])
     model = _as_architecture(module, info) or ScriptedModel(module, info)
-    model.gnina_info = info
-    return model.eval()
+    return with_info(model, info).eval()
 
 
-def _info(path: Path, text: str | bytes) -> GninaModelInfo:
+def _info(path: Path, text: str | bytes) -> ModelInfo:
     if not text:
-        return GninaModelInfo(str(path))
+        return ModelInfo(str(path))
     try:
         meta = json.loads(text)
     except ValueError as err:
@@ -127,25 +98,27 @@ def _info(path: Path, text: str | bytes) -> GninaModelInfo:
         if not (numeric or (kind is not float and isinstance(value, kind))):
             raise WeightsError(f"{path}: metadata {key} must be a JSON {kind.__name__}, not {value!r}")
         given[key] = kind(value)
-    return GninaModelInfo(str(path), **given)
+    return ModelInfo(str(path), **given)
 
 
 #: voxbind's architectures, told apart by the names of their first layer's parameters.
 _FIRST_LAYERS = {"unit1_conv.weight": Default2018, "data_enc_init_conv.weight": Dense}
 
 
-def _as_architecture(module: torch.jit.ScriptModule, info: GninaModelInfo) -> nn.Module | None:
+def _as_architecture(module: torch.jit.ScriptModule, info: ModelInfo) -> nn.Module | None:
     """``module``'s parameters in the voxbind architecture they fit, or ``None``."""
     state = module.state_dict()
     first = next((key for key in _FIRST_LAYERS if key in state), None)
-    head = getattr(dict(module.named_children()).get("softmax"), "code", "")
+    # The pose head's last step: in a child named "softmax" (GNINA's files) or in the forward itself
+    # (files written by export_torchscript).
+    head = getattr(dict(module.named_children()).get("softmax"), "code", "") + module.code
     activation = "log_softmax" if "log_softmax" in head else "softmax" if "softmax" in head else None
     if first is None or activation is None or info.skip_softmax:
         return None
     channels = state[first].shape[1]
     try:
         model = _FIRST_LAYERS[first](num_channels=channels, grid_size=info.points_per_side)
-        check_state_dict(model, state, info.source)
+        check_state_dict(model, state, info.name)
     except (InvalidArgumentError, WeightsError):  # another graph under the same names: run it as it is
         return None
     model.load_state_dict(state)

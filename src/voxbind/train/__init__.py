@@ -23,7 +23,7 @@ _HOMES = {
         ),
         ".metrics",
     ),
-    **dict.fromkeys(("evaluate", "evaluate_checkpoint", "evaluation_sampler"), ".evaluation"),
+    **dict.fromkeys(("evaluate", "evaluate_model", "evaluation_sampler"), ".evaluation"),
     **dict.fromkeys(("load_checkpoint", "save_checkpoint"), ".checkpoint"),
     **dict.fromkeys(("distributed", "rank_and_world"), ".processes"),
     "RunLog": ".logs",

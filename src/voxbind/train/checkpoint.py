@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from .._atomic import atomic_write
-from ..errors import WeightsError
+from ..models.saved import read_checkpoint
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> Path:
@@ -26,11 +26,4 @@ def load_checkpoint(path: str | os.PathLike, map_location: torch.device | str = 
     Raises:
         WeightsError: the file cannot be read, or is not a voxbind checkpoint.
     """
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # torch raises several types for corrupt, foreign or unsafe files
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise WeightsError(f"{path}: not a voxbind checkpoint ({reason})") from err
-    if not isinstance(state, dict) or not {"model", "config"} <= set(state):
-        raise WeightsError(f"{path}: not a voxbind checkpoint (no model weights and configuration)")
-    return state
+    return read_checkpoint(path, map_location)

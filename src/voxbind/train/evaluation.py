@@ -12,9 +12,11 @@ from torch import nn
 from .._devices import checked_device
 from ..combine import Combination, MultiPoseModel, combination, dg_to_pk, pk_to_dg
 from ..data import Batch, ComplexDataset, ExampleSampler, GroupedSampler, grid_loader, on_device, open_dataset
+from ..errors import ConfigError
 from ..grid import GridMaker
-from ..models import create_model
-from ..models.gnina_weights import check_state_dict
+from ..jobs.model_inputs import has_default_maps
+from ..models import is_checkpoint, load_model, model_info
+from ..models.saved import read_checkpoint_model
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .metrics import compound_metrics, gnina_metrics
@@ -95,31 +97,42 @@ def evaluate(
     return compound_metrics(merged["target"][known], merged["predicted"][known])
 
 
-def evaluate_checkpoint(
-    checkpoint: str | os.PathLike,
+def evaluate_model(
+    model: str | os.PathLike,
     types_file: str | os.PathLike,
     *,
     data_root: str | os.PathLike | None = None,
     device: torch.device | str = "cpu",
+    batch_size: int = 50,
 ) -> dict[str, float]:
-    """Metrics (see :func:`evaluate`) of the model saved in ``checkpoint`` on the examples of
-    ``types_file``, read and gridded as the checkpoint's run did.
+    """Metrics (see :func:`evaluate`) of ``model`` on the examples of ``types_file``.
+
+    ``model`` is anything :func:`~voxbind.models.load_model` takes. A ``voxbind train`` checkpoint is
+    evaluated as its run did (its grid, label columns, batch size and, for a multi-pose run, its
+    combination: per compound); any other model per pose, on its own grid, with labels in columns 0
+    (pose) and 1 (affinity).
 
     Raises:
-        WeightsError: ``checkpoint`` is not a voxbind checkpoint, or its weights do not fit its model.
+        WeightsError: the model cannot be loaded, or its weights do not fit its architecture.
+        ConfigError: a model whose channel maps are not GNINA's defaults (the examples are typed so).
         InvalidFileError: malformed ``types_file`` or structures.
     """
     device = checked_device(device)
-    state = load_checkpoint(checkpoint)
-    config = TrainConfig.from_mapping(state["config"], str(checkpoint)).replace(
-        data_root=None if data_root is None else os.fspath(data_root)
-    )
+    root = None if data_root is None else os.fspath(data_root)
+    if is_checkpoint(model):
+        state = load_checkpoint(model)
+        config = TrainConfig.from_mapping(state["config"], str(model)).replace(data_root=root)
+        net = read_checkpoint_model(model)
+    else:
+        net = load_model(model)
+        info = model_info(net)
+        if not has_default_maps(info):
+            raise ConfigError(f"{info.name}: evaluating types its examples with GNINA's default channels")
+        config = TrainConfig(resolution=info.resolution, dimension=info.dimension, batch_size=batch_size)
+        config = config.replace(data_root=root)
     gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
     dataset = open_dataset(types_file, **config.dataset_options())
-    model = create_model(config.model, dataset.num_channels, gridmaker.geometry.n)
-    check_state_dict(model, state["model"], str(checkpoint))
-    model.load_state_dict(state["model"])
-    model.to(device)
+    net.to(device)
     grouped = bool(config.combine)
     loader = grid_loader(
         dataset,
@@ -130,7 +143,7 @@ def evaluate_checkpoint(
         workers=config.workers,
     )
     return evaluate(
-        model,
+        net,
         loader,
         gridmaker=gridmaker,
         device=device,

@@ -30,6 +30,7 @@ from ..models.gnina_weights import check_state_dict
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .evaluation import evaluate, evaluation_sampler
+from .fine_tune import starting_model
 from .logs import RunLog
 from .losses import GninaLoss
 from .optim import make_optimizer, make_scheduler
@@ -89,6 +90,9 @@ class Trainer:
     """
 
     def __init__(self, config: TrainConfig):
+        initial = None
+        if config.init_from:  # the architecture and grid are the starting model's
+            initial, config = starting_model(config)
         self.config = config
         self.rank, self.world = rank_and_world()
         if config.batch_size % self.world:
@@ -110,7 +114,13 @@ class Trainer:
                 config.check_labels(dataset.types.num_labels, dataset.types.path)
         self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
         self.sampler = self._sampler()
-        model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
+        model = initial or create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
+        if initial is not None:
+            check_state_dict(
+                create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n),
+                initial.state_dict(),
+                config.init_from,
+            )
         self.model = model.to(self.device)
         self.net = nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
         self.optimizer = make_optimizer(config, self.model.parameters())
