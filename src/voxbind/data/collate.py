@@ -33,7 +33,9 @@ class Batch:
         num_channels: ``C``.
         group_size: ``K`` for grouped batches (then every tensor's first dimension is ``B * K`` and
             :meth:`grouped` reshapes), else ``None``.
-        grids: ``(B, C, n, n, n)`` float32 once gridded, else ``None``.
+        grids: ``(B, C, n, n, n)`` float32 once gridded (``(B, C, n/p, n/p, n/p)`` average-pooled by
+            ``pool = p``), else ``None``.
+        pool: the factor the grids are average-pooled by (see :meth:`gridded`).
         checked: whether the atom values (finite coordinates and radii, types in range) were checked
             on the host when the batch was made; gridding then skips the checks, which on a GPU would
             wait for the device.
@@ -52,6 +54,7 @@ class Batch:
     group_size: int | None = None
     grids: torch.Tensor | None = None
     checked: bool = False
+    pool: int = 1
 
     def __len__(self) -> int:
         return int(self.indices.shape[0])
@@ -85,6 +88,8 @@ class Batch:
             dtype: ``torch.float16`` or ``torch.bfloat16`` for half-precision grids (summed in float32,
                 rounded once): half the memory, and what a model under autocast takes. Default: the
                 coordinates' dtype (float32), or ``out``'s.
+            pool: make the grids average-pooled by this factor directly (as a model whose first layer
+                pools them takes them, e.g. Default2018's 2; see :class:`~voxbind.GridMaker`).
         """
         if out is not None and out.shape[0] != len(self):
             out = None  # e.g. the last, shorter batch of an epoch
@@ -103,7 +108,7 @@ class Batch:
                 check_values=not self.checked,
                 pool=pool,
             )
-        return replace(self, grids=grids)
+        return replace(self, grids=grids, pool=pool)
 
     def grouped(self, tensor: torch.Tensor) -> torch.Tensor:
         """``tensor`` with its first dimension split into ``(B, K)`` for grouped batches."""
@@ -193,6 +198,7 @@ class GridCollate:
             when gridding is left to the caller); the grids are the same, the batch smaller. Rows map
             back to atoms through ``batch.atom_index``.
         crop_to: the :class:`GridMaker` to crop for when ``gridmaker`` is ``None``.
+        pool: with ``gridmaker``, grids average-pooled by this factor (see :meth:`Batch.gridded`).
 
     Items may be examples or lists of examples with ``None`` padding (from
     :class:`~voxbind.data.GroupedSampler`); groups are flattened to ``B * K`` rows.
@@ -206,8 +212,10 @@ class GridCollate:
         num_channels: int | None = None,
         crop: bool = True,
         crop_to: GridMaker | None = None,
+        pool: int = 1,
     ):
         self.gridmaker = gridmaker
+        self.pool = pool
         self.transform = transform
         self.num_channels = num_channels
         self.crop_to = (crop_to or gridmaker) if crop else None
@@ -234,7 +242,7 @@ class GridCollate:
         tensors = pad_examples(examples, motions, channels, real[0].labels.shape[0], self.crop_to)
         batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)
         if self.gridmaker is not None:
-            return batch.gridded(self.gridmaker)
+            return batch.gridded(self.gridmaker, pool=self.pool)
         # Gridding is left to the caller, maybe on a GPU: check the values here, on the host, where it
         # costs no synchronisation (GridInputError for a bad value, as gridding would raise).
         try:

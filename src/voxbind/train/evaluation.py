@@ -15,7 +15,7 @@ from ..data import Batch, ComplexDataset, ExampleSampler, GroupedSampler, grid_l
 from ..errors import ConfigError
 from ..grid import GridMaker
 from ..jobs.model_inputs import has_default_maps
-from ..models import is_checkpoint, load_model, model_info
+from ..models import input_pool, is_checkpoint, load_model, model_info, predict
 from ..models.saved import read_checkpoint_model
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
@@ -55,6 +55,7 @@ def evaluate(
     pose_column: int = 0,
     affinity_column: int = 1,
     combine: Combination | None = None,
+    pool: int = 1,
 ) -> dict[str, float]:
     """Metrics of ``model`` on the batches of ``loader``, without augmentation.
 
@@ -69,6 +70,8 @@ def evaluate(
         gridmaker: grids batches that come without grids.
         pose_column, affinity_column: label columns.
         combine: for grouped batches, the combination of the poses' ΔG into one per compound.
+        pool: grid batches that come without grids average-pooled by this factor (the model's
+            ``input_pool``; the loader's ``pool`` must be the same). Not with ``combine``.
 
     Returns:
         ``{"auc", "balanced_accuracy", "rmse", "pearson", "spearman"}`` per pose, or, with ``combine``,
@@ -78,7 +81,7 @@ def evaluate(
     multi = None if combine is None else MultiPoseModel(model, combine, "full", pose_output=pose_dg)
     rows: dict[str, list[np.ndarray]] = {}
     for batch in loader:
-        batch = on_device(batch, device, gridmaker)
+        batch = on_device(batch, device, gridmaker, pool=pool)
         if multi is None:
             columns = _pose_columns(model, batch, pose_column, affinity_column)
         else:
@@ -134,6 +137,7 @@ def evaluate_model(
     dataset = open_dataset(types_file, **config.dataset_options())
     net.to(device)
     grouped = bool(config.combine)
+    pool = 1 if grouped else input_pool(net)
     loader = grid_loader(
         dataset,
         evaluation_sampler(dataset, config.max_poses if grouped else None),
@@ -141,6 +145,7 @@ def evaluate_model(
         gridmaker=gridmaker,
         device=device,
         workers=config.workers,
+        pool=pool,
     )
     return evaluate(
         net,
@@ -150,11 +155,12 @@ def evaluate_model(
         pose_column=config.pose_column,
         affinity_column=config.affinity_column,
         combine=combination(config.combine, config.temperature) if grouped else None,
+        pool=pool,
     )
 
 
 def _pose_columns(model: nn.Module, batch: Batch, pose_column: int, affinity_column: int) -> dict:
-    out = model(batch.grids)
+    out = predict(model, batch.grids, batch.pool > 1)
     return {
         "index": batch.indices,
         "pose_label": batch.labels[:, pose_column],

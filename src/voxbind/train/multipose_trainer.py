@@ -18,6 +18,7 @@ class MultiPoseTrainer(Trainer):
 
     def __init__(self, config):
         super().__init__(config)
+        self.pool = 1  # (poses go through MultiPoseModel, which calls the model on plain grids)
         self.combination = combination(config.combine, config.temperature)
         self.multi = MultiPoseModel(self.net, self.combination, config.strategy, pose_output=pose_dg)
 

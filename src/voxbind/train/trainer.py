@@ -25,7 +25,7 @@ from ..data import (
 )
 from ..errors import InvalidArgumentError, WeightsError
 from ..grid import GridMaker
-from ..models import create_model
+from ..models import create_model, input_pool, predict
 from ..models.gnina_weights import check_state_dict
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -123,6 +123,9 @@ class Trainer:
             )
         self.model = model.to(self.device)
         self.net = nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
+        # A model that pools its input first (Default2018) takes grids made pooled: a quarter of the
+        # gridding, and no pooling layer to run forward and back.
+        self.pool = input_pool(self.model)
         self.optimizer = make_optimizer(config, self.model.parameters())
         self.scheduler = make_scheduler(config, self.optimizer)
         self.loss = GninaLoss(
@@ -157,6 +160,7 @@ class Trainer:
             device=self.device,
             transform=transform,
             workers=self.config.workers,
+            pool=self.pool,
         )
 
     def _batches(self):
@@ -172,7 +176,7 @@ class Trainer:
             self.batch_in_epoch = 0
 
     def _grids(self, batch, dtype: torch.dtype | None = None):
-        return on_device(batch, self.device, self.gridmaker, dtype)
+        return on_device(batch, self.device, self.gridmaker, dtype, self.pool)
 
     def _autocast(self):
         """Mixed precision on a GPU (see ``half``), nothing on a CPU."""
@@ -183,7 +187,7 @@ class Trainer:
         self.net.train()
         batch = self._grids(batch, self.half)  # (grids made in the dtype autocast would cast them to)
         with self._autocast():
-            prediction = self.net(batch.grids)
+            prediction = predict(self.net, batch.grids, batch.pool > 1)
         parts = self.loss(prediction, batch.labels[:, c.pose_column], batch.labels[:, c.affinity_column])
         return self.update(parts["loss"], parts)
 
@@ -218,6 +222,7 @@ class Trainer:
             pose_column=c.pose_column,
             affinity_column=c.affinity_column,
             combine=self.combination,
+            pool=self.pool,
         )
 
     def state(self) -> dict:
