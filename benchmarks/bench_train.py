@@ -18,7 +18,8 @@ machine:
 Each reports held-out pose ROC AUC and affinity RMSE / Pearson (poses with a known affinity), examples/s
 of training after 10 warm-up steps, and the share of a step spent on data (read, type, augment, grid,
 collate): timed in the loop for gnina-torch; for voxbind, 20 batches of its loader timed alone against
-the mean step. The GNINA 1.3 model before fine-tuning is evaluated once. Results are recorded in ``RESULTS.md``.
+the mean step. The GNINA 1.3 model before fine-tuning is evaluated once. Results are recorded in
+``RESULTS.md``.
 """
 
 from __future__ import annotations
