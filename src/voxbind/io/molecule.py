@@ -39,6 +39,17 @@ class Molecule:
     text: str = ""
 
     @property
+    def topology(self) -> tuple | None:
+        """A key that two molecules read from V2000 SDF records share when RDKit builds the same
+        molecule from both but for the coordinates (atoms, bonds, charges as the file gives them): the
+        poses of one ligand. ``None`` when not known (other formats)."""
+        if not self.text:
+            return None
+        from ._sdf import sdf_topology
+
+        return sdf_topology(self.text.split("\n"))
+
+    @property
     def num_atoms(self) -> int:
         """Number of atoms, hydrogens included."""
         return self.rdmol.GetNumAtoms()

@@ -20,7 +20,7 @@ from ..errors import InvalidFileError
 from ._chem import apply_hydrogens, check_atoms
 from ._mol2 import mol2_blocks, mol2_record
 from ._pdb import pdb_model, pdb_models
-from ._sdf import sdf_record, sdf_records
+from ._sdf import LastRecord, sdf_record, sdf_records
 from .molecule import Molecule
 from .source import detect_format, read_structure_text
 from .structures import parse_molecules
@@ -110,8 +110,9 @@ def _read(path: str, index: int, build: Callable[[], Molecule], hydrogens: str):
 def _records(lines: Iterable[str], fmt: str, path: str, **pdb_options) -> Iterator[tuple[int, Callable]]:
     """``(record number, reader of that record)`` for each record of a line stream."""
     if fmt == "sdf":
+        last = LastRecord()  # a ligand's poses, one after another, are parsed once
         for index, numbered in enumerate(sdf_records(lines), 1):
-            yield index, lambda numbered=numbered, index=index: sdf_record(index, numbered, path)
+            yield index, lambda numbered=numbered, index=index: sdf_record(index, numbered, path, last)
     elif fmt == "mol2":
         for index, numbered in enumerate(mol2_blocks(lines), 1):
             yield index, lambda numbered=numbered, index=index: mol2_record(index, numbered, path)

@@ -131,6 +131,7 @@ class PoseScorer:
         transform = RandomTransform(seed=seed) if rotations else None
         self.collate = GridCollate(None, transform, crop_to=self.gridmaker)  # gridded on the device
         self.ligand_typer = self.inputs.ligand_typer
+        self._last_typed: tuple = (None, ())
         self._buffers: list[torch.Tensor | None] = [None, None, None]
         self._turn = 0
         # A model that average-pools its input first (Default2018) takes grids made pooled.
@@ -140,7 +141,7 @@ class PoseScorer:
         """``(problem, examples)`` of one pose: its complexes (one per rotation; none when it cannot be
         scored) and what is wrong with it (see :attr:`PoseScore.problem`)."""
         try:
-            ligand = self.ligand_typer(molecule)
+            ligand = self._typed(molecule)
         except VoxbindError as err:
             return f"cannot be typed: {err}", []
         center = ligand.centroid()
@@ -153,6 +154,14 @@ class PoseScorer:
         return problem, [
             dataclasses.replace(example, index=index * self.copies + r) for r in range(self.copies)
         ]
+
+    def _typed(self, molecule: Molecule) -> TypedAtoms:
+        """``molecule`` typed; the poses of one ligand that follow each other (the same
+        :attr:`~voxbind.io.Molecule.topology`) are typed once, their coordinates taken each time."""
+        topology = molecule.topology
+        if topology is None or topology != self._last_typed[0]:
+            self._last_typed = (topology, self.ligand_typer.type_atoms(molecule))
+        return self.ligand_typer.assemble(molecule.coords, *self._last_typed[1])
 
     def grids(self, examples: list) -> torch.Tensor:
         """The grids of ``examples`` on the device, as the model takes them (pooled by its
