@@ -21,6 +21,8 @@ def parsed_alone(path):
 
 
 def assert_same_molecule(a, b):
+    props = {"includePrivate": True, "includeComputed": False}
+    assert a.rdmol.GetPropsAsDict(**props) == b.rdmol.GetPropsAsDict(**props)
     assert Chem.MolToSmiles(a.rdmol) == Chem.MolToSmiles(b.rdmol)
     assert [x.GetChiralTag() for x in a.rdmol.GetAtoms()] == [x.GetChiralTag() for x in b.rdmol.GetAtoms()]
     assert [x.GetBondDir() for x in a.rdmol.GetBonds()] == [x.GetBondDir() for x in b.rdmol.GetBonds()]
@@ -48,6 +50,7 @@ def _conformers_sdf(path, smiles, count, seed=0, *, flat=False):
         for conf in mol.GetConformers():
             if flat:
                 conf.Set3D(False)
+            mol.SetProp("_Name", f"{smiles} conformer {conf.GetId()}  ")  # each pose its own title
             writer.write(mol, confId=conf.GetId())
 
 

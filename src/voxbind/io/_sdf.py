@@ -116,6 +116,8 @@ def _same_topology(block: list[str], last: LastRecord, where: str, path: str) ->
     if not last.mol.GetConformer().Is3D() or (block[1][20:22] != "3D" and not xyz[:, 2].any()):
         return None  # 2D: wedges count, so only a full parse will do
     mol = Chem.Mol(last.mol)
+    for name, line in zip(("_Name", "_MolFileInfo", "_MolFileComments"), block, strict=False):
+        mol.SetProp(name, line)  # the header lines, as the parser keeps them
     mol.GetConformer().SetPositions(xyz)
     check_atoms(mol, path, where)
     # the parser's chiral tags of a 3D block, from these coordinates (the same atoms get one)
