@@ -124,3 +124,19 @@ def test_ensembles_and_bad_files_are_refused(tmp_path):
     torch.save({"model": {}, "config": {"model": "resnet"}}, foreign)
     with pytest.raises(WeightsError, match="unknown architecture 'resnet'"):
         load_model(foreign)
+
+
+def test_cli_export_writes_a_file_gnina_loads_and_refuses_ensembles(tmp_path, capsys):
+    from voxbind.cli.main import main
+
+    out = tmp_path / "model.pt"
+    main(["export", "crossdock_default2018", "-o", str(out)])
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"wrote {out}: crossdock_default2018, 28 channels on a 48³ grid at 0.5 Å")
+    _, metadata = gnina_load(out)
+    assert sorted(metadata) == ["dimension", "ligmap", "recmap", "resolution"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "dense_ensemble", "-o", str(tmp_path / "e.pt")])
+    assert exit_info.value.code == 2
+    assert "one model per file" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*e.pt*"))  # nothing half-written
