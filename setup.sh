@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[test,docs]"
+.venv/bin/python -m pip install -q -e ".[test,docs,dock]"
 # GNINA's trained weights ship in gninatorch; --no-deps keeps its molgrid requirement out (voxbind reads
 # the weight files without importing gninatorch).
 .venv/bin/python -m pip install -q --no-deps "gninatorch==0.0.2"

@@ -17,6 +17,8 @@ COMBINATIONS = ("mean", "max", "boltzmann")
 STRATEGIES = ("full", "split", "recompute", "auto")
 #: Model architectures (:func:`voxbind.models.create_model`).
 ARCHITECTURES = ("default2017", "default2018", "dense")
+#: What GNINA's CNN does with docked poses (``voxbind dock --cnn-scoring``).
+CNN_SCORING = ("rescore", "refinement", "none")
 #: Training samplers.
 SAMPLERS = ("shuffle", "balanced", "receptor", "balanced_receptor")
 #: Training optimisers.

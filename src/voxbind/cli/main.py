@@ -16,6 +16,7 @@ from .. import __version__
 from .._choices import ARCHITECTURES, BACKENDS, COMBINATIONS, OPTIMIZERS, STRATEGIES
 from ..errors import VoxbindError
 from ._poses import FILE
+from .dock import dock
 from .minimize import minimize
 from .score import score
 
@@ -241,6 +242,7 @@ def export_command(model, output) -> None:
 
 cli.add_command(score)
 cli.add_command(minimize)
+cli.add_command(dock)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,288 @@
+"""Docking as GNINA does it, on any machine: AutoDock Vina's Monte Carlo sampling, then GNINA's CNN.
+
+Vina (the ``vina`` package) samples poses in a box with its empirical score; ligands are prepared with
+``meeko`` (protonation states as given, hydrogens added, torsion tree) and receptors written by
+:mod:`~voxbind.jobs.vina_receptor` from GNINA's typing. The CNN then rescores every pose (GNINA's default;
+the poses are ordered by CNNscore) or refines each one on its atom gradients first
+(:class:`~voxbind.jobs.PoseRefiner`), or is not used (Vina's order). Both packages are an optional extra:
+``pip install "voxbind[dock]"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import AllChem
+
+from .._choices import CNN_SCORING, check_choice
+from ..atomtypes import TypedAtoms, read_typed_molecule
+from ..errors import DependencyError, InvalidArgumentError, VoxbindError
+from ..io import Molecule, read_molecule
+from .refinement import PoseRefiner
+from .scoring import PoseScorer
+from .vina_receptor import receptor_pdbqt
+
+
+@dataclass(frozen=True)
+class Box:
+    """The search box: ``center`` and ``size`` (``(3,)``, Å)."""
+
+    center: tuple[float, float, float]
+    size: tuple[float, float, float]
+
+    @classmethod
+    def around(cls, molecules: Molecule | Sequence[Molecule], add: float = 4.0) -> Box:
+        """GNINA's ``--autobox_ligand``: the box bounding the atoms of ``molecules`` (every molecule of
+        the file, as GNINA takes them), ``add`` Å wider on each of its six sides (GNINA's
+        ``--autobox_add``, 4 Å by default)."""
+        if isinstance(molecules, Molecule):
+            molecules = [molecules]
+        xyz = np.concatenate([m.coords for m in molecules])
+        low, high = xyz.min(0), xyz.max(0)
+        return cls(tuple((low + high) / 2), tuple(high - low + 2 * add))
+
+
+@dataclass(frozen=True)
+class DockedPose:
+    """One docked pose.
+
+    Attributes:
+        molecule: the ligand in this pose (hydrogens as prepared).
+        rank: 1-based place in the output order of its ligand.
+        vina: Vina's score of the pose (kcal/mol; GNINA's ``minimizedAffinity``).
+        cnn_score, cnn_affinity, cnn_variance: the CNN's scores (NaN with ``cnn_scoring="none"``;
+            variance for ensembles, else ``None``).
+        rmsd: with refinement, heavy-atom RMSD from Vina's pose (Å; GNINA's ``minimizedRMSD``).
+    """
+
+    molecule: Chem.Mol
+    rank: int
+    vina: float
+    cnn_score: float = float("nan")
+    cnn_affinity: float = float("nan")
+    cnn_variance: float | None = None
+    rmsd: float | None = None
+
+
+def _vina_and_meeko():
+    """The ``vina`` and ``meeko`` modules, or the error saying how to install them."""
+    try:
+        import meeko
+        import vina
+    except ImportError as err:
+        raise DependencyError(
+            f'docking needs AutoDock Vina and meeko ({err.name} is missing): pip install "voxbind[dock]"'
+        ) from None
+    return vina, meeko
+
+
+class Docker:
+    """Docks ligands into one receptor's box.
+
+    Args:
+        receptor: the receptor file (PDB, mmCIF, ...), hydrogens optional.
+        box: the search box.
+        model: the CNN (anything :func:`~voxbind.models.load_model` takes).
+        cnn_scoring: ``"rescore"`` (GNINA's default: order by CNNscore), ``"refinement"`` (refine each pose
+            on the CNN, then order by CNNscore) or ``"none"`` (Vina's order).
+        exhaustiveness, num_modes, seed, cpu: Vina's (``cpu=0``: every core).
+        device: where the CNN runs.
+
+    Raises:
+        DependencyError: ``vina`` or ``meeko`` is not installed.
+        InvalidFileError: the receptor cannot be read.
+    """
+
+    def __init__(
+        self,
+        receptor: str | os.PathLike,
+        box: Box,
+        *,
+        model="crossdock_default2018",
+        cnn_scoring: str = "rescore",
+        exhaustiveness: int = 8,
+        num_modes: int = 9,
+        seed: int = 0,
+        cpu: int = 0,
+        device: str = "cpu",
+    ):
+        self.vina, self.meeko = _vina_and_meeko()
+        check_choice("cnn_scoring", cnn_scoring, CNN_SCORING)
+        if min(exhaustiveness, num_modes) < 1 or cpu < 0:
+            raise InvalidArgumentError("exhaustiveness and num_modes must be >= 1, and cpu >= 0")
+        if min(box.size) <= 0:
+            raise InvalidArgumentError(f"the box must have a positive size, not {box.size}")
+        self.box, self.cnn_scoring = box, cnn_scoring
+        self.exhaustiveness, self.num_modes, self.seed, self.cpu = exhaustiveness, num_modes, seed, cpu
+        self._folder = tempfile.TemporaryDirectory(prefix="voxbind-dock-")
+        self.receptor_file = Path(self._folder.name) / "receptor.pdbqt"
+        self.receptor_file.write_text(receptor_pdbqt(read_molecule(receptor)))
+        self.scorer = self.refiner = None
+        self.receptor: TypedAtoms | None = None
+        if cnn_scoring != "none":
+            self.scorer = PoseScorer(model, device=device)
+            self.receptor = read_typed_molecule(receptor, self.scorer.inputs.receptor_typer)
+
+    def dock(self, ligand: Chem.Mol, name: str = "") -> list[DockedPose]:
+        """``ligand``'s poses in the box, in GNINA's order (see ``cnn_scoring``): :meth:`sample`, then
+        :meth:`finish`.
+
+        Raises:
+            InvalidArgumentError: ``ligand`` cannot be prepared for Vina (meeko refuses it).
+        """
+        return self.finish(self.sample(ligand, name), name)
+
+    def sample(self, ligand: Chem.Mol, name: str = "") -> list[DockedPose]:
+        """Vina's poses of ``ligand`` (hydrogens added where missing; its coordinates only seed the
+        search), best Vina score first, without the CNN."""
+        engine = self._engine()
+        engine.set_ligand_from_string(self._ligand_pdbqt(ligand, name))
+        engine.dock(exhaustiveness=self.exhaustiveness, n_poses=max(self.num_modes, 20))
+        energies = engine.energies(n_poses=self.num_modes)[:, 0]  # (same energy range as the poses)
+        poses = self._molecules(engine.poses(n_poses=self.num_modes), name)
+        pairs = enumerate(zip(poses, energies, strict=True))
+        return [DockedPose(m, k + 1, float(e)) for k, (m, e) in pairs]
+
+    def finish(
+        self, poses: list[DockedPose], name: str = "", cnn_scoring: str | None = None
+    ) -> list[DockedPose]:
+        """``poses`` (from :meth:`sample`) after the CNN: rescored or refined, ordered by CNNscore; as they
+        are with ``"none"``. ``cnn_scoring`` overrides the docker's own (``"none"`` needs no model)."""
+        mode = cnn_scoring or self.cnn_scoring
+        check_choice("cnn_scoring", mode, CNN_SCORING)
+        if mode != "none" and self.scorer is None:
+            raise InvalidArgumentError("this docker has no CNN (it was made with cnn_scoring='none')")
+        if mode == "rescore":
+            return self._rescored(poses, name)
+        if mode == "refinement":
+            return self._refined(poses, name)
+        return poses
+
+    def _engine(self):
+        engine = self.vina.Vina(sf_name="vina", cpu=self.cpu, seed=self.seed, verbosity=0)
+        engine.set_receptor(str(self.receptor_file))
+        engine.compute_vina_maps(center=list(self.box.center), box_size=list(self.box.size))
+        return engine
+
+    def _ligand_pdbqt(self, ligand: Chem.Mol, name: str) -> str:
+        mol = Chem.AddHs(ligand, addCoords=True)
+        try:
+            setups = self.meeko.MoleculePreparation().prepare(mol)
+            pdbqt, ok, error = self.meeko.PDBQTWriterLegacy.write_string(setups[0])
+        except Exception as err:  # meeko raises several types for molecules it cannot type
+            reason = " ".join(str(err).split())
+            raise InvalidArgumentError(f"{name or 'ligand'} cannot be prepared for Vina: {reason}") from err
+        if not ok:
+            reason = " ".join(str(error).split())
+            raise InvalidArgumentError(f"{name or 'ligand'} cannot be prepared for Vina: {reason}")
+        return pdbqt
+
+    def _molecules(self, poses_pdbqt: str, name: str) -> list[Chem.Mol]:
+        """Vina's poses as RDKit molecules, one conformer each, hydrogens as prepared."""
+        docked = self.meeko.PDBQTMolecule(poses_pdbqt, skip_typing=True)
+        (mol,) = self.meeko.RDKitMolCreate.from_pdbqt_mol(docked)
+        out = []
+        for conformer in mol.GetConformers():
+            pose = Chem.Mol(mol, confId=conformer.GetId())
+            pose.SetProp("_Name", name)
+            out.append(pose)
+        return out
+
+    def _rescored(self, docked: list[DockedPose], name: str) -> list[DockedPose]:
+        examples, kept = [], []
+        for pose in docked:
+            molecule = _as_molecule(pose.molecule, name)
+            _, complexes = self.scorer.prepare(self.receptor, molecule, len(kept))
+            if complexes:
+                examples += complexes
+                kept.append(pose)
+        if not examples:
+            return docked
+        values = self.scorer.run(self.scorer.grids(examples))
+        variance = values.get("variance")
+        scored = [
+            dataclasses.replace(
+                pose,
+                cnn_score=float(values["score"][k]),
+                cnn_affinity=float(values["affinity"][k]),
+                cnn_variance=None if variance is None else float(variance[k]),
+            )
+            for k, pose in enumerate(kept)
+        ]
+        return _ranked(sorted(scored, key=lambda p: -p.cnn_score))
+
+    def _refined(self, docked: list[DockedPose], name: str) -> list[DockedPose]:
+        if self.refiner is None:
+            self.refiner = PoseRefiner(self.scorer.net, device=self.scorer.device)
+        engine = self._engine()
+        results = self.refiner.refine_batch([(self.receptor, _as_molecule(p.molecule, name)) for p in docked])
+        refined = []
+        for pose, result in zip(docked, results, strict=True):
+            if isinstance(result, VoxbindError):
+                continue
+            engine.set_ligand_from_string(self._ligand_pdbqt(result.molecule, name))
+            vina = float(engine.score()[0])  # Vina's score of the refined pose, as GNINA reports it
+            refined.append(
+                dataclasses.replace(
+                    pose,
+                    molecule=result.molecule,
+                    vina=vina,
+                    cnn_score=result.cnn_score[1],
+                    cnn_affinity=result.cnn_affinity[1],
+                    rmsd=result.rmsd,
+                )
+            )
+        return _ranked(sorted(refined, key=lambda p: -p.cnn_score))
+
+
+def _as_molecule(mol: Chem.Mol, name: str) -> Molecule:
+    return Molecule(mol, name=name, source=name or "docked pose")
+
+
+def _ranked(poses: list[DockedPose]) -> list[DockedPose]:
+    return [dataclasses.replace(p, rank=k + 1) for k, p in enumerate(poses)]
+
+
+def ligand_from_smiles(smiles: str, seed: int = 0) -> Chem.Mol:
+    """A 3D conformer of ``smiles`` (hydrogens added; RDKit's ETKDG, then MMFF), to start docking from.
+
+    Raises:
+        InvalidArgumentError: the SMILES cannot be parsed or embedded.
+    """
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        raise InvalidArgumentError(f"cannot parse the SMILES {smiles!r}")
+    mol = Chem.AddHs(mol)
+    params = AllChem.ETKDGv3()
+    params.randomSeed = seed
+    if AllChem.EmbedMolecule(mol, params) != 0:
+        raise InvalidArgumentError(f"cannot embed {smiles!r} in 3D")
+    if AllChem.MMFFHasAllMoleculeParams(mol):
+        AllChem.MMFFOptimizeMolecule(mol)
+    mol.SetProp("_Name", smiles)
+    return mol
+
+
+def docked_entry(pose: DockedPose, index: int, name: str, receptor: str, source: str) -> dict:
+    """The output record of a docked pose (see :func:`~voxbind.jobs.score_output.write_output`): GNINA's
+    tags ``minimizedAffinity`` (and ``minimizedRMSD`` after refinement), ``CNNscore``, ``CNNaffinity``,
+    ``CNN_VS`` (and ``CNNaffinity_variance``), and the pose's rank as ``pose``."""
+    tags = {"minimizedAffinity": f"{pose.vina:.5f}"}
+    if pose.rmsd is not None:
+        tags["minimizedRMSD"] = f"{pose.rmsd:.5f}"
+    scored = not np.isnan(pose.cnn_score)
+    entry = {"index": index, "receptor": receptor, "file": source, "pose": pose.rank, "name": name}
+    entry["CNNscore"] = pose.cnn_score if scored else None
+    entry["CNNaffinity"] = pose.cnn_affinity if scored else None
+    entry["CNN_VS"] = pose.cnn_score * pose.cnn_affinity if scored else None
+    entry.update(problem="", tags=tags, molblock=Chem.MolToMolBlock(pose.molecule))
+    if pose.cnn_variance is not None:
+        entry["CNNaffinity_variance"] = pose.cnn_variance
+    return entry

@@ -1,0 +1,99 @@
+"""Docking: Vina's sampling on voxbind's receptor PDBQT, then GNINA's CNN; failures reported and skipped."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from rdkit import Chem
+
+from voxbind.atomtypes import GNINA_IDENTITY_MAP, GninaTyper
+from voxbind.atomtypes.gnina import GNINA_TYPE_NAMES
+from voxbind.errors import DependencyError
+from voxbind.io import read_molecule, read_molecules
+from voxbind.jobs import Box, dock, example_complex
+from voxbind.jobs.vina_receptor import receptor_pdbqt
+
+RECEPTOR, POSES = example_complex()
+PARACETAMOL = "CC(=O)Nc1ccc(O)cc1"
+
+
+def pdbqt_atoms(text: str) -> tuple[np.ndarray, list[str]]:
+    lines = [line for line in text.splitlines() if line.startswith("ATOM")]
+    xyz = np.array([[float(line[k : k + 8]) for k in (30, 38, 46)] for line in lines])
+    return xyz, [line[77:79].strip() for line in lines]
+
+
+def test_the_receptor_pdbqt_has_gninas_types_and_a_hydrogen_on_every_donor():
+    molecule = read_molecule(RECEPTOR)
+    names = [GNINA_TYPE_NAMES[t] for t in GninaTyper(GNINA_IDENTITY_MAP).gnina_types(molecule)]
+    xyz, kinds = pdbqt_atoms(receptor_pdbqt(molecule))
+    heavy = [n for n in names if n not in ("Hydrogen", "PolarHydrogen")]
+    bare = [  # donors as GNINA types them without a polar H in the file (here: neutral Asp/Glu O)
+        a for a in molecule.rdmol.GetAtoms()
+        if "Donor" in names[a.GetIdx()]
+        and not any(names[n.GetIdx()] == "PolarHydrogen" for n in a.GetNeighbors())
+    ]  # fmt: skip
+    assert len(bare) == 18
+    assert kinds.count("HD") == names.count("PolarHydrogen") + len(bare)  # polar H kept, others dropped
+    assert len(kinds) == len(heavy) + kinds.count("HD")
+    assert kinds.count("A") == sum(n.startswith("Aromatic") for n in names)
+    assert kinds.count("NA") == sum(n in ("NitrogenXSAcceptor", "NitrogenXSDonorAcceptor") for n in names)
+    assert kinds.count("OA") == sum(n.startswith("Oxygen") for n in names)
+    np.testing.assert_allclose(xyz[0], molecule.coords[0], atol=1e-3)
+
+
+def test_donors_without_hydrogens_get_one_where_vina_sees_it_bonded(tmp_path):
+    molecule = read_molecule(RECEPTOR, hydrogens="remove")
+    names = [GNINA_TYPE_NAMES[t] for t in GninaTyper(GNINA_IDENTITY_MAP).gnina_types(molecule)]
+    donors = sum("Donor" in n for n in names)
+    assert donors > 100
+    xyz, kinds = pdbqt_atoms(receptor_pdbqt(molecule))
+    hydrogens = xyz[[k == "HD" for k in kinds]]
+    heavy = xyz[[k != "HD" for k in kinds]]
+    assert len(hydrogens) == donors
+    distances = np.linalg.norm(hydrogens[:, None] - heavy[None], axis=2)
+    assert np.allclose(distances.min(1), 1.0, atol=1e-3)  # bonded to its donor (Vina: < 1.19 Å)...
+    assert (np.sort(distances, 1)[:, 1] > 1.3).all()  # ... and to no other atom
+
+
+@pytest.fixture(scope="module")
+def docked(tmp_path_factory):
+    pytest.importorskip("vina")
+    pytest.importorskip("meeko")
+    folder = tmp_path_factory.mktemp("dock")
+    runs = []
+    for k in range(2):
+        out = folder / f"run{k}.sdf"
+        summary = dock(
+            RECEPTOR, out, smiles=[PARACETAMOL, "[Pt]", "not a SMILES"], autobox_ligand=POSES,
+            exhaustiveness=2, num_modes=3, seed=7, cpu=1,
+        )  # fmt: skip
+        runs.append((summary, read_molecules(out)))
+    return runs
+
+
+def test_a_small_ligand_docks_end_to_end_the_same_twice_and_bad_ones_are_skipped(docked):
+    (summary, poses), (_, again) = docked
+    assert (summary.ligands, summary.docked, summary.skipped, summary.poses) == (3, 1, 2, 3)
+    assert summary.model == "crossdock_default2018"
+    assert [p.properties["pose"] for p in poses] == ["1", "2", "3"]
+    scores = [float(p.properties["CNNscore"]) for p in poses]
+    assert scores == sorted(scores, reverse=True)  # GNINA's order: by CNNscore
+    for pose, twin in zip(poses, again, strict=True):
+        np.testing.assert_array_equal(pose.coords, twin.coords)  # a fixed seed gives the same poses
+        assert pose.properties == twin.properties
+        assert float(pose.properties["minimizedAffinity"]) < -3  # kcal/mol: a bound pose
+        cnn_vs = float(pose.properties["CNNscore"]) * float(pose.properties["CNNaffinity"])
+        assert float(pose.properties["CNN_VS"]) == pytest.approx(cnn_vs, abs=1e-5)
+        assert Chem.MolToSmiles(Chem.RemoveHs(pose.rdmol)) == Chem.CanonSmiles(PARACETAMOL)
+    box = Box.around(read_molecules(POSES))
+    for pose in poses:
+        assert (np.abs(pose.coords - np.array(box.center)) <= np.array(box.size) / 2 + 1.5).all()
+
+
+def test_without_vina_the_error_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "vina", None)  # as if it were not installed
+    with pytest.raises(DependencyError, match=r"voxbind\[dock\]"):
+        dock(RECEPTOR, tmp_path / "out.sdf", smiles=[PARACETAMOL], autobox_ligand=POSES)
