@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem
+from rdkit import Chem, rdBase
 from rdkit.Chem import AllChem
 
 from .._choices import CNN_SCORING, check_choice
@@ -172,7 +172,7 @@ class Docker:
         return engine
 
     def _ligand_pdbqt(self, ligand: Chem.Mol, name: str) -> str:
-        mol = Chem.AddHs(ligand, addCoords=True)
+        mol = Chem.AddHs(_without_queries(ligand), addCoords=True)
         try:
             setups = self.meeko.MoleculePreparation().prepare(mol)
             pdbqt, ok, error = self.meeko.PDBQTWriterLegacy.write_string(setups[0])
@@ -228,7 +228,10 @@ class Docker:
             if isinstance(result, VoxbindError):
                 continue
             engine.set_ligand_from_string(self._ligand_pdbqt(result.molecule, name))
-            vina = float(engine.score()[0])  # Vina's score of the refined pose, as GNINA reports it
+            try:  # Vina's score of the refined pose, as GNINA reports it
+                vina = float(engine.score()[0])
+            except RuntimeError:  # refined out of Vina's box (its maps end there)
+                vina = float("nan")
             refined.append(
                 dataclasses.replace(
                     pose,
@@ -240,6 +243,50 @@ class Docker:
                 )
             )
         return _ranked(sorted(refined, key=lambda p: -p.cnn_score))
+
+
+def _without_queries(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with plain atoms and bonds: a molfile's query fields (hydrogen counts, bond topology; RDKit
+    makes query atoms and bonds of them) would stop meeko. Elements, charges, bond orders, aromaticity and
+    coordinates are kept; implicit hydrogens follow from valences, as for a molfile without those fields."""
+    if not any(a.HasQuery() for a in mol.GetAtoms()) and not any(b.HasQuery() for b in mol.GetBonds()):
+        return mol
+    plain = Chem.RWMol()
+    for atom in mol.GetAtoms():
+        copy = Chem.Atom(atom.GetAtomicNum())  # implicit hydrogens from valence, as for a plain molfile
+        copy.SetFormalCharge(atom.GetFormalCharge())
+        copy.SetIsAromatic(atom.GetIsAromatic())
+        plain.AddAtom(copy)
+    for bond in mol.GetBonds():
+        plain.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), bond.GetBondType())
+        plain.GetBondWithIdx(plain.GetNumBonds() - 1).SetIsAromatic(bond.GetIsAromatic())
+    for conformer in mol.GetConformers():
+        plain.AddConformer(Chem.Conformer(conformer), assignId=True)
+    out = plain.GetMol()
+    quiet = rdBase.BlockLogs()  # the problems are mended here, not news to the user
+    for problem in Chem.DetectChemistryProblems(out):
+        if problem.GetType() == "AtomValenceException":
+            _repair_valence(out, problem.GetAtomIdx())
+    Chem.SanitizeMol(out, catchErrors=True)
+    del quiet
+    if mol.HasProp("_Name"):
+        out.SetProp("_Name", mol.GetProp("_Name"))
+    return out
+
+
+def _repair_valence(mol: Chem.Mol, index: int) -> None:
+    """Mend the one over-valent atom PDBbind-style files have: a carboxylate written as ``C-(=O)=O``
+    becomes ``C(=O)O-``; any other atom loses its formal charge."""
+    atom = mol.GetAtomWithIdx(index)
+    atom.SetFormalCharge(0)
+    oxygens = [
+        b for b in atom.GetBonds()
+        if b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(atom).GetAtomicNum() == 8
+        and b.GetOtherAtom(atom).GetDegree() == 1
+    ]  # fmt: skip
+    if atom.GetAtomicNum() == 6 and len(oxygens) == 2:
+        oxygens[1].SetBondType(Chem.BondType.SINGLE)
+        oxygens[1].GetOtherAtom(atom).SetFormalCharge(-1)
 
 
 def _as_molecule(mol: Chem.Mol, name: str) -> Molecule:
