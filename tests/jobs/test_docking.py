@@ -97,3 +97,20 @@ def test_without_vina_the_error_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "vina", None)  # as if it were not installed
     with pytest.raises(DependencyError, match=r"voxbind\[dock\]"):
         dock(RECEPTOR, tmp_path / "out.sdf", smiles=[PARACETAMOL], autobox_ligand=POSES)
+
+
+def test_ligands_with_query_fields_and_pdbbind_carboxylates_are_made_plain():
+    from voxbind.jobs.docking import _without_queries
+
+    from ..conftest import SHARED_COMPLEXES, shared_data
+
+    crystal = read_molecule(shared_data() / SHARED_COMPLEXES["1a30"][1])  # hydrogen-count query fields
+    assert any(a.HasQuery() for a in crystal.rdmol.GetAtoms())
+    plain = _without_queries(crystal.rdmol)
+    assert not any(a.HasQuery() for a in plain.GetAtoms())
+    assert not Chem.DetectChemistryProblems(plain)  # its C-(=O)=O groups are now C(=O)O-
+    assert [a.GetAtomicNum() for a in plain.GetAtoms()] == [
+        a.GetAtomicNum() for a in crystal.rdmol.GetAtoms()
+    ]
+    np.testing.assert_array_equal(plain.GetConformer().GetPositions(), crystal.coords)
+    assert Chem.MolToSmiles(Chem.RemoveHs(plain)).count("[O-]") == 3
