@@ -25,13 +25,15 @@ from rdkit.Chem import rdMolAlign
 
 from voxbind.io import read_molecule
 from voxbind.jobs import Box, Docker
+from voxbind.jobs.docking import plain_ligand
 
 MODES = ("none", "rescore", "refinement")
 
 
 def rmsd(pose: Chem.Mol, crystal: Chem.Mol) -> float:
-    """Heavy-atom RMSD in place, over the symmetry-equivalent atom matches."""
-    return rdMolAlign.CalcRMS(Chem.RemoveHs(pose), Chem.RemoveHs(crystal))
+    """Heavy-atom RMSD in place, over the symmetry-equivalent atom matches (the crystal ligand made plain
+    as docking makes it: no molfile query fields, PDBbind's carboxylates mended)."""
+    return rdMolAlign.CalcRMS(Chem.RemoveHs(pose), Chem.RemoveHs(plain_ligand(crystal)))
 
 
 def main(argv=None) -> None:

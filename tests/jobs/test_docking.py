@@ -100,13 +100,13 @@ def test_without_vina_the_error_says_what_to_install(monkeypatch, tmp_path):
 
 
 def test_ligands_with_query_fields_and_pdbbind_carboxylates_are_made_plain():
-    from voxbind.jobs.docking import _without_queries
+    from voxbind.jobs.docking import plain_ligand
 
     from ..conftest import SHARED_COMPLEXES, shared_data
 
     crystal = read_molecule(shared_data() / SHARED_COMPLEXES["1a30"][1])  # hydrogen-count query fields
     assert any(a.HasQuery() for a in crystal.rdmol.GetAtoms())
-    plain = _without_queries(crystal.rdmol)
+    plain = plain_ligand(crystal.rdmol)
     assert not any(a.HasQuery() for a in plain.GetAtoms())
     assert not Chem.DetectChemistryProblems(plain)  # its C-(=O)=O groups are now C(=O)O-
     assert [a.GetAtomicNum() for a in plain.GetAtoms()] == [
@@ -114,3 +114,20 @@ def test_ligands_with_query_fields_and_pdbbind_carboxylates_are_made_plain():
     ]
     np.testing.assert_array_equal(plain.GetConformer().GetPositions(), crystal.coords)
     assert Chem.MolToSmiles(Chem.RemoveHs(plain)).count("[O-]") == 3
+
+
+@pytest.mark.parametrize(
+    ("complex_id", "smiles"),
+    [
+        ("1ado", "O=C(CO)COP(=O)([O-])[O-]"),  # P(=O)(=O)=O in the file
+        ("1aj7", "O=C([O-])CCCCP(=O)([O-])Oc1ccc([N+](=O)[O-])cc1"),  # N+2(=O)=O and a phosphate
+    ],
+)
+def test_pdbbind_phosphates_and_nitro_groups_are_mended(complex_id, smiles):
+    from voxbind.jobs.docking import plain_ligand
+
+    from ..conftest import SHARED_COMPLEXES, shared_data
+
+    plain = plain_ligand(read_molecule(shared_data() / SHARED_COMPLEXES[complex_id][1]).rdmol)
+    assert not Chem.DetectChemistryProblems(plain)
+    assert Chem.MolToSmiles(Chem.RemoveHs(plain)) == Chem.CanonSmiles(smiles)

@@ -172,7 +172,7 @@ class Docker:
         return engine
 
     def _ligand_pdbqt(self, ligand: Chem.Mol, name: str) -> str:
-        mol = Chem.AddHs(_without_queries(ligand), addCoords=True)
+        mol = Chem.AddHs(plain_ligand(ligand), addCoords=True)
         try:
             setups = self.meeko.MoleculePreparation().prepare(mol)
             pdbqt, ok, error = self.meeko.PDBQTWriterLegacy.write_string(setups[0])
@@ -245,7 +245,7 @@ class Docker:
         return _ranked(sorted(refined, key=lambda p: -p.cnn_score))
 
 
-def _without_queries(mol: Chem.Mol) -> Chem.Mol:
+def plain_ligand(mol: Chem.Mol) -> Chem.Mol:
     """``mol`` with plain atoms and bonds: a molfile's query fields (hydrogen counts, bond topology; RDKit
     makes query atoms and bonds of them) would stop meeko. Elements, charges, bond orders, aromaticity and
     coordinates are kept; implicit hydrogens follow from valences, as for a molfile without those fields."""
@@ -275,18 +275,26 @@ def _without_queries(mol: Chem.Mol) -> Chem.Mol:
 
 
 def _repair_valence(mol: Chem.Mol, index: int) -> None:
-    """Mend the one over-valent atom PDBbind-style files have: a carboxylate written as ``C-(=O)=O``
-    becomes ``C(=O)O-``; any other atom loses its formal charge."""
+    """Mend an over-valent atom as PDBbind-style files write them: a carboxylate ``C-(=O)=O``, a phosphate
+    ``P(=O)(=O)=O`` or a nitro group ``N+2(=O)=O`` gets single bonds to charged oxygens (``C(=O)[O-]``,
+    ``P(=O)([O-])[O-]``, ``[N+](=O)[O-]``) until its valence is a normal one."""
     atom = mol.GetAtomWithIdx(index)
     atom.SetFormalCharge(0)
-    oxygens = [
+    allowed = max(Chem.GetPeriodicTable().GetValenceList(atom.GetAtomicNum()))
+    terminal = [
         b for b in atom.GetBonds()
         if b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(atom).GetAtomicNum() == 8
         and b.GetOtherAtom(atom).GetDegree() == 1
     ]  # fmt: skip
-    if atom.GetAtomicNum() == 6 and len(oxygens) == 2:
-        oxygens[1].SetBondType(Chem.BondType.SINGLE)
-        oxygens[1].GetOtherAtom(atom).SetFormalCharge(-1)
+    valence = sum(b.GetBondTypeAsDouble() for b in atom.GetBonds()) + atom.GetNumExplicitHs()
+    for bond in terminal[1:]:  # one double-bonded oxygen stays
+        if valence <= allowed:
+            break
+        bond.SetBondType(Chem.BondType.SINGLE)
+        bond.GetOtherAtom(atom).SetFormalCharge(-1)
+        valence -= 1
+    if atom.GetAtomicNum() == 7 and valence == 4:  # a nitro group, [N+](=O)[O-]
+        atom.SetFormalCharge(1)
 
 
 def _as_molecule(mol: Chem.Mol, name: str) -> Molecule:
