@@ -34,7 +34,12 @@ from ._poses import FILE, model_option
 @click.option("--exhaustiveness", default=8, type=click.IntRange(min=1), help="Vina's search effort.")
 @click.option("--num-modes", default=9, type=click.IntRange(min=1), help="Poses kept per ligand.")
 @click.option("--seed", default=0, help="Seed of Vina's search and of SMILES embedding.")
-@click.option("--cpu", default=0, type=click.IntRange(min=0), help="Vina's threads (0: every core; 1 makes a seeded run reproducible).")
+@click.option(
+    "--cpu",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Vina's threads (0: every core; 1 makes a seeded run reproducible).",
+)
 @click.option(
     "--cnn-scoring",
     type=click.Choice(CNN_SCORING),
