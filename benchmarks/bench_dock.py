@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_dock.py [--seeds 0] [--exhaustiveness 8] [--model crossdock_default2018]
 
-Every complex with a crystal ligand here (the shared data's PDB + SDF complexes and posebusters' examples,
-as ``bench_refine.py`` finds them) is redocked: the crystal ligand, prepared by meeko from its own
+Every complex with a crystal ligand here (the shared data's complexes with SDF, MOL2 or PDB ligands, and
+posebusters' examples) is redocked: the crystal ligand, prepared by meeko from its own
 conformer, is docked by AutoDock Vina (the ``vina`` package) in a box around itself widened by 4 Å on each
 side (GNINA's ``--autobox_ligand`` and ``--autobox_add``), 9 modes; the same Vina poses are then ordered
 three ways: Vina's score alone, the CNN's rescoring (GNINA's default), and CNN refinement of every pose
@@ -19,7 +19,7 @@ import statistics
 import time
 
 from bench_grid import machine
-from bench_refine import complexes
+from bench_refine import SHARED, complexes
 from rdkit import Chem
 from rdkit.Chem import rdMolAlign
 
@@ -28,6 +28,17 @@ from voxbind.jobs import Box, Docker
 from voxbind.jobs.docking import plain_ligand
 
 MODES = ("none", "rescore", "refinement")
+
+
+def every_complex() -> list:
+    """``bench_refine.py``'s complexes and those whose crystal ligand is a MOL2 or PDB file (bond orders
+    from the MOL2, guessed for the PDB ligand)."""
+    structs = SHARED / "gnina-testdata" / "structs" / "1apv"
+    more = [
+        ("1apv", structs / "1apv_rec.pdb", structs / "1apv_ligand.mol2"),
+        ("3rod", SHARED / "gnina-extra" / "3rod_rec.pdb", SHARED / "gnina-extra" / "3rod_lig.pdb"),
+    ]
+    return complexes() + [c for c in more if c[1].is_file() and c[2].is_file()]
 
 
 def rmsd(pose: Chem.Mol, crystal: Chem.Mol) -> float:
@@ -44,7 +55,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     print(machine())
     rows = []
-    for name, receptor, ligand_file in complexes():
+    for name, receptor, ligand_file in every_complex():
         crystal = read_molecule(ligand_file)
         box = Box.around(crystal)
         for seed in (int(s) for s in args.seeds.split(",")):
