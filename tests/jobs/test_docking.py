@@ -64,24 +64,26 @@ def docked(tmp_path_factory):
     pytest.importorskip("meeko")
     folder = tmp_path_factory.mktemp("dock")
     runs = []
-    for k in range(2):
+    for k, jobs in enumerate((1, 1, 2)):  # twice alike, then two processes
         out = folder / f"run{k}.sdf"
         summary = dock(
-            RECEPTOR, out, smiles=[PARACETAMOL, "[Pt]", "not a SMILES"], autobox_ligand=POSES,
-            exhaustiveness=2, num_modes=3, seed=7, cpu=1,
+            RECEPTOR, out, smiles=[PARACETAMOL, "[Pt]", "not a SMILES", "c1ccccc1O"], autobox_ligand=POSES,
+            exhaustiveness=2, num_modes=3, seed=7, cpu=1, jobs=jobs,
         )  # fmt: skip
         runs.append((summary, read_molecules(out)))
     return runs
 
 
 def test_a_small_ligand_docks_end_to_end_the_same_twice_and_bad_ones_are_skipped(docked):
-    (summary, poses), (_, again) = docked
-    assert (summary.ligands, summary.docked, summary.skipped, summary.poses) == (3, 1, 2, 3)
+    (summary, everything), (_, again), _ = docked
+    assert (summary.ligands, summary.docked, summary.skipped, summary.poses) == (4, 2, 2, 6)
     assert summary.model == "crossdock_default2018"
+    assert [p.name for p in everything] == [PARACETAMOL] * 3 + ["c1ccccc1O"] * 3  # in input order
+    poses = everything[:3]
     assert [p.properties["pose"] for p in poses] == ["1", "2", "3"]
     scores = [float(p.properties["CNNscore"]) for p in poses]
     assert scores == sorted(scores, reverse=True)  # GNINA's order: by CNNscore
-    for pose, twin in zip(poses, again, strict=True):
+    for pose, twin in zip(poses, again[:3], strict=True):
         np.testing.assert_array_equal(pose.coords, twin.coords)  # a fixed seed gives the same poses
         assert pose.properties == twin.properties
         assert float(pose.properties["minimizedAffinity"]) < -3  # kcal/mol: a bound pose
@@ -91,6 +93,18 @@ def test_a_small_ligand_docks_end_to_end_the_same_twice_and_bad_ones_are_skipped
     box = Box.around(read_molecules(POSES))
     for pose in poses:
         assert (np.abs(pose.coords - np.array(box.center)) <= np.array(box.size) / 2 + 1.5).all()
+
+
+def test_two_processes_dock_what_one_does_in_input_order(docked):
+    (summary, one), _, (parallel_summary, two) = docked
+    assert (parallel_summary.ligands, parallel_summary.docked, parallel_summary.poses) == (4, 2, 6)
+    assert parallel_summary.model == summary.model
+    assert [p.name for p in two] == [p.name for p in one]
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a.coords, b.coords)  # the same Vina poses
+        assert a.properties.keys() == b.properties.keys()
+        for key, value in a.properties.items():  # the CNN on one thread sums in another order
+            assert float(value) == pytest.approx(float(b.properties[key]), abs=2e-6), key
 
 
 def test_without_vina_the_error_says_what_to_install(monkeypatch, tmp_path):

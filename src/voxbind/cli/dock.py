@@ -49,8 +49,11 @@ from ._poses import FILE, model_option
 )
 @model_option()
 @click.option("--device", default="cpu", help="Where the CNN runs: cpu, cuda, ...")
+@click.option(
+    "--jobs", default=1, type=click.IntRange(min=1), help="Ligands docked at once (one process each)."
+)
 def dock(receptor, ligand, smiles, output, autobox_ligand, autobox_add, center, size, exhaustiveness,
-         num_modes, seed, cpu, cnn_scoring, model, device) -> None:  # fmt: skip
+         num_modes, seed, cpu, cnn_scoring, model, device, jobs) -> None:  # fmt: skip
     """Dock ligands into RECEPTOR as GNINA does: AutoDock Vina samples poses in the box, GNINA's CNN
     rescores (or refines) them. Writes every ligand's poses, best first, with minimizedAffinity (Vina's
     score), CNNscore, CNNaffinity and CNN_VS. Needs the dock extra: pip install "voxbind[dock]"."""
@@ -65,7 +68,7 @@ def dock(receptor, ligand, smiles, output, autobox_ligand, autobox_add, center, 
     summary = run(
         receptor, output, ligands=ligand, smiles=smiles, box=box, autobox_ligand=autobox_ligand,
         autobox_add=autobox_add, model=model, cnn_scoring=cnn_scoring, exhaustiveness=exhaustiveness,
-        num_modes=num_modes, seed=seed, cpu=cpu, device=device, progress=sys.stderr.isatty(),
+        num_modes=num_modes, seed=seed, cpu=cpu, device=device, jobs=jobs, progress=sys.stderr.isatty(),
     )  # fmt: skip
     if summary.model:
         click.echo(f"model {summary.model}")

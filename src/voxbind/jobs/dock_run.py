@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import torch
 from rdkit import Chem
 from tqdm import tqdm
 
 from ..errors import InvalidArgumentError, VoxbindError
 from ..io import UnreadableRecord, iter_records, read_molecules
-from ..models import describe_model
-from .docking import Box, Docker, docked_entry, ligand_from_smiles
+from ..models import describe_model, load_model
+from .docking import Box, DockedPose, Docker, docked_entry, ligand_from_smiles
 from .score_output import output_kind, write_output
 
 log = logging.getLogger("voxbind.dock")
@@ -42,6 +44,7 @@ def dock(
     box: Box | None = None,
     autobox_ligand: str | os.PathLike | None = None,
     autobox_add: float = 4.0,
+    jobs: int = 1,
     progress: bool = False,
     **options,
 ) -> DockSummary:
@@ -51,8 +54,9 @@ def dock(
     GNINA's tags (see :func:`~voxbind.jobs.docking.docked_entry`).
 
     Args:
-        box: the search box, or ``autobox_ligand``: a file whose (first) molecule the box bounds, widened
-            by ``autobox_add`` Å on each side.
+        box: the search box, or ``autobox_ligand``: a file whose molecules' atoms the box bounds,
+            widened by ``autobox_add`` Å on each side.
+        jobs: ligands docked at once, each in its own process (the output stays in input order).
         options: those of :class:`~voxbind.jobs.docking.Docker` (``model``, ``cnn_scoring``,
             ``exhaustiveness``, ``num_modes``, ``seed``, ``cpu``, ``device``).
 
@@ -69,27 +73,70 @@ def dock(
         raise InvalidArgumentError("give ligands to dock (files or SMILES)")
     if (box is None) == (autobox_ligand is None):
         raise InvalidArgumentError("give the box: its centre and size, or a ligand to put it around")
+    if jobs < 1:
+        raise InvalidArgumentError(f"jobs must be >= 1, not {jobs}")
     if box is None:
         box = Box.around(read_molecules(autobox_ligand), autobox_add)
-    docker = Docker(receptor, box, **options)
-    summary = DockSummary(model=describe_model(docker.scorer.net) if docker.scorer else "")
+    inputs = [
+        (index, name, source, ligand)
+        for index, (name, source, ligand) in enumerate(_ligands(ligands, smiles, options.get("seed", 0)))
+    ]
+    summary = DockSummary()
     entries = []
-    inputs = list(_ligands(ligands, smiles, docker.seed))
-    for index, (name, source, ligand) in enumerate(tqdm(inputs, disable=not progress, unit="ligand")):
+    for index, name, source, docked in _docked(receptor, box, options, inputs, jobs, summary, progress):
         summary.ligands += 1
-        try:
-            if isinstance(ligand, Exception):
-                raise ligand
-            poses = docker.dock(ligand, name)
-        except VoxbindError as err:
-            log.warning("%s: %s; skipped", source, err)
+        if isinstance(docked, str):
+            log.warning("%s: %s; skipped", source, docked)
             summary.skipped += 1
             continue
         summary.docked += 1
-        entries += [docked_entry(pose, index, name, str(receptor), source) for pose in poses]
+        entries += [docked_entry(pose, index, name, str(receptor), source) for pose in docked]
     summary.poses = write_output(output, entries, variance=any("CNNaffinity_variance" in e for e in entries))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _docked(receptor, box: Box, options: dict, inputs: list, jobs: int, summary: DockSummary, progress: bool):
+    """``(index, name, source, poses or why not)`` for each input, in input order: docked here, or by
+    ``jobs`` processes (each with its own docker, one CPU thread for the CNN and an equal share of the
+    cores for Vina)."""
+    if jobs == 1:
+        docker = Docker(receptor, box, **options)
+        summary.model = describe_model(docker.scorer.net) if docker.scorer else ""
+        for item in tqdm(inputs, disable=not progress, unit="ligand"):
+            yield (*item[:3], _dock_one(docker, item))
+        return
+    options = {**options, "cpu": options.get("cpu") or max(1, (os.cpu_count() or 1) // jobs)}
+    if options.get("cnn_scoring", "rescore") != "none":
+        summary.model = describe_model(load_model(options.get("model", "crossdock_default2018")))
+    context = multiprocessing.get_context("spawn")  # no copy of this process's threads and locks
+    with context.Pool(jobs, initializer=_start_worker, initargs=(receptor, box, options)) as pool:
+        results = pool.imap(_dock_in_worker, inputs)
+        for item, docked in zip(inputs, tqdm(results, total=len(inputs), disable=not progress), strict=True):
+            yield (*item[:3], docked)
+
+
+def _dock_one(docker: Docker, item) -> list[DockedPose] | str:
+    """``item``'s docked poses, or why it could not be docked."""
+    _, name, _, ligand = item
+    if isinstance(ligand, Exception):
+        return str(ligand)
+    try:
+        return docker.dock(ligand, name)
+    except VoxbindError as err:
+        return str(err)
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(receptor, box: Box, options: dict) -> None:
+    torch.set_num_threads(1)
+    _WORKER["docker"] = Docker(receptor, box, **options)
+
+
+def _dock_in_worker(item) -> list[DockedPose] | str:
+    return _dock_one(_WORKER["docker"], item)
 
 
 def _ligands(files, smiles, seed: int) -> Iterator[tuple[str, str, Chem.Mol | Exception]]:

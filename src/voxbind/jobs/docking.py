@@ -337,7 +337,8 @@ def docked_entry(pose: DockedPose, index: int, name: str, receptor: str, source:
     entry["CNNscore"] = pose.cnn_score if scored else None
     entry["CNNaffinity"] = pose.cnn_affinity if scored else None
     entry["CNN_VS"] = pose.cnn_score * pose.cnn_affinity if scored else None
-    entry.update(problem="", tags=tags, molblock=Chem.MolToMolBlock(pose.molecule))
+    block = Chem.MolToMolBlock(pose.molecule).split("\n", 1)[1]  # the title line is the ligand's name
+    entry.update(problem="", tags=tags, molblock=f"{name}\n{block}")
     if pose.cnn_variance is not None:
         entry["CNNaffinity_variance"] = pose.cnn_variance
     return entry
