@@ -217,10 +217,9 @@ def evaluate_command(model, types_file, data_root, device, batch_size) -> None:
     from ..models import describe_model, is_checkpoint, load_model
     from ..train import evaluate_model
 
-    if not is_checkpoint(model):  # fail on a bad name before reading any example
-        click.echo(f"model              {describe_model(load_model(model))}")
-    else:
-        click.echo(f"model              {model}")
+    if not is_checkpoint(model):  # loaded once, and a bad name fails before any example is read
+        model = load_model(model)
+    click.echo(f"model              {describe_model(model) if not isinstance(model, str) else model}")
     metrics = evaluate_model(model, types_file, data_root=data_root, device=device, batch_size=batch_size)
     for name, value in metrics.items():
         click.echo(f"{name:18} {value:.4f}")

@@ -101,10 +101,11 @@ def sdf_topology(block: list[str]) -> tuple | None:
     )  # fmt: skip
 
 
-def _same_topology(block: list[str], last: LastRecord, where: str, path: str) -> Chem.Mol | None:
-    """``last``'s molecule with ``block``'s coordinates when ``block`` has its topology, else ``None``
-    (then ``last`` now holds ``block``'s topology, for the molecule the caller parses)."""
-    topology = sdf_topology(block)
+def _same_topology(
+    block: list[str], topology: tuple | None, last: LastRecord, where: str, path: str
+) -> Chem.Mol | None:
+    """``last``'s molecule with ``block``'s coordinates when ``block`` has its ``topology``, else ``None``
+    (then ``last`` now holds that topology, for the molecule the caller parses)."""
     if topology is None or topology != last.topology or last.mol is None:
         last.topology, last.mol = topology, None
         return None
@@ -136,7 +137,8 @@ def sdf_record(
     end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
     if end is None:
         raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
-    mol = None if last is None else _same_topology(record[: end + 1], last, where, path)
+    topology = sdf_topology(record[: end + 1])
+    mol = None if last is None else _same_topology(record[: end + 1], topology, last, where, path)
     if mol is None:
         mol = _parse(record[: end + 1], path, where)
         if last is not None and last.topology is not None:
@@ -144,7 +146,7 @@ def sdf_record(
     name = record[0].strip() if record else ""
     properties = _properties(record[end + 1 :])
     text = "\n".join(record[: end + 1])
-    return Molecule(mol, name, f"{path}, {where}", properties, record=index, text=text)
+    return Molecule(mol, name, f"{path}, {where}", properties, record=index, text=text, topology=topology)
 
 
 def _parse(block: list[str], path: str, where: str) -> Chem.Mol:

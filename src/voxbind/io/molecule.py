@@ -28,6 +28,9 @@ class Molecule:
             of the file when bad records are skipped).
         text: the record's molfile block as the file has it, up to ``M  END`` (SDF records; ``""``
             otherwise), so that a writer can give the structure back unchanged.
+        topology: a key that two molecules read from V2000 SDF records share when RDKit builds the same
+            molecule from both but for the coordinates (atoms, bonds, charges as the file gives them):
+            the poses of one ligand. ``None`` when not known (other formats).
     """
 
     rdmol: Chem.Mol
@@ -37,17 +40,7 @@ class Molecule:
     bond_orders_guessed: bool = False
     record: int = 1
     text: str = ""
-
-    @property
-    def topology(self) -> tuple | None:
-        """A key that two molecules read from V2000 SDF records share when RDKit builds the same
-        molecule from both but for the coordinates (atoms, bonds, charges as the file gives them): the
-        poses of one ligand. ``None`` when not known (other formats)."""
-        if not self.text:
-            return None
-        from ._sdf import sdf_topology
-
-        return sdf_topology(self.text.split("\n"))
+    topology: tuple | None = field(default=None, repr=False)
 
     @property
     def num_atoms(self) -> int:

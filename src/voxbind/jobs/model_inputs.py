@@ -10,6 +10,7 @@ from ..atomtypes import DEFAULT_LIGAND_MAP, DEFAULT_RECEPTOR_MAP, ChannelMap, Gn
 from ..errors import InvalidArgumentError
 from ..grid import GridMaker
 from ..models import ModelInfo, model_info
+from ..models._base import input_channels
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def model_inputs(net: nn.Module, gridmaker: GridMaker | None = None) -> ModelInp
     info = model_info(net)
     receptor = _map(info.recmap, DEFAULT_RECEPTOR_MAP, f"{info.name} (recmap)")
     ligand = _map(info.ligmap, DEFAULT_LIGAND_MAP, f"{info.name} (ligmap)")
-    channels = next((int(w.shape[1]) for w in net.state_dict().values() if w.ndim == 5), None)
+    channels = input_channels(net.state_dict())
     if channels is not None and channels != len(receptor) + len(ligand):
         raise InvalidArgumentError(
             f"{info.name} takes {channels} channels; its maps give {len(receptor)} receptor and "

@@ -56,6 +56,14 @@ def pose_output(model: nn.Module, logits: torch.Tensor) -> torch.Tensor:
     return logits
 
 
+def input_channels(state: dict) -> int | None:
+    """The input channels of a grid model from its state dict: those of its first 3D convolution (the
+    first 5-D weight), or ``None`` when it has none."""
+    return next(
+        (int(w.shape[1]) for w in state.values() if isinstance(w, torch.Tensor) and w.ndim == 5), None
+    )
+
+
 def input_pool(model: nn.Module) -> int:
     """The factor ``model`` average-pools its input by first (``model.input_pool``; 1 for models that do
     not): grids made pooled by it (``GridMaker(..., pool=)``) let the model skip that layer."""

@@ -22,6 +22,7 @@ from torch import nn
 
 from .._atomic import atomic_write
 from ..errors import InvalidArgumentError
+from ._base import input_channels
 from .conv import Conv3d
 from .ensemble import Ensemble
 from .info import model_info
@@ -51,7 +52,9 @@ def export_torchscript(
     recmap, ligmap = info.recmap or recmap, info.ligmap or ligmap
     graph = _traceable(model)
     n = info.points_per_side
-    channels = _input_channels(graph)
+    channels = input_channels(graph.state_dict())
+    if channels is None:
+        raise InvalidArgumentError("the model has no 3D convolution: not a grid model")
     if recmap is not None and ligmap is not None:
         mapped = len(recmap.strip().splitlines()) + len(ligmap.strip().splitlines())
         if mapped != channels:
@@ -99,11 +102,3 @@ class _Tuple(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pose, affinity = self.net(x)
         return pose, affinity
-
-
-def _input_channels(graph: nn.Module) -> int:
-    """The input channels of the first 3D convolution (the first 5-D weight)."""
-    for weight in graph.state_dict().values():
-        if weight.ndim == 5:
-            return int(weight.shape[1])
-    raise InvalidArgumentError("the model has no 3D convolution: not a grid model")

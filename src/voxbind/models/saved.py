@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..errors import WeightsError
+from ._base import input_channels
 from .gnina_weights import check_state_dict
 from .info import ModelInfo, with_info
 from .registry import ARCHITECTURES, create_model
@@ -39,18 +40,25 @@ def read_checkpoint_model(path: str | os.PathLike) -> nn.Module:
     Raises:
         WeightsError: not a checkpoint, an unknown architecture, or weights that do not fit it.
     """
-    state = read_checkpoint(path)
+    return checkpoint_model(read_checkpoint(path), path)
+
+
+def checkpoint_model(state: dict, path: str | os.PathLike) -> nn.Module:
+    """The model of a checkpoint already read (:func:`read_checkpoint`) from ``path``; see
+    :func:`read_checkpoint_model`."""
     config, weights = state["config"], state["model"]
     architecture = config.get("model")
     if architecture not in ARCHITECTURES:
         raise WeightsError(f"{path}: unknown architecture {architecture!r} in its configuration")
     try:
         resolution, dimension = float(config["resolution"]), float(config["dimension"])
-        first = next(w for w in weights.values() if isinstance(w, torch.Tensor) and w.ndim == 5)
-    except (KeyError, TypeError, ValueError, StopIteration) as err:
-        raise WeightsError(f"{path}: no grid or convolution weights in the checkpoint ({err})") from err
+    except (KeyError, TypeError, ValueError) as err:
+        raise WeightsError(f"{path}: no grid in the checkpoint's configuration ({err})") from err
+    channels = input_channels(weights)
+    if channels is None:
+        raise WeightsError(f"{path}: no convolution weights in the checkpoint")
     info = ModelInfo(str(path), resolution, dimension)
-    model = create_model(architecture, int(first.shape[1]), info.points_per_side)
+    model = create_model(architecture, channels, info.points_per_side)
     check_state_dict(model, weights, str(path))
     model.load_state_dict(weights)
     return with_info(model, info).eval()

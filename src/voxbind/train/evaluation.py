@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..grid import GridMaker
 from ..jobs.model_inputs import has_default_maps
 from ..models import input_pool, is_checkpoint, load_model, model_info, predict
-from ..models.saved import read_checkpoint_model
+from ..models.saved import checkpoint_model
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .metrics import compound_metrics, gnina_metrics
@@ -101,7 +101,7 @@ def evaluate(
 
 
 def evaluate_model(
-    model: str | os.PathLike,
+    model: str | os.PathLike | nn.Module,
     types_file: str | os.PathLike,
     *,
     data_root: str | os.PathLike | None = None,
@@ -110,10 +110,10 @@ def evaluate_model(
 ) -> dict[str, float]:
     """Metrics (see :func:`evaluate`) of ``model`` on the examples of ``types_file``.
 
-    ``model`` is anything :func:`~voxbind.models.load_model` takes. A ``voxbind train`` checkpoint is
-    evaluated as its run did (its grid, label columns, batch size and, for a multi-pose run, its
-    combination: per compound); any other model per pose, on its own grid, with labels in columns 0
-    (pose) and 1 (affinity).
+    ``model`` is anything :func:`~voxbind.models.load_model` takes, or a model it loaded. A ``voxbind
+    train`` checkpoint is evaluated as its run did (its grid, label columns, batch size and, for a
+    multi-pose run, its combination: per compound); any other model per pose, on its own grid, with
+    labels in columns 0 (pose) and 1 (affinity).
 
     Raises:
         WeightsError: the model cannot be loaded, or its weights do not fit its architecture.
@@ -122,12 +122,12 @@ def evaluate_model(
     """
     device = checked_device(device)
     root = None if data_root is None else os.fspath(data_root)
-    if is_checkpoint(model):
+    if not isinstance(model, nn.Module) and is_checkpoint(model):
         state = load_checkpoint(model)
         config = TrainConfig.from_mapping(state["config"], str(model)).replace(data_root=root)
-        net = read_checkpoint_model(model)
+        net = checkpoint_model(state, model)
     else:
-        net = load_model(model)
+        net = model if isinstance(model, nn.Module) else load_model(model)
         info = model_info(net)
         if not has_default_maps(info):
             raise ConfigError(f"{info.name}: evaluating types its examples with GNINA's default channels")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from torch import nn
-
 from ..errors import ConfigError
 from ..jobs.model_inputs import has_default_maps
 from ..models import ARCHITECTURES, Ensemble, load_model, model_info
 from .config import TrainConfig
 
 
-def starting_model(config: TrainConfig) -> tuple[nn.Module, TrainConfig]:
-    """The model ``config.init_from`` names (see :func:`~voxbind.models.load_model`: a published name, a
-    GNINA TorchScript file or a voxbind checkpoint), ready to train, and ``config`` with that model's
-    architecture and grid in place of its own.
+def starting_weights(config: TrainConfig) -> tuple[dict, TrainConfig]:
+    """The weights (a state dict) of the model ``config.init_from`` names (see
+    :func:`~voxbind.models.load_model`: a published name, a GNINA TorchScript file or a voxbind
+    checkpoint), and ``config`` with that model's architecture and grid in place of its own.
 
     Raises:
         ConfigError: an ensemble, a graph that is none of voxbind's architectures, or channel maps other
@@ -35,6 +33,6 @@ def starting_model(config: TrainConfig) -> tuple[nn.Module, TrainConfig]:
             f"init_from {config.init_from!r} takes other channels than GNINA's default ones, which "
             "training types its examples with"
         )
-    model.__dict__.pop("pose_activation", None)  # train on logits (softmax of either is the same score)
-    model.train()
-    return model, config.replace(model=architecture, resolution=info.resolution, dimension=info.dimension)
+    return model.state_dict(), config.replace(
+        model=architecture, resolution=info.resolution, dimension=info.dimension
+    )

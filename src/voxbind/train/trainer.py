@@ -30,7 +30,7 @@ from ..models.gnina_weights import check_state_dict
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .evaluation import evaluate, evaluation_sampler
-from .fine_tune import starting_model
+from .fine_tune import starting_weights
 from .logs import RunLog
 from .losses import GninaLoss
 from .optim import make_optimizer, make_scheduler
@@ -92,7 +92,7 @@ class Trainer:
     def __init__(self, config: TrainConfig):
         initial = None
         if config.init_from:  # the architecture and grid are the starting model's
-            initial, config = starting_model(config)
+            initial, config = starting_weights(config)
         self.config = config
         self.rank, self.world = rank_and_world()
         if config.batch_size % self.world:
@@ -114,13 +114,10 @@ class Trainer:
                 config.check_labels(dataset.types.num_labels, dataset.types.path)
         self.transform = RandomTransform(rotate=config.rotate, translate=config.translate, seed=config.seed)
         self.sampler = self._sampler()
-        model = initial or create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
-        if initial is not None:
-            check_state_dict(
-                create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n),
-                initial.state_dict(),
-                config.init_from,
-            )
+        model = create_model(config.model, self.train_set.num_channels, self.gridmaker.geometry.n)
+        if initial is not None:  # the published weights in a model built as any other (logits out)
+            check_state_dict(model, initial, config.init_from)
+            model.load_state_dict(initial)
         self.model = model.to(self.device)
         self.net = nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
         # A model that pools its input first (Default2018) takes grids made pooled: a quarter of the
