@@ -13,7 +13,7 @@ import torch
 from rdkit import Chem
 from tqdm import tqdm
 
-from ..errors import InvalidArgumentError, VoxbindError
+from ..errors import InvalidArgumentError, InvalidFileError, VoxbindError
 from ..io import UnreadableRecord, iter_records, read_molecules
 from ..models import describe_model, load_model
 from .docking import Box, DockedPose, Docker, docked_entry, ligand_from_smiles
@@ -86,7 +86,7 @@ def dock(
     for index, name, source, docked in _docked(receptor, box, options, inputs, jobs, summary, progress):
         summary.ligands += 1
         if isinstance(docked, str):
-            log.warning("%s: %s; skipped", source, docked)
+            log.warning("%s; skipped", docked)
             summary.skipped += 1
             continue
         summary.docked += 1
@@ -117,14 +117,16 @@ def _docked(receptor, box: Box, options: dict, inputs: list, jobs: int, summary:
 
 
 def _dock_one(docker: Docker, item) -> list[DockedPose] | str:
-    """``item``'s docked poses, or why it could not be docked."""
-    _, name, _, ligand = item
-    if isinstance(ligand, Exception):
-        return str(ligand)
+    """``item``'s docked poses, or why it could not be docked, naming the ligand once."""
+    _, name, source, ligand = item
     try:
+        if isinstance(ligand, Exception):
+            raise ligand
         return docker.dock(ligand, name)
-    except VoxbindError as err:
+    except InvalidFileError as err:  # names the file and record itself
         return str(err)
+    except VoxbindError as err:
+        return f"{source}: {err}"
 
 
 _WORKER: dict = {}
