@@ -10,9 +10,10 @@ from rdkit import Chem
 
 from voxbind.atomtypes import GNINA_IDENTITY_MAP, GninaTyper
 from voxbind.atomtypes.gnina import GNINA_TYPE_NAMES
-from voxbind.errors import DependencyError
+from voxbind.errors import DependencyError, InvalidFileError
 from voxbind.io import read_molecule, read_molecules
 from voxbind.jobs import Box, dock, example_complex
+from voxbind.jobs.docking import vina_and_meeko
 from voxbind.jobs.vina_receptor import receptor_pdbqt
 
 RECEPTOR, POSES = example_complex()
@@ -60,8 +61,10 @@ def test_donors_without_hydrogens_get_one_where_vina_sees_it_bonded(tmp_path):
 
 @pytest.fixture(scope="module")
 def docked(tmp_path_factory):
-    pytest.importorskip("vina")
-    pytest.importorskip("meeko")
+    try:
+        vina_and_meeko()
+    except DependencyError:
+        pytest.skip("the dock extra (vina, meeko) is not installed")
     folder = tmp_path_factory.mktemp("dock")
     runs = []
     for k, jobs in enumerate((1, 1, 2)):  # twice alike, then two processes
@@ -105,6 +108,20 @@ def test_two_processes_dock_what_one_does_in_input_order(docked):
         assert a.properties.keys() == b.properties.keys()
         for key, value in a.properties.items():  # the CNN on one thread sums in another order
             assert float(value) == pytest.approx(float(b.properties[key]), abs=2e-6), key
+
+
+def test_loading_the_extra_leaves_readers_errors_clear(tmp_path):
+    try:
+        vina_and_meeko()  # meeko's import sends RDKit's log to Python's logging; voxbind restores it
+    except DependencyError:
+        pytest.skip("the dock extra (vina, meeko) is not installed")
+    path = tmp_path / "bad.pdb"  # a byte that is not UTF-8 in an atom serial: RDKit quotes it in a warning
+    path.write_bytes(
+        b"ATOM      1  N   GLY A   1      -0.966   0.493   1.500  1.00  0.00           N\n"
+        b"ATOM     \x802  CA  GLY A   1       0.257   0.418   0.692  1.00  0.00           C\n"
+    )
+    with pytest.raises(InvalidFileError, match=r"bad\.pdb, model 1"):
+        read_molecule(path)
 
 
 def test_without_vina_the_error_says_what_to_install(monkeypatch, tmp_path):

@@ -71,8 +71,17 @@ class DockedPose:
     rmsd: float | None = None
 
 
-def _vina_and_meeko():
-    """The ``vina`` and ``meeko`` modules, or the error saying how to install them."""
+def vina_and_meeko():
+    """The ``vina`` and ``meeko`` modules, or the error saying how to install them.
+
+    Importing meeko sends every RDKit log message to Python's ``logging`` (``rdBase.LogToPythonLogger``);
+    that bridge fails on a message holding bytes that are not UTF-8 (RDKit quotes bad input in its
+    messages), turning a reader's clear error into a ``SystemError``. RDKit's own logging is restored
+    after the import, so the rest of voxbind reads files as it does without the extra.
+
+    Raises:
+        DependencyError: either package is missing.
+    """
     try:
         import meeko
         import vina
@@ -80,6 +89,7 @@ def _vina_and_meeko():
         raise DependencyError(
             f'docking needs AutoDock Vina and meeko ({err.name} is missing): pip install "voxbind[dock]"'
         ) from None
+    rdBase.LogToCppStreams()
     return vina, meeko
 
 
@@ -113,7 +123,7 @@ class Docker:
         cpu: int = 0,
         device: str = "cpu",
     ):
-        self.vina, self.meeko = _vina_and_meeko()
+        self.vina, self.meeko = vina_and_meeko()
         check_choice("cnn_scoring", cnn_scoring, CNN_SCORING)
         if min(exhaustiveness, num_modes) < 1 or cpu < 0:
             raise InvalidArgumentError("exhaustiveness and num_modes must be >= 1, and cpu >= 0")
