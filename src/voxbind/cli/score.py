@@ -28,6 +28,11 @@ from ._poses import model_option, pose_jobs, pose_options
 @click.option("--batch-size", default=16, type=click.IntRange(min=1), help="Poses per forward pass.")
 @click.option("--json", "as_json", is_flag=True, help="Without -o: one JSON record per pose (GNINA's keys).")
 @click.option(
+    "--vina",
+    is_flag=True,
+    help="Also give Vina's score of each pose as it stands (minimizedAffinity, as gnina --score_only).",
+)
+@click.option(
     "--combine",
     "combine_name",
     type=click.Choice(COMBINATIONS),
@@ -41,7 +46,8 @@ from ._poses import model_option, pose_jobs, pose_options
     help="Temperature of the smooth max.",
 )
 def score(receptor, ligand, pairs, example, output, resume, sort_key, ascending, model, rotations, seed,
-          device, batch_size, threads, as_json, combine_name, compound_key, temperature) -> None:  # fmt: skip
+          device, batch_size, threads, as_json, vina, combine_name, compound_key,
+          temperature) -> None:  # fmt: skip
     """Score poses with GNINA's CNN: CNNscore (probability of a good pose), CNNaffinity (pK), CNN_VS and,
     for ensembles, CNNaffinity_variance.
 
@@ -50,7 +56,13 @@ def score(receptor, ligand, pairs, example, output, resume, sort_key, ascending,
     process scores its share. Without -o, a table (or JSON lines) is printed.
     """
     jobs = pose_jobs(receptor, ligand, pairs, example)
-    settings = {"rotations": rotations, "seed": seed, "batch_size": batch_size, "device": device}
+    settings = {
+        "rotations": rotations,
+        "seed": seed,
+        "batch_size": batch_size,
+        "device": device,
+        "vina": vina,
+    }
     if output:
         _write(jobs, output, model, settings, resume, sort_key, ascending, threads,
                combine_name, compound_key, temperature)  # fmt: skip
@@ -95,21 +107,25 @@ def _print(jobs, model, settings, as_json, combine_name, temperature) -> None:
         click.echo(f"model    {describe_model(scorer.net)}")
     results = []
     header = False
-    for r in iter_scores(jobs, scorer, batch_size=settings["batch_size"], bad_receptor="raise"):
+    options = {"batch_size": settings["batch_size"], "vina": settings["vina"], "bad_receptor": "raise"}
+    for r in iter_scores(jobs, scorer, **options):
         results.append(r.cnn_affinity if r.scored else None)
         if as_json:
             click.echo(json.dumps(r.as_gnina()))
             continue
         if not header:
+            vina = f"  {'minimizedAffinity':>17}" if settings["vina"] else ""
             variance = "  CNNaffinity_variance" if r.cnn_variance is not None else ""
-            click.echo(f"{'pose':>4}  {'CNNscore':>8}  {'CNNaffinity':>11}  {'CNN_VS':>8}{variance}  name")
+            columns = f"{'CNNscore':>8}  {'CNNaffinity':>11}  {'CNN_VS':>8}"
+            click.echo(f"{'pose':>4}{vina}  {columns}{variance}  name")
             header = True
+        vina = f"  {r.vina:17.3f}" if r.vina is not None else ""
         if not r.scored:
-            click.echo(f"{r.pose:>4}  not scored: {r.problem}  {r.name}")
+            click.echo(f"{r.pose:>4}{vina}  not scored: {r.problem}  {r.name}")
             continue
         extra = f"  {r.cnn_variance:20.4f}" if r.cnn_variance is not None else ""
         flag = f"  [{r.problem}]" if r.problem else ""
-        line = f"{r.pose:>4}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}  {r.cnn_vs:8.4f}{extra}"
+        line = f"{r.pose:>4}{vina}  {r.cnn_score:8.4f}  {r.cnn_affinity:11.4f}  {r.cnn_vs:8.4f}{extra}"
         click.echo(f"{line}  {r.name}{flag}")
     if combine_name:
         scored = [a for a in results if a is not None]

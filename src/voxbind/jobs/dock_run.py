@@ -91,7 +91,9 @@ def dock(
             continue
         summary.docked += 1
         entries += [docked_entry(pose, index, name, str(receptor), source) for pose in docked]
-    summary.poses = write_output(output, entries, variance=any("CNNaffinity_variance" in e for e in entries))
+    summary.poses = write_output(
+        output, entries, variance=any("CNNaffinity_variance" in e for e in entries), vina=True
+    )
     summary.seconds = time.perf_counter() - started
     return summary
 

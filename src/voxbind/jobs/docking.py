@@ -28,6 +28,7 @@ from ..io import Molecule, read_molecule
 from .refinement import PoseRefiner
 from .scoring import PoseScorer
 from .vina_receptor import receptor_pdbqt
+from .vina_score import VinaScorer
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,10 @@ class Docker:
         self.exhaustiveness, self.num_modes, self.seed, self.cpu = exhaustiveness, num_modes, seed, cpu
         self._folder = tempfile.TemporaryDirectory(prefix="voxbind-dock-")
         self.receptor_file = Path(self._folder.name) / "receptor.pdbqt"
-        self.receptor_file.write_text(receptor_pdbqt(read_molecule(receptor)))
+        receptor_molecule = read_molecule(receptor)
+        self.receptor_file.write_text(receptor_pdbqt(receptor_molecule))
         self.scorer = self.refiner = None
+        self.vina_scorer = VinaScorer(receptor_molecule)  # refined poses' Vina scores, as GNINA's
         self.receptor: TypedAtoms | None = None
         if cnn_scoring != "none":
             self.scorer = PoseScorer(model, device=device)
@@ -231,22 +234,16 @@ class Docker:
     def _refined(self, docked: list[DockedPose], name: str) -> list[DockedPose]:
         if self.refiner is None:
             self.refiner = PoseRefiner(self.scorer.net, device=self.scorer.device)
-        engine = self._engine()
         results = self.refiner.refine_batch([(self.receptor, _as_molecule(p.molecule, name)) for p in docked])
         refined = []
         for pose, result in zip(docked, results, strict=True):
             if isinstance(result, VoxbindError):
                 continue
-            engine.set_ligand_from_string(self._ligand_pdbqt(result.molecule, name))
-            try:  # Vina's score of the refined pose, as GNINA reports it
-                vina = float(engine.score()[0])
-            except RuntimeError:  # refined out of Vina's box (its maps end there)
-                vina = float("nan")
             refined.append(
                 dataclasses.replace(
                     pose,
                     molecule=result.molecule,
-                    vina=vina,
+                    vina=self.vina_scorer(_as_molecule(result.molecule, name)).affinity,
                     cnn_score=result.cnn_score[1],
                     cnn_affinity=result.cnn_affinity[1],
                     rmsd=result.rmsd,
@@ -339,11 +336,10 @@ def docked_entry(pose: DockedPose, index: int, name: str, receptor: str, source:
     """The output record of a docked pose (see :func:`~voxbind.jobs.score_output.write_output`): GNINA's
     tags ``minimizedAffinity`` (and ``minimizedRMSD`` after refinement), ``CNNscore``, ``CNNaffinity``,
     ``CNN_VS`` (and ``CNNaffinity_variance``), and the pose's rank as ``pose``."""
-    tags = {"minimizedAffinity": f"{pose.vina:.5f}"}
-    if pose.rmsd is not None:
-        tags["minimizedRMSD"] = f"{pose.rmsd:.5f}"
+    tags = {} if pose.rmsd is None else {"minimizedRMSD": f"{pose.rmsd:.5f}"}
     scored = not np.isnan(pose.cnn_score)
     entry = {"index": index, "receptor": receptor, "file": source, "pose": pose.rank, "name": name}
+    entry["minimizedAffinity"] = pose.vina
     entry["CNNscore"] = pose.cnn_score if scored else None
     entry["CNNaffinity"] = pose.cnn_affinity if scored else None
     entry["CNN_VS"] = pose.cnn_score * pose.cnn_affinity if scored else None

@@ -50,13 +50,13 @@ class RescoreSummary:
     resumed: int = 0
     model: str = ""
 
-    def merge(self, folder: Path, outputs, variance: bool, order) -> None:
+    def merge(self, folder: Path, outputs, variance: bool, order, vina: bool = False) -> None:
         """Write the parts in ``folder`` to ``outputs`` in ``order`` (see
         :func:`~voxbind.jobs.score_parts.entry_order`), counting the poses on the way."""
         for k, path in enumerate(outputs):
             entries = iter_in_order(order)
             self.outputs[str(path)] = write_output(
-                path, self._counted(entries) if k == 0 else entries, variance
+                path, self._counted(entries) if k == 0 else entries, variance, vina
             )
 
     def _counted(self, entries):
@@ -90,6 +90,7 @@ def rescore(
     combined_output: str | os.PathLike | None = None,
     threads: int | None = None,
     progress: bool = False,
+    vina: bool = False,
 ) -> RescoreSummary | None:
     """Score every pose of ``pairs`` (``(receptor, pose file)``) and write ``outputs``.
 
@@ -110,6 +111,8 @@ def rescore(
             ``.compounds.csv``), compounds told apart by ``compound_key`` (``"name"`` or an input tag).
         threads: CPU threads of this process (default: the cores shared among this node's processes).
         progress: show a progress bar (poses/s, ETA) on standard error.
+        vina: also write Vina's score of each pose as it stands (``minimizedAffinity``, as
+            ``gnina --score_only``; see :mod:`~voxbind.jobs.vina_score`).
 
     Returns:
         The summary (on the first process; ``None`` on the others).
@@ -131,11 +134,14 @@ def rescore(
         else:
             scorer = PoseScorer(model, rotations=rotations, seed=seed, device=share.device(device))
         rotated = scorer.copies if scorer.copies > 1 else 0
-        settings = job_settings(pairs, model, rotations=rotated, seed=seed)
+        settings = job_settings(
+            pairs, model, rotations=rotated, seed=seed, **({"vina": True} if vina else {})
+        )
         options = {
             "rank": share.rank,
             "world": share.world,
             "bad_receptor": "raise" if one_receptor(pairs) else "report",
+            "vina": vina,
         }
 
         def entries(done):
@@ -152,7 +158,7 @@ def rescore(
             return None
         summary = RescoreSummary(resumed=resumed, model=describe_model(scorer.net))
         order = entry_order(share.folder, sort, ascending)  # input order without a sort key
-        summary.merge(share.folder, outputs, scorer.ensemble, order)
+        summary.merge(share.folder, outputs, scorer.ensemble, order, vina)
     if combine:  # compounds in order of first appearance in the input
         target = combined_output or _compounds_path(outputs[0])
         entries = iter_in_order(entry_order(share.folder) if sort else order)

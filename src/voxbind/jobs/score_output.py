@@ -26,6 +26,9 @@ COLUMNS = ("index", "receptor", "file", "pose", "name", "CNNscore", "CNNaffinity
 
 SCORE_TAGS = ("CNNscore", "CNNaffinity", "CNN_VS", "CNNaffinity_variance")
 
+#: Vina's score of the pose (kcal/mol), written before the CNN's tags when a run computes it.
+VINA_TAG = "minimizedAffinity"
+
 
 def output_kind(path: str | os.PathLike) -> str:
     """``"sdf"``, ``"csv"`` or ``"jsonl"`` by the name of ``path`` (``.gz`` allowed after it).
@@ -45,11 +48,12 @@ def output_kind(path: str | os.PathLike) -> str:
     return kind
 
 
-def write_output(path: str | os.PathLike, entries: Iterable[dict], variance: bool) -> int:
+def write_output(path: str | os.PathLike, entries: Iterable[dict], variance: bool, vina: bool = False) -> int:
     """Write ``entries`` (part-file records, in the order to write) to ``path`` in the format its name
     says; returns the number of records written. SDF output holds the poses that were read (an unreadable
     record has no structure to write), each with its input tags, GNINA's tags and, when it has one, its
-    ``problem``; tables hold every pose."""
+    ``problem``; tables hold every pose. ``variance`` and ``vina``: the tables have a column for
+    ``CNNaffinity_variance`` and ``minimizedAffinity``."""
     path = Path(path)
     kind = output_kind(path)
     temporary = path.with_name(f".{path.name}.tmp")
@@ -57,7 +61,8 @@ def write_output(path: str | os.PathLike, entries: Iterable[dict], variance: boo
     count = 0
     with opener(temporary, "wt", encoding="utf-8", newline="\n") as handle:
         if kind == "csv":
-            columns = [*COLUMNS, *(["CNNaffinity_variance"] if variance else []), "problem"]
+            columns = [*COLUMNS[:5], *([VINA_TAG] if vina else []), *COLUMNS[5:]]
+            columns += [*(["CNNaffinity_variance"] if variance else []), "problem"]
             writer = csv.writer(handle)
             writer.writerow(columns)
         for entry in entries:
@@ -76,12 +81,14 @@ def write_output(path: str | os.PathLike, entries: Iterable[dict], variance: boo
 
 def sdf_record(entry: dict) -> str:
     """One SDF record: the pose's molfile block, its input tags (GNINA's own tags replaced), then
-    ``CNNscore``, ``CNNaffinity``, ``CNN_VS`` (and ``CNNaffinity_variance``) as GNINA writes them, the
-    pose's number in its file, and its ``problem`` when it has one."""
+    ``minimizedAffinity`` (when the run computed Vina's score), ``CNNscore``, ``CNNaffinity``, ``CNN_VS``
+    (and ``CNNaffinity_variance``) as GNINA writes them, the pose's number in its file, and its ``problem``
+    when it has one."""
     out = io.StringIO()
     out.write(entry["molblock"].rstrip("\n") + "\n")
-    tags = {k: v for k, v in entry.get("tags", {}).items() if k not in SCORE_TAGS}
-    for tag in SCORE_TAGS:
+    own = (VINA_TAG, *SCORE_TAGS) if VINA_TAG in entry else SCORE_TAGS
+    tags = {k: v for k, v in entry.get("tags", {}).items() if k not in own}
+    for tag in own:
         if entry.get(tag) is not None:
             tags[tag] = _number(entry[tag])
     tags["pose"] = str(entry["pose"])

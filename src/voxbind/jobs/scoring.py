@@ -31,6 +31,7 @@ from ..models import Ensemble, EnsemblePrediction, input_pool, load_model, predi
 from ._prefetch import prefetched
 from .model_inputs import model_inputs
 from .pose_stream import Pose, ReceptorCache, iter_poses
+from .vina_score import VinaByReceptor
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class PoseScore:
         index: the pose's 0-based position in the job's input (all pose files in order).
         file: the pose file; receptor: its receptor file.
         molecule: the pose as read (``None`` when unreadable), for writing it back.
+        vina: Vina's score of the pose as it stands (kcal/mol; GNINA's ``minimizedAffinity`` with
+            ``--score_only``) when asked for (``iter_scores(vina=True)``), NaN where it could not be
+            computed; else ``None``.
     """
 
     pose: int
@@ -62,6 +66,7 @@ class PoseScore:
     file: str = ""
     receptor: str = ""
     molecule: Molecule | None = field(default=None, repr=False, compare=False)
+    vina: float | None = None
 
     @property
     def scored(self) -> bool:
@@ -74,9 +79,12 @@ class PoseScore:
         return self.cnn_score * self.cnn_affinity
 
     def as_gnina(self) -> dict:
-        """The record under GNINA's keys (``CNNscore``, ``CNNaffinity``, ``CNN_VS``,
-        ``CNNaffinity_variance``; ``None`` for a pose not scored), with ``problem`` when there is one."""
+        """The record under GNINA's keys (``minimizedAffinity`` when computed, ``CNNscore``,
+        ``CNNaffinity``, ``CNN_VS``, ``CNNaffinity_variance``; ``None`` for a pose not scored), with
+        ``problem`` when there is one."""
         out = {"pose": self.pose, "name": self.name}
+        if self.vina is not None:
+            out["minimizedAffinity"] = self.vina if math.isfinite(self.vina) else None
         for key, value in gnina_tags(self).items():
             out[key] = value if self.scored else None
         if self.problem:
@@ -230,6 +238,7 @@ def iter_scores(
     world: int = 1,
     skip: Container[int] = (),
     bad_receptor: str = "report",
+    vina: bool = False,
 ) -> Iterator[PoseScore]:
     """Score every pose of ``pairs`` (``(receptor, pose file)``), yielding one :class:`PoseScore` per
     record in input order, batch by batch, over any number of poses.
@@ -243,6 +252,8 @@ def iter_scores(
         skip: indices of poses not to score (already scored by an interrupted run).
         bad_receptor: ``"report"`` a receptor that cannot be read in its poses' problems (default), or
             ``"raise"`` its :class:`~voxbind.errors.InvalidFileError`.
+        vina: also compute Vina's score of each pose as it stands (:attr:`PoseScore.vina`; see
+            :mod:`~voxbind.jobs.vina_score`), as ``gnina --score_only`` reports it beside the CNN's.
 
     A record that cannot be read, a pose that cannot be typed and a receptor that cannot be read give a
     :class:`PoseScore` that is not scored and says why; they never stop the stream.
@@ -257,42 +268,48 @@ def iter_scores(
     receptors = ReceptorCache(scorer.inputs.receptor_typer, raise_errors=bad_receptor == "raise")
     if bad_receptor == "raise" and pairs:
         receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
-    batches = _gridded_batches(
-        scorer, receptors, iter_poses(pairs, rank=rank, world=world, skip=skip), batch_size
-    )
+    poses = iter_poses(pairs, rank=rank, world=world, skip=skip)
+    batches = _gridded_batches(scorer, receptors, poses, batch_size, VinaByReceptor() if vina else None)
     for pending, grids in prefetched(batches):  # the next batch is made while the model runs
         values = scorer.run(grids) if grids is not None else {}
         yield from _scores(pending, values, "variance" in values or scorer.ensemble)
 
 
-def _gridded_batches(scorer: PoseScorer, receptors: ReceptorCache, poses: Iterator[Pose], batch_size: int):
-    """``(poses with their problems and complexes, grids or None)`` for each batch of ``poses``. Run in
-    the background beside the model: on the CPU its gridding takes one thread (numba's count is per
-    thread), leaving the cores to the model's convolutions."""
+def _gridded_batches(
+    scorer: PoseScorer,
+    receptors: ReceptorCache,
+    poses: Iterator[Pose],
+    batch_size: int,
+    vina: VinaByReceptor | None,
+):
+    """``(poses with their problems, complexes and Vina scores, grids or None)`` for each batch of
+    ``poses``. Run in the background beside the model: on the CPU its gridding takes one thread (numba's
+    count is per thread), leaving the cores to the model's convolutions."""
     if scorer.device.type == "cpu":
         numba.set_num_threads(1)
-    pending: list[tuple[Pose, str, list]] = []
+    pending: list[tuple[Pose, str, list, float | None]] = []
     examples = 0
     for pose in poses:
-        problem, complexes = pose.problem, []
+        problem, complexes, energy = pose.problem, [], None if vina is None else math.nan
         if pose.molecule is not None:
             receptor = receptors.get(pose.receptor)
             if isinstance(receptor, str):
                 problem = receptor
             else:
                 problem, complexes = scorer.prepare(receptor, pose.molecule, pose.index)
-        pending.append((pose, problem, complexes))
+                energy = None if vina is None else vina(pose.receptor, pose.molecule)
+        pending.append((pose, problem, complexes, energy))
         examples += len(complexes)
         if examples >= batch_size * scorer.copies:
-            yield pending, scorer.grids([e for _, _, c in pending for e in c])
+            yield pending, scorer.grids([e for _, _, c, _ in pending for e in c])
             pending, examples = [], 0
     if pending:
-        yield pending, scorer.grids([e for _, _, c in pending for e in c]) if examples else None
+        yield pending, scorer.grids([e for _, _, c, _ in pending for e in c]) if examples else None
 
 
-def _scores(pending: list[tuple[Pose, str, list]], values: dict, ensemble: bool) -> Iterator[PoseScore]:
+def _scores(pending: list[tuple], values: dict, ensemble: bool) -> Iterator[PoseScore]:
     k = 0
-    for pose, problem, complexes in pending:
+    for pose, problem, complexes, energy in pending:
         scores = [math.nan, math.nan, math.nan]
         if complexes:
             names = ("score", "affinity", "variance")
@@ -309,6 +326,7 @@ def _scores(pending: list[tuple[Pose, str, list]], values: dict, ensemble: bool)
             str(pose.file),
             str(pose.receptor),
             pose.molecule,
+            energy,
         )
 
 
@@ -321,6 +339,7 @@ def score_poses(
     seed: int = 0,
     batch_size: int = 8,
     device: str | torch.device = "cpu",
+    vina: bool = False,
 ) -> list[PoseScore]:
     """Score every pose of ``ligand`` in ``receptor`` (see :func:`iter_scores`), as a list in file order.
 
@@ -329,7 +348,7 @@ def score_poses(
             :class:`PoseScore` says why it was not scored).
     """
     options = {"rotations": rotations, "seed": seed, "batch_size": batch_size, "device": device}
-    options["bad_receptor"] = "raise"
+    options.update(bad_receptor="raise", vina=vina)
     return list(iter_scores([(receptor, ligand)], model, **options))
 
 
