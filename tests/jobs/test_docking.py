@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 
 import numpy as np
@@ -10,7 +11,7 @@ from rdkit import Chem
 
 from voxbind.atomtypes import GNINA_IDENTITY_MAP, GninaTyper
 from voxbind.atomtypes.gnina import GNINA_TYPE_NAMES
-from voxbind.errors import DependencyError, InvalidFileError
+from voxbind.errors import DependencyError, InvalidArgumentError, InvalidFileError
 from voxbind.io import read_molecule, read_molecules
 from voxbind.jobs import Box, dock, example_complex
 from voxbind.jobs.docking import vina_and_meeko
@@ -162,3 +163,38 @@ def test_pdbbind_phosphates_and_nitro_groups_are_mended(complex_id, smiles):
     plain = plain_ligand(read_molecule(shared_data() / SHARED_COMPLEXES[complex_id][1]).rdmol)
     assert not Chem.DetectChemistryProblems(plain)
     assert Chem.MolToSmiles(Chem.RemoveHs(plain)) == Chem.CanonSmiles(smiles)
+
+
+def test_an_interrupted_run_resumed_writes_what_an_uninterrupted_one_does(docked, tmp_path, monkeypatch):
+    from voxbind.jobs.docking import Docker
+
+    (_summary, whole), _, _ = docked
+    original = Docker.dock
+
+    def interrupted(self, ligand, name=""):
+        if name == "c1ccccc1O":
+            raise KeyboardInterrupt  # the run stops while docking the last ligand
+        return original(self, ligand, name)
+
+    out = tmp_path / "resumed.csv"
+    options = {"autobox_ligand": POSES, "exhaustiveness": 2, "num_modes": 3, "seed": 7, "cpu": 1}
+    ligands = [PARACETAMOL, "[Pt]", "not a SMILES", "c1ccccc1O"]
+    monkeypatch.setattr(Docker, "dock", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dock(RECEPTOR, out, smiles=ligands, **options)
+    assert not out.exists()
+    assert (tmp_path / "resumed.csv.parts").is_dir()
+    monkeypatch.setattr(Docker, "dock", original)
+    with pytest.raises(InvalidArgumentError, match="--resume"):
+        dock(RECEPTOR, out, smiles=ligands, **options)
+    resumed = dock(RECEPTOR, out, smiles=ligands, resume=True, **options)
+    assert (resumed.ligands, resumed.docked, resumed.skipped, resumed.resumed) == (4, 2, 2, 3)
+    rows = list(csv.DictReader(out.open()))
+    assert [r["name"] for r in rows] == [PARACETAMOL] * 3 + ["[Pt]", "not a SMILES"] + ["c1ccccc1O"] * 3
+    assert "cannot parse" in rows[4]["problem"]
+    assert rows[4]["pose"] == ""
+    docked_rows = [r for r in rows if r["pose"]]
+    assert len(docked_rows) == len(whole)
+    for row, pose in zip(docked_rows, whole, strict=True):  # the same poses and scores as one whole run
+        for key in ("minimizedAffinity", "CNNscore", "CNNaffinity"):
+            assert float(row[key]) == pytest.approx(float(pose.properties[key]), abs=1e-5), key

@@ -52,11 +52,13 @@ from ._poses import FILE, model_option
 @click.option(
     "--jobs", default=1, type=click.IntRange(min=1), help="Ligands docked at once (one process each)."
 )
+@click.option("--resume", is_flag=True, help="Finish an interrupted run writing the same output.")
 def dock(receptor, ligand, smiles, output, autobox_ligand, autobox_add, center, size, exhaustiveness,
-         num_modes, seed, cpu, cnn_scoring, model, device, jobs) -> None:  # fmt: skip
+         num_modes, seed, cpu, cnn_scoring, model, device, jobs, resume) -> None:  # fmt: skip
     """Dock ligands into RECEPTOR as GNINA does: AutoDock Vina samples poses in the box, GNINA's CNN
     rescores (or refines) them. Writes every ligand's poses, best first, with minimizedAffinity (Vina's
-    score), CNNscore, CNNaffinity and CNN_VS. Needs the dock extra: pip install "voxbind[dock]"."""
+    score), CNNscore, CNNaffinity and CNN_VS. Each ligand's poses are kept as soon as it is docked: an
+    interrupted run finishes with --resume. Needs the dock extra: pip install "voxbind[dock]"."""
     from ..jobs import Box
     from ..jobs import dock as run
 
@@ -68,11 +70,14 @@ def dock(receptor, ligand, smiles, output, autobox_ligand, autobox_add, center, 
     summary = run(
         receptor, output, ligands=ligand, smiles=smiles, box=box, autobox_ligand=autobox_ligand,
         autobox_add=autobox_add, model=model, cnn_scoring=cnn_scoring, exhaustiveness=exhaustiveness,
-        num_modes=num_modes, seed=seed, cpu=cpu, device=device, jobs=jobs, progress=sys.stderr.isatty(),
+        num_modes=num_modes, seed=seed, cpu=cpu, device=device, jobs=jobs, resume=resume,
+        progress=sys.stderr.isatty(),
     )  # fmt: skip
     if summary.model:
         click.echo(f"model {summary.model}")
     click.echo(
         f"{summary.ligands} ligands: {summary.docked} docked, {summary.skipped} skipped; "
-        f"{summary.poses} poses ({summary.seconds:.1f} s); wrote {output}"
+        f"{summary.poses} poses"
+        + (f"; {summary.resumed} from the interrupted run" if summary.resumed else "")
+        + f" ({summary.seconds:.1f} s); wrote {output}"
     )

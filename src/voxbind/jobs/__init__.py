@@ -16,6 +16,7 @@ from .pose_stream import Pose, iter_poses, read_pairs_file
 from .refinement import PoseRefiner, Refinement
 from .rescoring import RescoreSummary, rescore
 from .scoring import PoseScore, PoseScorer, combine_affinities, combined_affinity, iter_scores, score_poses
+from .vina_score import VinaScore, VinaScorer
 
 __all__ = [
     "Box",
@@ -32,6 +33,8 @@ __all__ = [
     "PoseScorer",
     "Refinement",
     "RescoreSummary",
+    "VinaScore",
+    "VinaScorer",
     "combine_affinities",
     "combined_affinity",
     "convert_to_gninatypes",

@@ -1,10 +1,12 @@
-"""``voxbind dock``: many ligands into one receptor, each failure reported and skipped, one output."""
+"""``voxbind dock``: many ligands into one receptor, each failure reported and skipped, results kept as they
+are produced (an interrupted run resumes), one output in input order."""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +19,9 @@ from ..errors import InvalidArgumentError, InvalidFileError, VoxbindError
 from ..io import UnreadableRecord, iter_records, read_molecules
 from ..models import describe_model, load_model
 from .docking import Box, DockedPose, Docker, docked_entry, ligand_from_smiles
+from .part_runs import complete_without_parts
 from .score_output import output_kind, write_output
+from .score_parts import PartWriter, entry_order, iter_in_order, parts_folder, start_parts
 
 log = logging.getLogger("voxbind.dock")
 
@@ -25,7 +29,8 @@ log = logging.getLogger("voxbind.dock")
 @dataclass
 class DockSummary:
     """What a docking run did: ligands in the input, ligands docked, ligands reported and skipped, poses
-    written, wall-clock seconds, and the CNN (its name; ``""`` without one)."""
+    written, wall-clock seconds, the CNN (its name; ``""`` without one), and the ligands an interrupted
+    run had done (with ``resume``)."""
 
     ligands: int = 0
     docked: int = 0
@@ -33,6 +38,7 @@ class DockSummary:
     poses: int = 0
     seconds: float = 0.0
     model: str = ""
+    resumed: int = 0
 
 
 def dock(
@@ -45,6 +51,7 @@ def dock(
     autobox_ligand: str | os.PathLike | None = None,
     autobox_add: float = 4.0,
     jobs: int = 1,
+    resume: bool = False,
     progress: bool = False,
     **options,
 ) -> DockSummary:
@@ -53,18 +60,24 @@ def dock(
     ``.jsonl``, ``.gz`` too), ligand after ligand in input order, each ligand's poses in GNINA's order with
     GNINA's tags (see :func:`~voxbind.jobs.docking.docked_entry`).
 
+    Each ligand's poses are appended to a part file (``<output>.parts/``) as soon as it is docked, and the
+    output is written from them at the end: an interrupted run loses at most the ligands being docked,
+    and rerun with ``resume`` docks only the others.
+
     Args:
         box: the search box, or ``autobox_ligand``: a file whose molecules' atoms the box bounds,
             widened by ``autobox_add`` Å on each side.
         jobs: ligands docked at once, each in its own process (the output stays in input order).
+        resume: finish an interrupted run with the same inputs and settings.
         options: those of :class:`~voxbind.jobs.docking.Docker` (``model``, ``cnn_scoring``,
             ``exhaustiveness``, ``num_modes``, ``seed``, ``cpu``, ``device``).
 
     A ligand that cannot be read, embedded or prepared is reported (file and record, or SMILES, and why)
-    and skipped; it never stops the run.
+    and skipped; it never stops the run. Tables (CSV, JSON lines) have a row for it with the reason.
 
     Raises:
-        InvalidArgumentError: no ligand, or no box (or both kinds of box).
+        InvalidArgumentError: no ligand, or no box (or both kinds of box); an interrupted run's parts
+            without ``resume``, or with other inputs or settings.
         DependencyError: ``vina`` or ``meeko`` is not installed.
     """
     started = time.perf_counter()
@@ -75,27 +88,56 @@ def dock(
         raise InvalidArgumentError("give the box: its centre and size, or a ligand to put it around")
     if jobs < 1:
         raise InvalidArgumentError(f"jobs must be >= 1, not {jobs}")
+    if complete_without_parts([output], resume):
+        return DockSummary()
     if box is None:
         box = Box.around(read_molecules(autobox_ligand), autobox_add)
+    folder = parts_folder(output)
+    settings = {
+        "receptor": str(receptor),
+        "ligands": [str(p) for p in ligands],
+        "smiles": list(smiles),
+        "box": [list(box.center), list(box.size)],
+        **{k: v if isinstance(v, int | float | str) else type(v).__name__ for k, v in options.items()},
+    }
+    done = start_parts(folder, settings, resume)
     inputs = [
         (index, name, source, ligand)
         for index, (name, source, ligand) in enumerate(_ligands(ligands, smiles, options.get("seed", 0)))
+        if index not in done
     ]
-    summary = DockSummary()
-    entries = []
-    for index, name, source, docked in _docked(receptor, box, options, inputs, jobs, summary, progress):
-        summary.ligands += 1
-        if isinstance(docked, str):
-            log.warning("%s; skipped", docked)
-            summary.skipped += 1
-            continue
-        summary.docked += 1
-        entries += [docked_entry(pose, index, name, str(receptor), source) for pose in docked]
-    summary.poses = write_output(
-        output, entries, variance=any("CNNaffinity_variance" in e for e in entries), vina=True
-    )
+    summary = DockSummary(resumed=len(done))
+    writer = PartWriter(folder, 0)
+    try:
+        for index, name, source, docked in _docked(receptor, box, options, inputs, jobs, summary, progress):
+            if isinstance(docked, str):
+                log.warning("%s; skipped", docked)
+                where = {"index": index, "receptor": str(receptor), "file": source, "pose": None}
+                writer.write([{**where, "name": name, "problem": docked}])
+            else:
+                writer.write([docked_entry(pose, index, name, str(receptor), source) for pose in docked])
+    finally:
+        writer.close()
+    order = entry_order(folder)
+    variance = any("CNNaffinity_variance" in e for e in iter_in_order(order))
+    summary.poses = write_output(output, _counted(iter_in_order(order), summary), variance, vina=True)
+    shutil.rmtree(folder)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _counted(entries: Iterator[dict], summary: DockSummary) -> Iterator[dict]:
+    """``entries``, counting their ligands (docked or skipped) in ``summary`` on the way."""
+    last = None
+    for entry in entries:
+        if entry["index"] != last:
+            last = entry["index"]
+            summary.ligands += 1
+            if "molblock" in entry:
+                summary.docked += 1
+            else:
+                summary.skipped += 1
+        yield entry
 
 
 def _docked(receptor, box: Box, options: dict, inputs: list, jobs: int, summary: DockSummary, progress: bool):
