@@ -15,6 +15,14 @@ BACKENDS = ("auto", "reference", "numba", "triton")
 COMBINATIONS = ("mean", "max", "boltzmann")
 #: Multi-pose memory strategies (:class:`voxbind.combine.MultiPoseModel`).
 STRATEGIES = ("full", "split", "recompute", "auto")
+#: Assay readouts of a free energy (:class:`voxbind.combine.Readout`).
+READOUTS = ("pki", "pic50")
+#: Qualifiers of a measured value: exact, or censored below or above.
+QUALIFIERS = ("=", "<", ">")
+#: Ways to split compounds into training, validation and test sets.
+SPLITS = ("random", "scaffold", "temporal", "given")
+#: Multi-pose model strategies: the complex's energy, or complex − receptor − ligand.
+ENERGY_MODELS = ("complex", "delta", "delta_separate")
 #: Model architectures (:func:`voxbind.models.create_model`).
 ARCHITECTURES = ("default2017", "default2018", "dense")
 #: What GNINA's CNN does with docked poses (``voxbind dock --cnn-scoring``).

@@ -3,6 +3,7 @@ trained without holding every pose's computation graph."""
 
 from .combinations import Boltzmann, Combination, Mean, SmoothMax, combination, dg_to_pk, pk_to_dg
 from .multipose import STRATEGIES, MultiPoseModel, MultiPoseOutput
+from .readouts import Readout, cheng_prusoff_shift, pic50, pki
 
 __all__ = [
     "STRATEGIES",
@@ -11,8 +12,12 @@ __all__ = [
     "Mean",
     "MultiPoseModel",
     "MultiPoseOutput",
+    "Readout",
     "SmoothMax",
+    "cheng_prusoff_shift",
     "combination",
     "dg_to_pk",
+    "pic50",
     "pk_to_dg",
+    "pki",
 ]
