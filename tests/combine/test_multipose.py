@@ -132,3 +132,50 @@ def test_auto_picks_by_memory_and_input_gradients_need_full():
         MultiPoseModel(model, Mean(), "split")(poses.requires_grad_(), mask)
     with pytest.raises(ValueError, match="strategy"):
         MultiPoseModel(model, Mean(), "lazy")
+
+
+class GridNet(nn.Module):
+    """A small network of ``(P, 4, 4, 4, 4)`` grids (2 receptor + 2 ligand channels) returning energies."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.conv = nn.Conv3d(4, 3, 2, dtype=torch.float64)
+        self.out = nn.Linear(3 * 27, 1, dtype=torch.float64)
+
+    def forward(self, x):
+        return 3.0 * self.out(torch.tanh(self.conv(x)).flatten(1)).squeeze(-1)
+
+
+@pytest.mark.parametrize("separate", [False, True], ids=["shared", "separate"])
+@pytest.mark.parametrize("strategy", ["full", "split", "recompute"])
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=repr)
+def test_delta_gradients_reach_every_network_as_autograd_of_the_whole_expression(combo, strategy, separate):
+    from voxbind.combine import DeltaModel
+
+    networks = [GridNet(0), GridNet(1), GridNet(2)] if separate else [GridNet(0)]
+    delta = DeltaModel(networks[0], 2, *(networks[1:] if separate else ()))
+    torch.manual_seed(3)
+    grids = torch.rand(2, 4, 4, 4, 4, 4, dtype=torch.float64)
+    mask = torch.tensor([[True, True, True, False], [True, True, True, True]])
+    target = torch.tensor([-3.0, -1.0], dtype=torch.float64)
+    out = MultiPoseModel(delta, combo, strategy)(grids, mask)
+    (((out.combined - target) ** 2).sum() + 0.1 * out.per_pose[mask].pow(2).sum()).backward()
+    got = [p.grad.clone() for net in networks for p in net.parameters()]
+    for net in networks:
+        net.zero_grad()
+    receptor = grids.clone()
+    receptor[:, :, 2:] = 0
+    ligand = grids.clone()
+    ligand[:, :, :2] = 0
+    g_c, g_r, g_l = (networks[0], *networks[1:]) if separate else networks * 3
+    per_pose = torch.stack(
+        [g_c(grids[b]) - g_r(receptor[b]) - g_l(ligand[b]) for b in range(2)]
+    )  # fmt: skip
+    combined = combo(per_pose, mask)
+    (((combined - target) ** 2).sum() + 0.1 * per_pose[mask].pow(2).sum()).backward()
+    expected = [p.grad for net in networks for p in net.parameters()]
+    torch.testing.assert_close(out.combined, combined, rtol=1e-10, atol=0)
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-12)
+    assert all(g.abs().sum() > 0 for g in got)  # every network is trained

@@ -2,6 +2,7 @@
 trained without holding every pose's computation graph."""
 
 from .combinations import Boltzmann, Combination, Mean, SmoothMax, combination, dg_to_pk, pk_to_dg
+from .delta import DeltaModel
 from .multipose import STRATEGIES, MultiPoseModel, MultiPoseOutput
 from .readouts import Readout, cheng_prusoff_shift, pic50, pki
 
@@ -9,6 +10,7 @@ __all__ = [
     "STRATEGIES",
     "Boltzmann",
     "Combination",
+    "DeltaModel",
     "Mean",
     "MultiPoseModel",
     "MultiPoseOutput",
