@@ -149,11 +149,21 @@ def _train_option(*names, help: str, **options):
 
 
 @cli.command()
-@click.argument("train_types", type=FILE)
+@click.argument("train_types", type=FILE, required=False)
 @click.option(
     "--test", "test_types", type=FILE, help="Held-out .types file, evaluated every eval_every steps."
 )
 @click.option("--config", "config_file", type=FILE, help="TOML or YAML file of options (see TrainConfig).")
+@_train_option(
+    "--assay-table",
+    type=FILE,
+    help="Train on measured potencies instead: a CSV of compounds (see docs/assay-training.md).",
+)
+@_train_option("--poses", type=FOLDER, help="With --assay-table: the folder of each compound's poses.")
+@_train_option("--receptor", type=FILE, help="With --assay-table: the compounds' receptor.")
+@_train_option(
+    "--patience", type=click.IntRange(min=0), help="Stop after this many evaluations without progress."
+)
 @_train_option("--model", type=click.Choice(ARCHITECTURES), help="Architecture.")
 @_train_option(
     "--init-from",
@@ -185,14 +195,19 @@ def _train_option(*names, help: str, **options):
 )
 @_train_option("--strategy", type=click.Choice(STRATEGIES), help="Multi-pose memory strategy.")
 def train(train_types, test_types, config_file, resume, **overrides) -> None:
-    """Train a GNINA-style model on TRAIN_TYPES. Options come from --config and are overridden by the
-    command line; run under `torchrun --nproc_per_node=N -m voxbind train ...` for several processes."""
-    from ..train import MultiPoseTrainer, TrainConfig, Trainer, distributed
+    """Train a GNINA-style model on TRAIN_TYPES, or, with an assay table (--assay-table or the config's
+    assay_table), one affinity per compound from its poses on measured potencies. Options come from
+    --config and are overridden by the command line; run under `torchrun --nproc_per_node=N -m voxbind
+    train ...` for several processes (.types training)."""
+    from ..train import AssayTrainer, MultiPoseTrainer, TrainConfig, Trainer, distributed
 
     config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
     config = config.replace(train=train_types, test=test_types, **overrides)
+    if not config.train and not config.assay_table:
+        raise click.UsageError("give TRAIN_TYPES, or an assay table (--assay-table or the config's)")
     with distributed(config.device):
-        trainer = (MultiPoseTrainer if config.combine else Trainer)(config)
+        kind = AssayTrainer if config.assay_table else MultiPoseTrainer if config.combine else Trainer
+        trainer = kind(config)
         if resume:
             trainer.resume(resume)
         trainer.run()

@@ -28,6 +28,10 @@ _HOMES = {
     **dict.fromkeys(("distributed", "rank_and_world"), ".processes"),
     "RunLog": ".logs",
     "MultiPoseTrainer": ".multipose_trainer",
+    "AssayTrainer": ".assay_trainer",
+    **dict.fromkeys(
+        ("AssayLoss", "censored_mse", "gaussian_nll", "pose_cross_entropy", "range_penalty"), ".assay_losses"
+    ),
     **dict.fromkeys(("StepLog", "Trainer"), ".trainer"),
 }
 

@@ -9,7 +9,17 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._choices import AFFINITY_LOSSES, ARCHITECTURES, COMBINATIONS, OPTIMIZERS, SAMPLERS, STRATEGIES
+from .._choices import (
+    AFFINITY_LOSSES,
+    ARCHITECTURES,
+    COMBINATIONS,
+    ENERGY_MODELS,
+    OPTIMIZERS,
+    READOUTS,
+    SAMPLERS,
+    SPLITS,
+    STRATEGIES,
+)
 from ..errors import ConfigError
 
 #: The most grid points per side a training configuration may ask for (28 channels of 256³ are 1.9 GB).
@@ -37,7 +47,26 @@ class TrainConfig:
     (``mean``, ``max``, ``boltzmann``; the ``.types`` files then have a group column and one affinity
     is trained per group), ``temperature`` (smooth max), ``max_poses`` (poses per group, padded or cut),
     ``strategy`` (``full``, ``split``, ``recompute``, ``auto``), ``pose_files`` (no group column: each
-    line is a compound whose last molecule file, e.g. an SDF, holds all its poses).
+    line is a compound whose last molecule file, e.g. an SDF, holds all its poses). Early stopping:
+    ``patience`` (stop after this many evaluations without a better ``stop_metric``; 0 = never; the best
+    model is kept as ``best.pt``), ``stop_metric`` (a metric of the evaluation: ``loss`` and ``rmse``
+    are better lower, others higher).
+
+    Assay training (measured potencies of compounds with several poses each; a run with
+    ``assay_table`` set, see :mod:`voxbind.data.assay` and ``docs/assay-training.md``):
+    ``assay_table`` (CSV), ``poses`` (folder of ``<compound>.sdf`` files or ``<compound>/`` folders),
+    ``receptor`` (for compounds without a receptor column), the table's column names
+    (``compound_column``, ``value_column``, ``qualifier_column``, ``stderr_column``,
+    ``substrate_column``, ``km_column``, ``date_column``, ``split_column``, ``smiles_column``,
+    ``receptor_column``), ``readout`` (``pki``, or ``pic50`` with the Cheng–Prusoff correction from
+    each row's substrate and Km), ``energy_model`` (``complex``: ΔG from the complex's grid; ``delta``:
+    G(complex) − G(receptor) − G(ligand) with one network; ``delta_separate``: three networks), loss
+    weights ``loss_mse`` (censored squared error), ``loss_nll`` (Gaussian NLL with each standard
+    error), ``loss_range`` (per-pose readouts outside ``range_low``-``range_high``), ``loss_pose``
+    (cross-entropy of pose selection against poses whose SD tag ``rmsd_tag`` is below ``good_rmsd``
+    Å), and the split: ``split`` (``random``, ``scaffold``, ``temporal``, ``given``),
+    ``valid_fraction``, ``test_fraction``. ``combine`` (default ``boltzmann`` here), ``temperature``,
+    ``max_poses`` and ``strategy`` apply as for multi-pose training; ``batch_size`` counts compounds.
     """
 
     train: str = ""
@@ -78,6 +107,34 @@ class TrainConfig:
     max_poses: int = 16
     pose_files: bool = False
     strategy: str = "auto"
+    patience: int = 0
+    stop_metric: str = "loss"
+    assay_table: str = ""
+    poses: str = ""
+    receptor: str = ""
+    compound_column: str = "compound"
+    value_column: str = "value"
+    qualifier_column: str = "qualifier"
+    stderr_column: str = "stderr"
+    substrate_column: str = "substrate"
+    km_column: str = "km"
+    date_column: str = "date"
+    split_column: str = "split"
+    smiles_column: str = "smiles"
+    receptor_column: str = "receptor"
+    readout: str = "pki"
+    energy_model: str = "complex"
+    loss_mse: float = 1.0
+    loss_nll: float = 0.0
+    loss_range: float = 0.0
+    loss_pose: float = 0.0
+    range_low: float = 0.0
+    range_high: float = 15.0
+    rmsd_tag: str = ""
+    good_rmsd: float = 2.0
+    split: str = "random"
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.1
 
     def __post_init__(self) -> None:
         choices = {
@@ -87,6 +144,9 @@ class TrainConfig:
             "optimizer": OPTIMIZERS,
             "combine": ("", *COMBINATIONS),
             "strategy": STRATEGIES,
+            "readout": READOUTS,
+            "energy_model": ENERGY_MODELS,
+            "split": SPLITS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -94,7 +154,7 @@ class TrainConfig:
         for name in ("batch_size", "steps", "eval_every", "checkpoint_every", "max_poses"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, not {getattr(self, name)}")
-        for name in ("lr_step", "workers", "pose_column", "affinity_column"):
+        for name in ("lr_step", "workers", "pose_column", "affinity_column", "patience"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)}")
         if self.num_labels < -1:
@@ -106,9 +166,19 @@ class TrainConfig:
         for name in ("lr", "resolution", "dimension", "huber_delta", "lr_gamma", "temperature"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be > 0, not {getattr(self, name)}")
-        for name in ("momentum", "weight_decay", "clip_grad", "translate", "pose_weight", "affinity_weight"):
+        nonnegative = ("momentum", "weight_decay", "clip_grad", "translate", "pose_weight", "affinity_weight")
+        for name in (*nonnegative, "loss_mse", "loss_nll", "loss_range", "loss_pose"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if self.assay_table and not (self.loss_mse or self.loss_nll or self.loss_range or self.loss_pose):
+            raise ConfigError("assay training needs a positive loss weight (loss_mse, loss_nll, ...)")
+        if self.range_low >= self.range_high:
+            raise ConfigError(f"range_low {self.range_low} must be below range_high {self.range_high}")
+        if self.good_rmsd <= 0:
+            raise ConfigError(f"good_rmsd must be > 0, not {self.good_rmsd}")
+        fractions = (self.valid_fraction, self.test_fraction)
+        if min(fractions) < 0 or sum(fractions) >= 1:
+            raise ConfigError(f"valid_fraction and test_fraction {fractions} must be >= 0 and leave training")
         if self.momentum > 1:
             raise ConfigError(f"momentum must be at most 1, not {self.momentum}")
         if self.num_labels >= 0 and max(self.pose_column, self.affinity_column) >= self.num_labels:

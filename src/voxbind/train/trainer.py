@@ -23,7 +23,7 @@ from ..data import (
     open_dataset,
     receptor_sampler,
 )
-from ..errors import InvalidArgumentError, WeightsError
+from ..errors import ConfigError, InvalidArgumentError, WeightsError
 from ..grid import GridMaker
 from ..models import create_model, input_pool, predict
 from ..models.gnina_weights import check_state_dict
@@ -133,6 +133,8 @@ class Trainer:
         self.epoch = 0
         self.batch_in_epoch = 0
         self.output = Path(config.output)
+        self.best: float | None = None  # the best evaluation of stop_metric so far
+        self.bad_evals = 0  # evaluations since it last improved
 
     def _sampler(self):
         c, labels = self.config, self.train_set.types.labels
@@ -222,6 +224,26 @@ class Trainer:
             pool=self.pool,
         )
 
+    def _improved(self, metrics: dict[str, float]) -> bool:
+        """Whether ``metrics`` improve on the best ``stop_metric`` so far (then it becomes the best);
+        counts the evaluations without improvement for early stopping.
+
+        Raises:
+            ConfigError: early stopping on a metric the evaluation does not give.
+        """
+        name = self.config.stop_metric
+        if name not in metrics:
+            if self.config.patience:
+                known = ", ".join(k for k in metrics if k != "step")
+                raise ConfigError(f"stop_metric {name!r} is not a metric of this evaluation ({known})")
+            return False
+        value, lower = float(metrics[name]), name in ("loss", "rmse")
+        if self.best is None or (value < self.best if lower else value > self.best):
+            self.best, self.bad_evals = value, 0
+            return True
+        self.bad_evals += 1
+        return False
+
     def state(self) -> dict:
         return {
             "model": self.model.state_dict(),
@@ -232,6 +254,8 @@ class Trainer:
             "batch_in_epoch": self.batch_in_epoch,
             "config": dataclasses.asdict(self.config),
             "torch_rng": torch.get_rng_state(),
+            "best": self.best,
+            "bad_evals": self.bad_evals,
         }
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
@@ -266,6 +290,9 @@ class Trainer:
             torch.set_rng_state(state["torch_rng"])
             self.step, self.epoch = int(state["step"]), int(state["epoch"])
             self.batch_in_epoch = int(state["batch_in_epoch"])
+            best = state.get("best")
+            self.best = None if best is None else float(best)
+            self.bad_evals = int(state.get("bad_evals", 0))
         except (KeyError, TypeError, ValueError, RuntimeError) as err:
             raise WeightsError(f"{path}: the training state does not fit this run ({err})") from err
 
@@ -300,6 +327,7 @@ class Trainer:
             if checkpoint or test:
                 write(*pending)
                 pending = None
+            stop = False
             if test:  # every rank evaluates its share
                 metrics = {"step": self.step, **self.evaluate(self.test_set)}
                 run_log.write("test", metrics)
@@ -307,9 +335,19 @@ class Trainer:
                     logger.info(
                         "step %d: %s", self.step, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
                     )
-            if checkpoint and main:
+                if self._improved(metrics) and main:
+                    self.save(self.output / "best.pt")
+                stop = 0 < c.patience <= self.bad_evals
+                if stop and main:
+                    logger.info(
+                        "step %d: no better %s in %d evaluations (best %.4f): stopping early",
+                        self.step, c.stop_metric, c.patience, self.best,
+                    )  # fmt: skip
+            if (checkpoint or stop) and main:
                 run_log.flush()  # the logs first: a checkpoint never runs ahead of them
                 self.save()
+            if stop:
+                break
         if pending is not None:
             write(*pending)
         bar.close()
