@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from voxbind.cli.main import main
-from voxbind.data.assay import AssayColumns, read_assay_table, split_compounds
+from voxbind.data.assay import AssayColumns, read_assay_table, split_compounds, types_to_assay
 from voxbind.errors import InvalidFileError
 from voxbind.train import AssayTrainer, TrainConfig
 
@@ -22,35 +22,23 @@ SMALL = {"resolution": 1.0, "dimension": 23.0}
 
 
 def write_assay(folder: Path, compounds: int = 10, poses: int = 3) -> Path:
-    """A table of the first ``compounds`` targets of small.types: each one's crystal-minimised pose and
-    docked poses (folders of links to the ``.gninatypes`` files), its affinity as a pKi with a standard
-    error, its receptor, and two measurements censored on either side of the true value."""
+    """A table of the first ``compounds`` targets of small.types (:func:`types_to_assay`: each target's
+    first ``poses`` poses, its affinity as a pKi, its receptor), with a standard error of 0.3 and two
+    measurements censored on either side of the true value."""
     root = shared_data() / "gnina-testdata"
-    rows: dict[str, dict] = {}
-    for line in (root / "small.types").read_text().splitlines():
-        _, affinity, _, receptor, ligand = line.split()
-        target = receptor.split("/")[0]
-        if target not in rows and len(rows) == compounds:
-            continue
-        row = rows.setdefault(target, {"value": abs(float(affinity)), "receptor": receptor, "poses": []})
-        if len(row["poses"]) < poses:
-            row["poses"].append(ligand)
-    (folder / "poses").mkdir(parents=True)
-    table = folder / "assay.csv"
+    lines = (root / "small.types").read_text().splitlines()
+    targets = list(dict.fromkeys(line.split()[3].split("/")[0] for line in lines))[:compounds]
+    subset = folder / "subset.types"
+    subset.write_text("\n".join(line for line in lines if line.split()[3].split("/")[0] in targets))
+    table = types_to_assay(subset, folder, data_root=root / "structs", max_poses=poses)
+    with open(table, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[1].update(value=f"{float(rows[1]['value']) - 1:.3f}", qualifier=">")  # the true value lies above
+    rows[2].update(value=f"{float(rows[2]['value']) + 1:.3f}", qualifier="<")
     with open(table, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["compound", "value", "qualifier", "stderr", "receptor"])
-        for k, (target, row) in enumerate(rows.items()):
-            (folder / "poses" / target).mkdir()
-            for ligand in row["poses"]:
-                (folder / "poses" / target / Path(ligand).name).symlink_to(root / "structs" / ligand)
-            value, qualifier = row["value"], "="
-            if k == 1:
-                value, qualifier = value - 1.0, ">"  # the true value lies above
-            if k == 2:
-                value, qualifier = value + 1.0, "<"
-            receptor = root / "structs" / row["receptor"]
-            writer.writerow([target, f"{value:.2f}", qualifier, "0.3", str(receptor)])
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "stderr": "0.3"} for row in rows)
     return table
 
 

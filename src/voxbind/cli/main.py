@@ -125,14 +125,20 @@ def convert(inputs, output_dir) -> None:
     "--num-labels", type=click.IntRange(min=0), help="Label columns.  [default: the leading numeric columns]"
 )
 @click.option("--group", is_flag=True, help="The first column is a group id.")
-def cache(types_file, output_dir, data_root, num_labels, group) -> None:
+@click.option(
+    "--pose-files",
+    is_flag=True,
+    help="Each line's last molecule file holds several poses (e.g. Vina's PDBQT): cache each, as file#k.",
+)
+def cache(types_file, output_dir, data_root, num_labels, group, pose_files) -> None:
     """Build rec.molcache2 and lig.molcache2 for the molecules of TYPES_FILE (GNINA's format: use them
     with ComplexDataset(..., molcaches=[...]) or with GNINA/libmolgrid)."""
     from ..data import build_molcaches
 
     counts = build_molcaches(
-        types_file, output_dir, data_root=data_root, num_labels=num_labels, group=group, progress=True
-    )
+        types_file, output_dir, data_root=data_root, num_labels=num_labels, group=group,
+        pose_files=pose_files, progress=True,
+    )  # fmt: skip
     for name, count in counts.items():
         click.echo(f"{output_dir}/{name}: {count} molecules")
 
@@ -225,17 +231,35 @@ def train(train_types, test_types, config_file, resume, **overrides) -> None:
 @click.option(
     "--batch-size", default=50, type=click.IntRange(min=1), help="Examples per batch (not checkpoints)."
 )
-def evaluate_command(model, types_file, data_root, device, batch_size) -> None:
+@click.option(
+    "--pose-files",
+    is_flag=True,
+    help="Each line's last molecule file holds a compound's poses (e.g. Vina's PDBQT): each pose is an "
+    "example with the line's labels.",
+)
+@click.option(
+    "--combine",
+    type=click.Choice(COMBINATIONS),
+    help="With --pose-files: one affinity per line (compound) from its poses, combined as free energies.",
+)
+def evaluate_command(model, types_file, data_root, device, batch_size, pose_files, combine) -> None:
     """Metrics of MODEL on TYPES_FILE: pose AUC, balanced accuracy and affinity RMSE / Pearson / Spearman
-    (per compound, for a multi-pose checkpoint). MODEL is a checkpoint of 'voxbind train' (evaluated as its
-    run was), a published GNINA model or ensemble, a GNINA TorchScript file, or a folder of them."""
+    (per compound, for a multi-pose checkpoint or with --combine). MODEL is a checkpoint of 'voxbind
+    train' (evaluated as its run was), a published GNINA model or ensemble, a GNINA TorchScript file, or a
+    folder of them. A line naming a file of several poses needs --pose-files: each pose is then an
+    example (pose metrics over all of them), or, with --combine, the line's poses are one compound."""
     from ..models import describe_model, is_checkpoint, load_model
     from ..train import evaluate_model
 
     if not is_checkpoint(model):  # loaded once, and a bad name fails before any example is read
         model = load_model(model)
     click.echo(f"model              {describe_model(model) if not isinstance(model, str) else model}")
-    metrics = evaluate_model(model, types_file, data_root=data_root, device=device, batch_size=batch_size)
+    if combine and not pose_files:
+        raise click.UsageError("--combine needs --pose-files (the poses of each line are one compound)")
+    metrics = evaluate_model(
+        model, types_file, data_root=data_root, device=device, batch_size=batch_size,
+        pose_files=pose_files or None, combine=combine,
+    )  # fmt: skip
     for name, value in metrics.items():
         click.echo(f"{name:18} {value:.4f}")
 

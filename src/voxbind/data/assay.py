@@ -33,6 +33,7 @@ from ..atomtypes.reading import is_gninatypes
 from ..errors import InvalidArgumentError, InvalidFileError
 from ..io import Molecule, read_molecules
 from .complex import Example, make_example
+from .types_file import read_types
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,54 @@ def _compound(row: dict, columns: AssayColumns, where: tuple[Path, str]) -> Comp
         identifier, value, qualifier, stderr, number(columns.substrate), number(columns.km), date,
         text(columns.split).lower(), text(columns.smiles), receptor,
     )  # fmt: skip
+
+
+def types_to_assay(
+    types: str | os.PathLike,
+    folder: str | os.PathLike,
+    *,
+    data_root: str | os.PathLike | None = None,
+    affinity_column: int = 1,
+    max_poses: int = 16,
+) -> Path:
+    """An assay table from a GNINA ``.types`` file: one compound per receptor (its lines' ligands are its
+    poses, up to ``max_poses``, in file order), valued by the largest ``|affinity|`` of its lines (pK),
+    each pose linked into ``<folder>/poses/<compound>/``. Returns the table, ``<folder>/assay.csv``
+    (columns ``compound, value, qualifier, stderr, receptor``; ``=``, no standard error).
+
+    Raises:
+        InvalidFileError: a malformed ``.types`` file.
+    """
+    table = read_types(types, data_root=data_root)
+    folder = Path(folder)
+    poses = folder / "poses"
+    compounds: dict[str, dict] = {}
+    for i in range(len(table)):
+        files = [f for f in table.files(i) if f is not None]
+        if len(files) < 2:
+            continue
+        receptor, ligand = files[0], files[-1]
+        name = Path(receptor).parent.name or Path(receptor).stem
+        entry = compounds.setdefault(name, {"receptor": table.resolve(receptor), "value": 0.0, "poses": []})
+        entry["value"] = max(entry["value"], abs(float(table.labels[i, affinity_column])))
+        if len(entry["poses"]) < max_poses:
+            entry["poses"].append(table.resolve(ligand))
+    path = folder / "assay.csv"
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with open(temporary, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["compound", "value", "qualifier", "stderr", "receptor"])
+        for name, entry in compounds.items():
+            home = poses / name
+            home.mkdir(parents=True, exist_ok=True)
+            for k, pose in enumerate(entry["poses"]):
+                link = home / f"{k:03d}_{pose.name}"
+                if not link.exists():
+                    link.symlink_to(pose.resolve())
+            writer.writerow([name, f"{entry['value']:.3f}", "=", "", entry["receptor"].resolve()])
+    os.replace(temporary, path)
+    return path
 
 
 def split_compounds(

@@ -131,7 +131,13 @@ def open_dataset(
         return ComplexDataset(
             types, data_root=data_root, molcaches=molcaches, num_labels=num_labels, group=group
         )
-    table = read_types(types, num_labels=num_labels, data_root=data_root)
+    table = per_pose(read_types(types, num_labels=num_labels, data_root=data_root))
+    return ComplexDataset(table, data_root=data_root, molcaches=molcaches)
+
+
+def per_pose(table: TypesFile) -> TypesFile:
+    """``table`` with each line's last molecule file taken as a compound's poses: one line per pose,
+    grouped by the original line (:func:`expand_poses`; each file is read once to count its poses)."""
     counts: dict[str, int] = {}
 
     def count(name: str) -> int:
@@ -139,4 +145,4 @@ def open_dataset(
             counts[name] = len(read_molecules(table.resolve(name), errors="skip"))
         return counts[name]
 
-    return ComplexDataset(expand_poses(table, count), data_root=data_root, molcaches=molcaches)
+    return expand_poses(table, count)

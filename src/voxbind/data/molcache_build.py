@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from ..atomtypes.molcache2 import write_molcache2
 from ..atomtypes.typers import GninaTyper
+from .dataset import per_pose
 from .molecule_cache import MoleculeStore
 from .types_file import read_types
 
@@ -21,6 +22,7 @@ def build_molcaches(
     data_root: str | os.PathLike | None = None,
     num_labels: int | None = None,
     group: bool = False,
+    pose_files: bool = False,
     progress: bool = False,
 ) -> dict[str, int]:
     """Write ``rec.molcache2`` (first molecule of each line) and ``lig.molcache2`` (the others).
@@ -31,6 +33,9 @@ def build_molcaches(
 
     Args:
         types_path: the ``.types`` file; ``data_root``, ``num_labels``, ``group`` as :func:`read_types`.
+        pose_files: each line's last molecule file holds several poses (a docking output): every pose
+            is cached, as ``file#k`` (k from 0), the name :func:`~voxbind.data.open_dataset` with
+            ``pose_files`` looks for.
         output_dir: the folder to write to (made if missing).
         progress: show a progress bar per file.
 
@@ -38,6 +43,8 @@ def build_molcaches(
         ``{"rec.molcache2": count, "lig.molcache2": count}``.
     """
     types = read_types(types_path, num_labels=num_labels, group=group, data_root=data_root)
+    if pose_files:
+        types = per_pose(types)
     store = MoleculeStore(types.resolve(""), cache_bytes=0)
     typer = GninaTyper()
     folder = Path(output_dir)

@@ -106,7 +106,13 @@ class MoleculeStore:
         if not path.exists():
             raise InvalidFileError(path, "", "no such file (and not in any molcache2)")
         if pose is None:
-            return read_typed_molecule(path, typer)
+            molecules = read_typed_molecules(path, typer)
+            if len(molecules) != 1:
+                raise InvalidFileError(
+                    path, "", f"expected one molecule, found {len(molecules)} (a file of several poses: "
+                    "make each pose an example with --pose-files, or pose_files = true in a training config)",
+                )  # fmt: skip
+            return molecules[0]
         poses = read_typed_molecules(path, typer, errors="skip")
         if pose >= len(poses):
             raise InvalidFileError(path, f"pose {pose}", f"the file holds {len(poses)} pose(s)")

@@ -107,8 +107,15 @@ def evaluate_model(
     data_root: str | os.PathLike | None = None,
     device: torch.device | str = "cpu",
     batch_size: int = 50,
+    pose_files: bool | None = None,
+    combine: str | None = None,
 ) -> dict[str, float]:
     """Metrics (see :func:`evaluate`) of ``model`` on the examples of ``types_file``.
+
+    ``pose_files``: each line's last molecule file holds several poses (a docking output); each pose is
+    an example with the line's labels (default: as the checkpoint's run, else no). ``combine``: with
+    ``pose_files``, one affinity per line from its poses (``"mean"``, ``"max"``, ``"boltzmann"``),
+    evaluated per compound.
 
     ``model`` is anything :func:`~voxbind.models.load_model` takes, or a model it loaded. A ``voxbind
     train`` checkpoint is evaluated as its run did (its grid, label columns, batch size and, for a
@@ -133,6 +140,8 @@ def evaluate_model(
             raise ConfigError(f"{info.name}: evaluating types its examples with GNINA's default channels")
         config = TrainConfig(resolution=info.resolution, dimension=info.dimension, batch_size=batch_size)
         config = config.replace(data_root=root)
+    if pose_files is not None or combine:
+        config = config.replace(pose_files=pose_files, combine=combine)
     gridmaker = GridMaker(resolution=config.resolution, dimension=config.dimension)
     dataset = open_dataset(types_file, **config.dataset_options())
     net.to(device)
