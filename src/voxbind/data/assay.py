@@ -311,6 +311,11 @@ def scaffold(compound: Compound) -> str:
     acyclic ones)."""
     mol = Chem.MolFromSmiles(compound.smiles) if compound.smiles else None
     if mol is None:
+        if is_gninatypes(compound.poses[0]):
+            raise InvalidArgumentError(
+                f"compound {compound.id}: a scaffold needs its SMILES (a smiles column) or poses in a "
+                "structure file, not .gninatypes"
+            )
         mol = read_molecules(compound.poses[0])[0].rdmol
     try:
         mol = Chem.RemoveHs(mol, sanitize=False)
