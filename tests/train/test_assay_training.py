@@ -7,12 +7,14 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from voxbind.cli.main import main
 from voxbind.data.assay import AssayColumns, read_assay_table, split_compounds, types_to_assay
 from voxbind.errors import InvalidFileError
+from voxbind.io import read_molecules
 from voxbind.train import AssayTrainer, TrainConfig
 
 from ..conftest import shared_data
@@ -39,6 +41,65 @@ def write_assay(folder: Path, compounds: int = 10, poses: int = 3) -> Path:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows({**row, "stderr": "0.3"} for row in rows)
+    return table
+
+
+#: The shared complexes with structure-file ligands: their (unreliable) smallmol.types affinities as pKi.
+COMPLEXES = {"187l": 3.37, "1ado": 6.0, "1aj7": 3.87, "1b3g": 6.70, "1a30": 4.30, "1apv": 9.0}
+
+
+def heavy_rmsd(pose, reference) -> float | None:
+    """RMSD over the heavy atoms in file order, when both list the same elements in the same order."""
+    atoms = [[x for x in m.GetAtoms() if x.GetAtomicNum() > 1] for m in (pose, reference)]
+    if [x.GetAtomicNum() for x in atoms[0]] != [x.GetAtomicNum() for x in atoms[1]]:
+        return None
+    xyz = [
+        m.GetConformer().GetPositions()[[x.GetIdx() for x in a]]
+        for m, a in zip((pose, reference), atoms, strict=True)
+    ]
+    return float(np.sqrt(((xyz[0] - xyz[1]) ** 2).sum(1).mean()))
+
+
+def write_sdf_assay(folder: Path) -> Path:
+    """A table of the six shared PDB + SDF/MOL2 complexes, each compound's poses one SDF: the crystal
+    pose, its UFF-minimised pose and two rigid moves of the crystal pose (15° and 40° about its centroid,
+    1 and 3 Å away), each with its RMSD to the crystal pose as the tag ``rmsd``; 187l's value censored
+    below ("< 4"), 1apv's above ("> 8.5")."""
+    from rdkit import Chem
+    from rdkit.Chem import rdMolTransforms
+    from scipy.spatial.transform import Rotation
+
+    structs = shared_data() / "gnina-testdata" / "structs"
+    (folder / "poses").mkdir(parents=True)
+    rows = []
+    for name, value in COMPLEXES.items():
+        crystal = read_molecules(next(structs.glob(f"{name}/{name}_ligand.*")))[0].rdmol
+        uff = read_molecules(structs / name / f"{name}_ligand_uff.sdf")[0].rdmol
+        poses = [Chem.Mol(crystal), Chem.Mol(uff)]
+        for degrees, shift in ((15, 1.0), (40, 3.0)):
+            moved = Chem.Mol(crystal)
+            conformer = moved.GetConformer()
+            center = rdMolTransforms.ComputeCentroid(conformer)
+            matrix = np.eye(4)
+            matrix[:3, :3] = Rotation.from_euler("z", degrees, degrees=True).as_matrix()
+            xyz = np.array(conformer.GetPositions()) - np.array(center)
+            for k, p in enumerate(xyz @ matrix[:3, :3].T + np.array(center) + [shift, 0, 0]):
+                conformer.SetAtomPosition(k, p.tolist())
+            poses.append(moved)
+        with Chem.SDWriter(str(folder / "poses" / f"{name}.sdf")) as writer:
+            for pose in poses:
+                rmsd = heavy_rmsd(pose, crystal)
+                if rmsd is not None:
+                    pose.SetProp("rmsd", f"{rmsd:.3f}")
+                writer.write(pose)
+        qualifier = {"187l": "<", "1apv": ">"}.get(name, "=")
+        shown = {"187l": 4.0, "1apv": 8.5}.get(name, value)
+        rows.append([name, shown, qualifier, 0.3, str(structs / name / f"{name}_rec.pdb")])
+    table = folder / "assay.csv"
+    with open(table, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["compound", "value", "qualifier", "stderr", "receptor"])
+        writer.writerows(rows)
     return table
 
 
@@ -135,3 +196,26 @@ def test_delta_strategy_and_early_stopping_from_the_command_line(tmp_path, capsy
     predictions = rows(tmp_path / "run" / "predictions.csv")
     assert len(predictions) == 3
     assert all(math.isfinite(float(r["predicted"])) for r in predictions)
+
+
+def test_sdf_poses_with_pose_labels_learn_and_resume_exactly(tmp_path):
+    write_sdf_assay(tmp_path)
+    settings = {"valid_fraction": 0.34, "test_fraction": 0.0, "max_poses": 4, "loss_pose": 0.5,
+                "rmsd_tag": "rmsd", "eval_every": 4, "checkpoint_every": 4, "steps": 12}  # fmt: skip
+    whole = AssayTrainer(config(tmp_path, output=str(tmp_path / "whole"), **settings))
+    for i in range(6):
+        good = [g for _, g in whole.train_set.dataset.poses(i)]
+        assert good[0]  # the crystal pose
+        assert good[2]  # 1 Å away: within 2 Å
+        assert not good[3]  # 3 Å away
+    first_loss = whole.evaluate(whole.test_set)["loss"]
+    whole.run(progress=False)
+    losses = [float(r["loss"]) for r in rows(tmp_path / "whole" / "test.csv")]
+    assert losses[-1] < 0.5 * first_loss  # the validation loss falls
+    part = AssayTrainer(config(tmp_path, output=str(tmp_path / "part"), **{**settings, "steps": 8}))
+    part.run(progress=False)
+    resumed = AssayTrainer(config(tmp_path, output=str(tmp_path / "part"), **settings))
+    resumed.resume(tmp_path / "part" / "checkpoint.pt")
+    resumed.run(progress=False)
+    for a, b in zip(whole.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -134,15 +134,20 @@ def plot_learning_curves(folder: str | Path) -> None:
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
     axes[0].plot(np.atleast_1d(train["step"]), np.atleast_1d(train["loss"]), label="train loss")
     axes[0].set_xlabel("step")
-    axes[0].legend()
     if (folder / "test.csv").exists():
         test = np.genfromtxt(folder / "test.csv", delimiter=",", names=True)
-        for name in [n for n in ("auc", "pearson") if n in (test.dtype.names or ())]:
+        names = test.dtype.names or ()
+        if "loss" in names:  # assay training evaluates its loss
+            steps, loss = np.atleast_1d(test["step"]), np.atleast_1d(test["loss"])
+            axes[0].plot(steps, loss, marker="o", label="validation loss")
+        for name in [n for n in ("auc", "pearson") if n in names]:
             axes[1].plot(
                 np.atleast_1d(test["step"]), np.atleast_1d(test[name]), marker="o", label=f"test {name}"
             )
         axes[1].set_xlabel("step")
-        axes[1].legend()
+        if axes[1].get_lines():
+            axes[1].legend()
+    axes[0].legend()
     figure.tight_layout()
     with atomic_write(folder / "learning_curves.png") as handle:
         figure.savefig(handle, format="png", dpi=100)
