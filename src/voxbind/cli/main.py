@@ -160,6 +160,13 @@ def _train_option(*names, help: str, **options):
     "--test", "test_types", type=FILE, help="Held-out .types file, evaluated every eval_every steps."
 )
 @click.option("--config", "config_file", type=FILE, help="TOML or YAML file of options (see TrainConfig).")
+@click.option(
+    "--options",
+    "show_options",
+    is_flag=True,
+    help="Print every option with its value (defaults, --config's, the command line's) and its meaning, "
+    "as a TOML file --config reads, and exit.",
+)
 @_train_option(
     "--assay-table",
     type=FILE,
@@ -200,7 +207,7 @@ def _train_option(*names, help: str, **options):
     help="With --combine: no group column; each line's last file (e.g. an SDF) holds the compound's poses.",
 )
 @_train_option("--strategy", type=click.Choice(STRATEGIES), help="Multi-pose memory strategy.")
-def train(train_types, test_types, config_file, resume, **overrides) -> None:
+def train(train_types, test_types, config_file, show_options, resume, **overrides) -> None:
     """Train a GNINA-style model on TRAIN_TYPES, or, with an assay table (--assay-table or the config's
     assay_table), one affinity per compound from its poses on measured potencies. Options come from
     --config and are overridden by the command line; run under `torchrun --nproc_per_node=N -m voxbind
@@ -209,6 +216,11 @@ def train(train_types, test_types, config_file, resume, **overrides) -> None:
 
     config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
     config = config.replace(train=train_types, test=test_types, **overrides)
+    if show_options:
+        from ..train.config_help import describe_options
+
+        click.echo(describe_options(config), nl=False)
+        return
     if not config.train and not config.assay_table:
         raise click.UsageError("give TRAIN_TYPES, or an assay table (--assay-table or the config's)")
     with distributed(config.device):
