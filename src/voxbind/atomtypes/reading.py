@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdkit import Chem
 
 from ..errors import InvalidFileError
@@ -52,15 +54,17 @@ def read_typed_molecules(
     if format is None and is_gninatypes(source):
         return [gnina_typed(read_gninatypes(source), typer, source_name(source))]
     structure = read_structure_text(source, format)
-    fast = isinstance(typer, GninaTyper) and hydrogens == "keep" and altloc in ("first", "all")
-    if fast and structure.format == "pdb":
+    fast = hydrogens == "keep" and altloc in ("first", "all")
+    if fast and isinstance(typer, GninaTyper) and structure.format == "pdb":
         table = read_pdb_table(structure, waters=waters, metals=metals, altloc=altloc)
         if table is not None:
             types = pdb_gnina_types(table)
             symbol = lambda i: _PERIODIC.GetElementSymbol(int(table.element[i]))  # noqa: E731
             warn_unknown_elements(types, table.where, table.atom_label, symbol)
             return [typer.from_gnina_types(table.coords, types)]
-    options = {"hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors}
+    options: dict[str, Any] = {
+        "hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors
+    }  # fmt: skip
     molecules = parse_molecules(structure, **options)
     return [typer(m) for m in molecules]
 

@@ -273,9 +273,9 @@ def split_compounds(
     if kind == "temporal":
         undated = [c.id for c in compounds if c.date is None]
         if undated:
-            names = ", ".join(undated[:5])
-            raise InvalidArgumentError(f"a temporal split needs every compound's date; none for {names}")
-        order = sorted(range(n), key=lambda i: (compounds[i].date, i))
+            listed = ", ".join(undated[:5])
+            raise InvalidArgumentError(f"a temporal split needs every compound's date; none for {listed}")
+        order = sorted(range(n), key=lambda i: (compounds[i].date or datetime.date.min, i))
     elif kind == "scaffold":
         groups: dict[str, list[int]] = {}
         for i, c in enumerate(compounds):
@@ -386,6 +386,8 @@ class AssayDataset(torch.utils.data.Dataset):
     def receptor_of(self, i: int) -> TypedAtoms:
         """The typed receptor of compound ``i``."""
         path = self.compounds[i].receptor or self.receptor
+        if path is None:  # (refused when the dataset was made)
+            raise InvalidArgumentError(f"compound {self.compounds[i].id} has no receptor")
         if path not in self._receptors:
             self._receptors[path] = read_typed_molecule(path, self.receptor_typer)
         return self._receptors[path]

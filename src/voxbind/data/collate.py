@@ -139,7 +139,8 @@ def pad_examples(
     """Stack examples into padded tensors (``None`` entries become empty, masked-out slots), moving each
     example's atoms by its transform and, with ``crop_to``, keeping only atoms that reach that grid."""
     batch = len(examples)
-    moved, rows = [], []
+    moved: list[np.ndarray | None] = []
+    rows: list[np.ndarray] = []
     for example, motion in zip(examples, transforms, strict=True):
         if example is None:
             moved.append(None)
@@ -240,7 +241,7 @@ class GridCollate:
         channels = self.num_channels or real[0].atoms.num_channels
         motions = [self._motion(e) for e in examples]
         tensors = pad_examples(examples, motions, channels, real[0].labels.shape[0], self.crop_to)
-        batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)
+        batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)  # type: ignore[arg-type]  # (the tensors are the tensor fields)
         if self.gridmaker is not None:
             return batch.gridded(self.gridmaker, pool=self.pool)
         # Gridding is left to the caller, maybe on a GPU: check the values here, on the host, where it

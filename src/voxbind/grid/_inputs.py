@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -76,11 +78,14 @@ def _check_finite(
         checks.add(lambda: ~(t.abs() <= bound), report)  # NaN fails the comparison too
 
 
-def _count(name: str, value) -> int:
+def _count(name: str, value: Any) -> int:
     """``value`` as an int, refusing what is not a whole number (``3.7``, ``"3"``, ``True``)."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, torch.Tensor)) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | torch.Tensor):
         raise GridInputError(f"{name} must be a whole number, got {value!r}")
-    return int(value)
+    whole = int(value)  # type: ignore[arg-type]  # a real number or a one-element tensor
+    if value != whole:
+        raise GridInputError(f"{name} must be a whole number, got {value!r}")
+    return whole
 
 
 def _as_tensor(name: str, value, device=None) -> torch.Tensor:
@@ -136,7 +141,7 @@ def normalise(
                 f"for num_types={num_types} (valid: 0..{num_types - 1}, negative = ignored)"
             )
 
-        checks.add(lambda types=types: types >= num_types, out_of_range)
+        checks.add(functools.partial(torch.ge, types, num_types), out_of_range)
     else:
         if types.ndim != len(lead) + 1 or tuple(types.shape[:-1]) != tuple(lead):
             raise GridInputError(

@@ -115,7 +115,11 @@ def _pooled(backend, atoms, geom, pool: int, out, batched: bool) -> torch.Tensor
     recorded = torch.is_grad_enabled() and any(
         t.requires_grad for t in (atoms.rel, atoms.weights, atoms.radii)
     )
-    if hasattr(kernels, "forward_pooled") and not (atoms.per_type or geom.profile.binary):
+    if (
+        kernels is not None
+        and hasattr(kernels, "forward_pooled")
+        and not (atoms.per_type or geom.profile.binary)
+    ):
         if recorded and out is None:
             call = KernelCall(kernels, geom, atoms.per_type, atoms.num_types)
             return kernel_pooled_grid(atoms.rel, atoms.weights, atoms.radii, atoms.base, call, pool)
@@ -145,7 +149,7 @@ _HALF = (torch.float16, torch.bfloat16)
 
 
 def _check_out(out: torch.Tensor, atoms, geom, batched: bool) -> None:
-    shape = (atoms.num_types,) + (geom.n,) * 3
+    shape: tuple[int, ...] = (atoms.num_types,) + (geom.n,) * 3
     if batched:
         shape = (atoms.rel.shape[0], *shape)
     dtype_ok = out.dtype == atoms.rel.dtype or out.dtype in _HALF

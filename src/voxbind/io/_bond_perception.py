@@ -297,7 +297,7 @@ def _kekulise_rings(state: _State, rings: list[tuple[int, ...]]) -> None:
     aromatic: set[tuple[int, int]] = set()
     for ring in rings:
         if len(ring) in (5, 6, 7) and all(state.hyb[i] == 2 and not state.non_single(i) for i in ring):
-            aromatic |= {tuple(sorted((ring[k], ring[(k + 1) % len(ring)]))) for k in range(len(ring))}
+            aromatic |= {_pair(ring[k], ring[(k + 1) % len(ring)]) for k in range(len(ring))}
     if not aromatic:
         return
     needing = {i for bond in aromatic for i in bond if _needs_double_bond(state, i)}
@@ -309,6 +309,10 @@ def _kekulise_rings(state: _State, rings: list[tuple[int, ...]]) -> None:
     for i, j in _maximum_matching(partners).items():
         if i < j:
             state.set_order(i, j, 2)
+
+
+def _pair(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i < j else (j, i)
 
 
 def _maximum_matching(partners: dict[int, list[int]]) -> dict[int, int]:

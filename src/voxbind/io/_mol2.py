@@ -19,12 +19,12 @@ def read_mol2(lines: list[str], path: str, skip_bad: bool = False) -> list[Molec
         raise InvalidFileError(path, "", "no @<TRIPOS>MOLECULE section")
     ends = [*starts[1:], len(lines)]
     blocks = ((begin + 1, lines[begin:end]) for begin, end in zip(starts, ends, strict=True))
-    return collect(enumerate(blocks, 1), lambda item: mol2_record(*item, path), skip_bad)
+    return collect(enumerate(blocks, 1), lambda item: mol2_record(item[0], item[1], path), skip_bad)
 
 
 def mol2_blocks(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(first line number, lines)`` for each ``@<TRIPOS>MOLECULE`` block of a stream of lines."""
-    start, block = 0, []
+    start, block = 0, list[str]()
     for number, line in enumerate(lines, 1):
         if line.strip().upper() == "@<TRIPOS>MOLECULE":
             if block:
@@ -185,7 +185,7 @@ def _acyclic_aromatic_bonds(mol: Chem.Mol, block: list[str]) -> None:
         for atom in range(n)
     ]
     double, _ = kekulize(n, bonds, aromatic, needs)
-    touched = set()
+    touched: set[int] = set()
     for k in acyclic:
         i, j = bonds[k]
         order = 2 if k in double or (not aromatic[k] and orders[k] == 2) else 1

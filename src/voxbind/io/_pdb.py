@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
+from typing import Any
 
 from rdkit import Chem
 
@@ -210,8 +211,10 @@ def read_pdb(
     skip_bad: bool = False,
 ) -> list[Molecule]:
     title = next((ln[10:].strip() for ln in lines if ln.startswith(("HEADER", "COMPND"))), "")
-    options = {"pdbqt": pdbqt, "waters": waters, "metals": metals, "altloc": altloc}
-    out = collect(pdb_models(lines), lambda item: pdb_model(*item, path, title, **options), skip_bad)
+    options: dict[str, Any] = {"pdbqt": pdbqt, "waters": waters, "metals": metals, "altloc": altloc}
+    out = collect(
+        pdb_models(lines), lambda item: pdb_model(item[0], item[1], path, title, **options), skip_bad
+    )
     if not out:
         raise InvalidFileError(path, "", "no ATOM or HETATM records")
     return out
@@ -281,7 +284,8 @@ def pdb_block_molecule(
         raise InvalidFileError(path, where, "RDKit could not build the structure from its atom records")
     check_atoms(mol, path, where)
     conect = _conect_serials(lines)
-    for atom, ad_type in zip(mol.GetAtoms(), ad_types or [None] * mol.GetNumAtoms(), strict=False):
+    types: list[str | None] = list(ad_types) if ad_types else [None] * mol.GetNumAtoms()
+    for atom, ad_type in zip(mol.GetAtoms(), types, strict=False):
         atom.SetNoImplicit(False)  # hydrogens the file lacks are implied by valence, as OpenBabel does
         if ad_type is not None:
             atom.SetProp("ad_type", ad_type)

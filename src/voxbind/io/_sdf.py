@@ -14,7 +14,7 @@ from .molecule import Molecule
 
 def sdf_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(first line number, record lines)`` for each ``$$$$``-terminated record."""
-    start, chunk = 1, []
+    start, chunk = 1, list[str]()
     for number, line in enumerate(lines, 1):
         if line.startswith("$$$$"):
             yield start, chunk
@@ -65,7 +65,9 @@ def _without_query_bond_fields(block: list[str]) -> list[str]:
 
 
 def read_sdf(lines: list[str], path: str, skip_bad: bool = False) -> list[Molecule]:
-    return collect(enumerate(sdf_records(lines), 1), lambda item: sdf_record(*item, path), skip_bad)
+    return collect(
+        enumerate(sdf_records(lines), 1), lambda item: sdf_record(item[0], item[1], path), skip_bad
+    )
 
 
 class LastRecord:

@@ -19,7 +19,7 @@ def read_xyz(lines: list[str], path: str) -> list[Molecule]:
     lines = list(lines)
     while lines and not lines[-1].strip():
         lines.pop()
-    out = []
+    out: list = []
     start = 0
     while start < len(lines) and lines[start].strip():
         where = f"frame {len(out) + 1} (line {start + 1})"

@@ -15,7 +15,9 @@ from ..errors import InvalidArgumentError, InvalidFileError
 from .source import read_text
 
 
-def write_dx(path: str | os.PathLike, values: np.ndarray, origin: Sequence[float], resolution: float) -> None:
+def write_dx(
+    path: str | os.PathLike, values: np.ndarray, origin: Sequence[float] | np.ndarray, resolution: float
+) -> None:
     """Write one ``(nx, ny, nz)`` grid; point ``(i, j, k)`` lies at ``origin + (i, j, k) * resolution`` (Å).
 
     Values are written with z varying fastest (the C order of a ``[x][y][z]`` array), three per line.
@@ -78,7 +80,7 @@ def read_dx(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def write_dx_channels(
     prefix: str | os.PathLike,
     grid: np.ndarray,
-    center: Sequence[float],
+    center: Sequence[float] | np.ndarray,
     resolution: float,
     channel_names: Sequence[str],
 ) -> list[Path]:

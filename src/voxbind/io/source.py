@@ -77,9 +77,8 @@ def read_bytes(source: Source) -> bytes:
         except OSError as err:
             raise InvalidFileError(name, "", f"cannot read: {err.strerror or err}") from err
     else:
-        data = source.read()
-        if isinstance(data, str):
-            data = data.encode()
+        raw = source.read()
+        data = raw.encode() if isinstance(raw, str) else raw
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, name)
     return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gzip
 import io
 import os
@@ -88,11 +89,15 @@ def iter_records(
     fmt = detect_format(path, format)
     if fmt not in STREAMED:
         for molecule in parse_molecules(read_structure_text(path, fmt), hydrogens=hydrogens, **options):
-            yield molecule.record, lambda molecule=molecule: molecule
+            yield molecule.record, functools.partial(_same, molecule)
         return
     with _open_lines(path) as lines:
         for index, build in _records(lines, fmt, name, **options):
-            yield index, lambda index=index, build=build: _read(name, index, build, hydrogens)
+            yield index, functools.partial(_read, name, index, build, hydrogens)
+
+
+def _same(molecule: Molecule) -> Molecule:
+    return molecule
 
 
 def _read(path: str, index: int, build: Callable[[], Molecule], hydrogens: str):

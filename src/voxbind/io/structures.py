@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from .._choices import ALTLOCS, HYDROGENS, RECORD_ERRORS, check_choice
 from ..errors import InvalidFileError
@@ -54,7 +55,9 @@ def read_molecules(
         InvalidArgumentError: an unknown ``format``, ``hydrogens`` or ``altloc``.
     """
     structure = read_structure_text(source, format)
-    options = {"hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors}
+    options: dict[str, Any] = {
+        "hydrogens": hydrogens, "waters": waters, "metals": metals, "altloc": altloc, "errors": errors
+    }  # fmt: skip
     return parse_molecules(structure, **options)
 
 
@@ -83,7 +86,7 @@ def parse_molecules(
     else:
         if fmt == "cif":
             lines = cif_to_pdb_lines(lines, path)
-        options = {"waters": waters, "metals": metals, "altloc": altloc, "skip_bad": skip}
+        options: dict[str, Any] = {"waters": waters, "metals": metals, "altloc": altloc, "skip_bad": skip}
         molecules = read_pdb(lines, path, pdbqt=fmt == "pdbqt", **options)
     if not molecules:
         raise InvalidFileError(path, "", "no readable molecules" if skip else "no molecules")

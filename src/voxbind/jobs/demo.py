@@ -46,19 +46,19 @@ def run_demo(
 ) -> DemoReport:
     """Grid the demo molecule on ``device``, differentiate a simple loss, and time both steps."""
 
-    device = checked_device(device)
-    coords = torch.tensor([a[1:] for a in DEMO_ATOMS], dtype=torch.float32, device=device)
+    target = checked_device(device)
+    coords = torch.tensor([a[1:] for a in DEMO_ATOMS], dtype=torch.float32, device=target)
     coords.requires_grad_()
-    types = torch.tensor([DEMO_CHANNELS.index(a[0]) for a in DEMO_ATOMS], device=device)
-    radii = torch.tensor([DEMO_RADII[a[0]] for a in DEMO_ATOMS], device=device)
+    types = torch.tensor([DEMO_CHANNELS.index(a[0]) for a in DEMO_ATOMS], device=target)
+    radii = torch.tensor([DEMO_RADII[a[0]] for a in DEMO_ATOMS], device=target)
     center = coords.detach().mean(0)
     gmaker = GridMaker(resolution, dimension, backend=backend)
     warm = coords.detach().requires_grad_()
     gmaker(center, warm, types, radii, len(DEMO_CHANNELS)).sum().backward()  # compile / warm up
 
     def now() -> float:  # (a GPU runs asynchronously: wait for it before reading the clock)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+        if target.type == "cuda":
+            torch.cuda.synchronize(target)
         return time.perf_counter()
 
     start = now()
@@ -73,10 +73,10 @@ def run_demo(
         channels=DEMO_CHANNELS,
         shape=tuple(grid.shape),
         backend=gmaker.backend_for(coords.device),
-        device=str(device),
+        device=str(target),
         forward_ms=forward * 1e3,
         backward_ms=backward * 1e3,
         channel_sums={c: float(grid[k].sum()) for k, c in enumerate(DEMO_CHANNELS)},
         peak=float(grid.max()),
-        gradient_norm=float(coords.grad.norm()),
+        gradient_norm=float(coords.grad.norm()) if coords.grad is not None else 0.0,
     )

@@ -91,6 +91,8 @@ def dock(
     if complete_without_parts([output], resume):
         return DockSummary()
     if box is None:
+        if autobox_ligand is None:  # (refused above)
+            raise InvalidArgumentError("give the box: its centre and size, or a ligand to put it around")
         box = Box.around(read_molecules(autobox_ligand), autobox_add)
     folder = parts_folder(output)
     settings = {

@@ -136,7 +136,8 @@ class Docker:
         self.receptor_file = Path(self._folder.name) / "receptor.pdbqt"
         receptor_molecule = read_molecule(receptor)
         self.receptor_file.write_text(receptor_pdbqt(receptor_molecule))
-        self.scorer = self.refiner = None
+        self.scorer: PoseScorer | None = None
+        self.refiner: PoseRefiner | None = None
         self.vina_scorer = VinaScorer(receptor_molecule)  # refined poses' Vina scores, as GNINA's
         self.receptor: TypedAtoms | None = None
         if cnn_scoring != "none":
@@ -170,13 +171,13 @@ class Docker:
         are with ``"none"``. ``cnn_scoring`` overrides the docker's own (``"none"`` needs no model)."""
         mode = cnn_scoring or self.cnn_scoring
         check_choice("cnn_scoring", mode, CNN_SCORING)
-        if mode != "none" and self.scorer is None:
+        if mode == "none":
+            return poses
+        if self.scorer is None or self.receptor is None:
             raise InvalidArgumentError("this docker has no CNN (it was made with cnn_scoring='none')")
         if mode == "rescore":
-            return self._rescored(poses, name)
-        if mode == "refinement":
-            return self._refined(poses, name)
-        return poses
+            return self._rescored(self.scorer, self.receptor, poses, name)
+        return self._refined(self.scorer, self.receptor, poses, name)
 
     def _engine(self):
         engine = self.vina.Vina(sf_name="vina", cpu=self.cpu, seed=self.seed, verbosity=0)
@@ -208,17 +209,20 @@ class Docker:
             out.append(pose)
         return out
 
-    def _rescored(self, docked: list[DockedPose], name: str) -> list[DockedPose]:
-        examples, kept = [], []
+    def _rescored(
+        self, scorer: PoseScorer, receptor: TypedAtoms, docked: list[DockedPose], name: str
+    ) -> list[DockedPose]:
+        examples: list = []
+        kept: list[DockedPose] = []
         for pose in docked:
             molecule = _as_molecule(pose.molecule, name)
-            _, complexes = self.scorer.prepare(self.receptor, molecule, len(kept))
+            _, complexes = scorer.prepare(receptor, molecule, len(kept))
             if complexes:
                 examples += complexes
                 kept.append(pose)
         if not examples:
             return docked
-        values = self.scorer.run(self.scorer.grids(examples))
+        values = scorer.run(scorer.grids(examples))
         variance = values.get("variance")
         scored = [
             dataclasses.replace(
@@ -231,10 +235,12 @@ class Docker:
         ]
         return _ranked(sorted(scored, key=lambda p: -p.cnn_score))
 
-    def _refined(self, docked: list[DockedPose], name: str) -> list[DockedPose]:
+    def _refined(
+        self, scorer: PoseScorer, receptor: TypedAtoms, docked: list[DockedPose], name: str
+    ) -> list[DockedPose]:
         if self.refiner is None:
-            self.refiner = PoseRefiner(self.scorer.net, device=self.scorer.device)
-        results = self.refiner.refine_batch([(self.receptor, _as_molecule(p.molecule, name)) for p in docked])
+            self.refiner = PoseRefiner(scorer.net, device=scorer.device)
+        results = self.refiner.refine_batch([(receptor, _as_molecule(p.molecule, name)) for p in docked])
         refined = []
         for pose, result in zip(docked, results, strict=True):
             if isinstance(result, VoxbindError):

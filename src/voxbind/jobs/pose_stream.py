@@ -59,7 +59,7 @@ def read_pairs_file(path: str | os.PathLike) -> list[tuple[Path, Path]]:
             continue
         if len(fields) != 2:
             raise InvalidFileError(path, f"line {number}", f"expected 'receptor poses', not {line.strip()!r}")
-        pair = tuple(path.parent / field for field in fields)
+        pair = (path.parent / fields[0], path.parent / fields[1])
         missing = [str(p) for p in pair if not p.is_file()]
         if missing:  # found now, before a long run starts
             raise InvalidFileError(path, f"line {number}", f"no such file: {', '.join(missing)}")
@@ -103,7 +103,9 @@ class ReceptorCache:
     (a string), or its error is raised with ``raise_errors``."""
 
     def __init__(self, typer: Typer, raise_errors: bool):
-        self.typer, self.path, self.atoms, self.raise_errors = typer, None, None, raise_errors
+        self.typer, self.raise_errors = typer, raise_errors
+        self.path: Path | None = None
+        self.atoms: TypedAtoms | str = ""
 
     def get(self, path: Path) -> TypedAtoms | str:
         if path != self.path:

@@ -12,6 +12,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
@@ -151,7 +152,7 @@ class PoseRefiner:
         """Refine ``poses`` (``(receptor, molecule)`` pairs) together: every step grids and scores them in
         one batch. Returns one result per pose, in order: its :class:`Refinement`, or the error that stopped
         it (no heavy atom, no receptor atom in its grid, a typing error)."""
-        results: list[Refinement | VoxbindError] = []
+        results: list[Refinement | VoxbindError | None] = []
         states = []
         for receptor, molecule in poses:
             try:
@@ -162,7 +163,7 @@ class PoseRefiner:
         if states:
             refined = iter(self._refine_states(states))
             results = [next(refined) if r is None else r for r in results]
-        return results
+        return cast(list[Refinement | VoxbindError], results)
 
     def _refine_states(self, states: list[_PoseState]) -> list[Refinement]:
         batch = _Batch(self, states)
@@ -202,13 +203,18 @@ class _PoseState:
         self.radii = torch.as_tensor(ligand.radii, dtype=dtype, device=device)
         self.channels = ligand.num_channels
         reaching = atoms_reaching(receptor.coords, receptor.radii, center, gm)
-        rec = (receptor.coords[reaching], receptor.types[reaching], receptor.radii[reaching])
-        rec = [torch.as_tensor(a, dtype=dtype if a.dtype.kind == "f" else None, device=device) for a in rec]
+        arrays = (receptor.coords[reaching], receptor.types[reaching], receptor.radii[reaching])
+        rec = [
+            torch.as_tensor(a, dtype=dtype if a.dtype.kind == "f" else None, device=device) for a in arrays
+        ]
         with torch.no_grad():  # the receptor's channels, once: made pooled when the model pools first
             grid = gm(self.center, *rec, receptor.num_channels, pool=refiner.pool)
             self.receptor_channels = receptor.num_channels
             if refiner.split:  # and through each member's first convolution
-                self.fixed = [_receptor_share(m.input_conv, grid[None])[0] for m in refiner.members]
+                self.fixed = [
+                    _receptor_share(m.input_conv, grid[None])[0]  # type: ignore[arg-type]  # a Conv3d
+                    for m in refiner.members
+                ]
             else:
                 self.fixed = [grid]
         self.pairs, self.floor = clash_pairs(molecule.rdmol, keep)
@@ -273,10 +279,11 @@ class _Batch:
         losses, scores, affinities = [], [], []
         for j, member in enumerate(refiner.members):
             if refiner.split:
-                conv = member.input_conv
+                conv = cast(nn.Conv3d, member.input_conv)
                 weight = conv.weight[:, shared.receptor_channels :]
-                out = member.forward_from_input_conv(
-                    shared.inputs[j] + conv3d(ligand, weight, None, conv.padding)
+                padding = cast(tuple[int, int, int], conv.padding)
+                out = member.forward_from_input_conv(  # type: ignore[operator]  # a module's method
+                    shared.inputs[j] + conv3d(ligand, weight, None, padding)
                 )
             else:
                 out = predict(member, torch.cat([shared.inputs[0], ligand], dim=1), refiner.pool > 1)
@@ -288,8 +295,8 @@ class _Batch:
             [clash_penalty(h, s.pairs, s.floor) for h, s in zip(heavy, states, strict=True)]
         )
         objective = torch.stack(losses).mean(0).double().cpu() + clash_w * clashes
-        scores = torch.stack(scores).mean(0).double().cpu()
-        return torch.stack([objective, scores, torch.stack(affinities).mean(0).double().cpu()], dim=1)
+        score = torch.stack(scores).mean(0).double().cpu()
+        return torch.stack([objective, score, torch.stack(affinities).mean(0).double().cpu()], dim=1)
 
     def evaluate_at(self, x: np.ndarray, rows) -> np.ndarray:
         """:meth:`evaluate` at the optimiser's ``x (A, D)``, as ``(A, 3)`` NumPy."""
@@ -336,4 +343,4 @@ def _receptor_share(conv: torch.nn.Conv3d, grid: torch.Tensor) -> torch.Tensor:
             f"the model's first convolution takes {conv.in_channels} channels, not more than the "
             f"receptor's {grid.shape[1]}"
         )
-    return conv3d(grid, conv.weight[:, : grid.shape[1]], conv.bias, conv.padding)
+    return conv3d(grid, conv.weight[:, : grid.shape[1]], conv.bias, cast(tuple[int, int, int], conv.padding))

@@ -161,8 +161,8 @@ def rescore(
         summary.merge(share.folder, outputs, scorer.ensemble, order, vina)
     if combine:  # compounds in order of first appearance in the input
         target = combined_output or _compounds_path(outputs[0])
-        entries = iter_in_order(entry_order(share.folder) if sort else order)
-        summary.outputs[str(target)] = write_combined(target, entries, combine, compound_key, temperature)
+        merged = iter_in_order(entry_order(share.folder) if sort else order)
+        summary.outputs[str(target)] = write_combined(target, merged, combine, compound_key, temperature)
     finish(share)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from rdkit import Chem
@@ -154,7 +155,7 @@ def entry_order(
 
 def iter_in_order(order: list[tuple[Path, np.ndarray]]) -> Iterator[dict]:
     """The entries at ``order``'s places, read one at a time."""
-    handles: dict[Path, object] = {}
+    handles: dict[Path, BinaryIO] = {}
     try:
         for path, offset in order:
             if path not in handles:

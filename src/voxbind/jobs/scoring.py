@@ -13,6 +13,7 @@ import os
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numba
 import numpy as np
@@ -181,7 +182,7 @@ class PoseScorer:
             self._turn = (self._turn + 1) % len(self._buffers)
             out = self._buffers[self._turn]
             out = out if out is not None and len(out) == len(examples) else None
-        grids = batch.gridded(self.gridmaker, out=out, pool=self.pool).grids
+        grids = cast(torch.Tensor, batch.gridded(self.gridmaker, out=out, pool=self.pool).grids)
         if self.device.type == "cpu":
             self._buffers[self._turn] = grids
         return grids
@@ -290,7 +291,8 @@ def _gridded_batches(
     pending: list[tuple[Pose, str, list, float | None]] = []
     examples = 0
     for pose in poses:
-        problem, complexes, energy = pose.problem, [], None if vina is None else math.nan
+        complexes: list = []
+        problem, energy = pose.problem, None if vina is None else math.nan
         if pose.molecule is not None:
             receptor = receptors.get(pose.receptor)
             if isinstance(receptor, str):
@@ -347,7 +349,12 @@ def score_poses(
         InvalidFileError: the receptor cannot be read (a bad pose record does not raise: its
             :class:`PoseScore` says why it was not scored).
     """
-    options = {"rotations": rotations, "seed": seed, "batch_size": batch_size, "device": device}
+    options: dict[str, Any] = {
+        "rotations": rotations,
+        "seed": seed,
+        "batch_size": batch_size,
+        "device": device,
+    }
     options.update(bad_receptor="raise", vina=vina)
     return list(iter_scores([(receptor, ligand)], model, **options))
 

@@ -88,7 +88,7 @@ class Conv3d(nn.Conv3d):
 
     def _conv_forward(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None):
         if self._single_cpu_example(x, weight):
-            return conv3d(x, weight, bias, self.padding)
+            return conv3d(x, weight, bias, self.padding)  # type: ignore[arg-type]  # a tuple of 3 here
         return super()._conv_forward(x, weight, bias)
 
     def _single_cpu_example(self, x: torch.Tensor, weight: torch.Tensor) -> bool:

@@ -45,4 +45,4 @@ class Default2017(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Prediction:
         f = self.features(x)
-        return Prediction(pose_output(self, self.output_fc(f)), self.output_fc_aff(f).squeeze(1))
+        return Prediction(pose_output(self, self.output_fc(f)), self.output_fc_aff(f).squeeze(1))  # type: ignore[operator]

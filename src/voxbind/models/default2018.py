@@ -75,4 +75,4 @@ class Default2018(nn.Module):
         return self._predict(self._features_after(h))
 
     def _predict(self, f: torch.Tensor) -> Prediction:
-        return Prediction(pose_output(self, self.pose_output(f)), self.affinity_output(f).squeeze(1))
+        return Prediction(pose_output(self, self.pose_output(f)), self.affinity_output(f).squeeze(1))  # type: ignore[operator]

@@ -83,4 +83,4 @@ class Dense(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Prediction:
         f = self.features(x)
-        return Prediction(pose_output(self, self.pose_output(f)), self.affinity_output(f).squeeze(1))
+        return Prediction(pose_output(self, self.pose_output(f)), self.affinity_output(f).squeeze(1))  # type: ignore[operator]

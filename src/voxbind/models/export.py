@@ -60,7 +60,7 @@ def export_torchscript(
         if mapped != channels:
             raise InvalidArgumentError(f"the channel maps give {mapped} channels; the model takes {channels}")
     example = torch.zeros(1, channels, n, n, n)
-    metadata = {"resolution": info.resolution, "dimension": info.dimension}
+    metadata: dict[str, float | str] = {"resolution": info.resolution, "dimension": info.dimension}
     metadata.update({k: v for k, v in (("recmap", recmap), ("ligmap", ligmap)) if v is not None})
     if info.radius_scaling != 1.0:
         metadata["radius_scaling"] = info.radius_scaling
@@ -79,10 +79,10 @@ def _traceable(model: nn.Module) -> nn.Module:
     graph = copy.deepcopy(model).float().cpu().eval()
     for layer in graph.modules():
         if isinstance(layer, Conv3d):
-            layer.__class__ = nn.Conv3d
+            layer.__class__ = nn.Conv3d  # type: ignore[assignment]
     if hasattr(graph, "module"):  # a scripted GNINA graph: its outputs are already GNINA's
         return _Tuple(graph)
-    graph.pose_activation = "log_softmax"
+    graph.pose_activation = "log_softmax"  # type: ignore[assignment]
     return _Tuple(graph, top_level=True)
 
 

@@ -68,7 +68,7 @@ def model_info(model: nn.Module) -> ModelInfo:
 
 def with_info(model: nn.Module, info: ModelInfo) -> nn.Module:
     """``model`` with ``info`` attached as ``model.model_info``; returns it."""
-    model.model_info = info
+    model.model_info = info  # type: ignore[assignment]
     return model
 
 

@@ -24,7 +24,8 @@ def gnina_init(module: nn.Module) -> None:
     for layer in module.modules():
         if isinstance(layer, (nn.Conv3d, nn.Linear)):
             nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
 
 
 def create_model(name: str, num_channels: int = 28, grid_size: int = 48) -> nn.Module:

@@ -149,7 +149,7 @@ class AssayLoss(nn.Module):
         if w["range"]:
             values = predicted if per_pose is None else per_pose
             parts["range"] = w["range"] * range_penalty(values, self.low, self.high, mask)
-        if w["pose"] and per_pose_dg is not None and good is not None:
+        if w["pose"] and per_pose_dg is not None and good is not None and mask is not None:
             parts["pose"] = w["pose"] * pose_cross_entropy(per_pose_dg, mask, good)
         total = sum(parts.values(), predicted.sum() * 0)
         return total, parts

@@ -93,13 +93,17 @@ class AssayTrainer(Trainer):
         else:
             if config.energy_model == "delta_separate":
                 networks += [create_model(config.model, channels, n) for _ in range(2)]
-            self.model = DeltaModel(networks[0], receptor_typer.num_channels, *networks[1:], output=pose_dg)
+            others = networks[1:] if len(networks) == 3 else [None, None]
+            self.model = DeltaModel(
+                networks[0], receptor_typer.num_channels, others[0], others[1], output=pose_dg
+            )
             pose_output = None
         self.model = self.model.to(self.device)
         self.net = self.model
         self.pool = 1  # poses go through MultiPoseModel (and DeltaModel's channel masks) on plain grids
-        self.combination = combination(config.combine, config.temperature)
-        self.multi = MultiPoseModel(self.model, self.combination, config.strategy, pose_output=pose_output)
+        combined = combination(config.combine, config.temperature)
+        self.combination = combined
+        self.multi = MultiPoseModel(self.model, combined, config.strategy, pose_output=pose_output)
         self.readout = Readout(config.readout)
         self.loss = AssayLoss(
             config.loss_mse, config.loss_nll, config.loss_range, config.loss_pose, config.range_low,
@@ -166,7 +170,7 @@ class AssayTrainer(Trainer):
         for batch in loader:
             batch = on_device(batch, self.device, self.gridmaker)
             first, mask, good, out, predicted, per_pose = self._outputs(batch)
-            weights = self.combination.weights(out.per_pose, mask)
+            weights = self.multi.combination.weights(out.per_pose, mask)
             for b in range(predicted.shape[0]):
                 compound = dataset.compound(position)
                 position += 1

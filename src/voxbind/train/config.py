@@ -8,6 +8,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .._choices import (
     AFFINITY_LOSSES,
@@ -209,7 +210,7 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"{source}: unknown option(s) {', '.join(unknown)}")
         defaults = cls()
-        checked = {}
+        checked: dict[str, Any] = {}
         for name, value in values.items():
             default = getattr(defaults, name)
             if isinstance(default, bool) != isinstance(value, bool) or (

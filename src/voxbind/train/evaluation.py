@@ -4,6 +4,7 @@ share the work: one :func:`evaluate` for the training loops and ``voxbind evalua
 from __future__ import annotations
 
 import os
+from typing import cast
 
 import numpy as np
 import torch
@@ -12,7 +13,7 @@ from torch import nn
 from .._devices import checked_device
 from ..combine import Combination, MultiPoseModel, combination, dg_to_pk, pk_to_dg
 from ..data import Batch, ComplexDataset, ExampleSampler, GroupedSampler, grid_loader, on_device, open_dataset
-from ..errors import ConfigError
+from ..errors import ConfigError, InvalidArgumentError
 from ..grid import GridMaker
 from ..jobs.model_inputs import has_default_maps
 from ..models import input_pool, is_checkpoint, load_model, model_info, predict
@@ -42,7 +43,10 @@ def evaluation_sampler(dataset: ComplexDataset, max_poses: int | None = None):
     as up to ``max_poses`` poses — dealt over the ``torchrun`` ranks without repeats."""
     if max_poses is None:
         return ExampleSampler(len(dataset), shuffle=False, even=False)
-    return GroupedSampler(dataset.types.groups, max_poses, shuffle=False, even=False)
+    groups = dataset.types.groups
+    if groups is None:
+        raise InvalidArgumentError(f"{dataset.types.path} has no groups to evaluate per compound")
+    return GroupedSampler(groups, max_poses, shuffle=False, even=False)
 
 
 @torch.no_grad()
@@ -169,7 +173,7 @@ def evaluate_model(
 
 
 def _pose_columns(model: nn.Module, batch: Batch, pose_column: int, affinity_column: int) -> dict:
-    out = predict(model, batch.grids, batch.pool > 1)
+    out = predict(model, cast(torch.Tensor, batch.grids), batch.pool > 1)
     return {
         "index": batch.indices,
         "pose_label": batch.labels[:, pose_column],
@@ -182,14 +186,14 @@ def _pose_columns(model: nn.Module, batch: Batch, pose_column: int, affinity_col
 def _compound_columns(multi: MultiPoseModel, batch: Batch, affinity_column: int) -> dict:
     target, known = compound_targets(batch, affinity_column)
     mask = batch.grouped(batch.mask)
-    predicted = dg_to_pk(multi(batch.grouped(batch.grids), mask).combined)
+    predicted = dg_to_pk(multi(batch.grouped(cast(torch.Tensor, batch.grids)), mask).combined)
     first = torch.where(mask, batch.grouped(batch.indices), torch.iinfo(torch.int64).max).min(dim=1).values
     return {"index": first, "target": target, "known": known, "predicted": predicted}
 
 
 def _gathered(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The columns of every rank together, in dataset order (the order one process sees)."""
-    parts = [part for part in gather(local) if part]
+    parts = [cast(dict[str, np.ndarray], part) for part in gather(local) if part]
     merged = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     order = np.argsort(merged["index"], kind="stable")
     return {name: values[order] for name, values in merged.items()}

@@ -7,12 +7,14 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
 from .._devices import checked_device
+from ..combine import Combination
 from ..data import (
     ExampleSampler,
     RandomTransform,
@@ -88,6 +90,11 @@ class Trainer:
     of every global batch and gradients are averaged, so the run follows the one-process run with the same
     global batch.
     """
+
+    train_set: Any  # a dataset of examples (or of compounds' poses)
+    test_set: Any
+    combination: Combination | None
+    loss: nn.Module
 
     def __init__(self, config: TrainConfig):
         initial = None
