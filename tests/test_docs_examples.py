@@ -1,6 +1,6 @@
 """Every code example of the README and the documentation is checked, so that none drifts from the code.
 
-- Python blocks run, page by page in one namespace, in a folder holding the example files the pages name
+- Python blocks run, each on its own, page by page in a folder holding the example files the pages name
   (``rec.pdb``, ``docked.sdf``, ...: the built-in example complex). Shell blocks marked ``<!-- run -->``
   on the line before them run there too, in the page's order.
 - Every ``voxbind`` command of every shell block is parsed by the command line's own parser (its
@@ -96,14 +96,14 @@ RUN = {page: [b for b in ALL if b.page == page and runnable(b)] for page in PAGE
 
 @pytest.mark.parametrize("page", [p for p in PAGES if RUN[p]], ids=lambda p: str(p.relative_to(ROOT)))
 def test_examples_run(page, workspace):
-    """A page's runnable blocks, in the page's order: Python in one namespace, shell with voxbind on the
-    path, in one folder (a block may read what an earlier one wrote)."""
-    namespace: dict = {"__name__": "__docs__"}
+    """A page's runnable blocks, in the page's order, in one folder (a block may read a file an earlier
+    one wrote): each Python block on its own (its imports are its own), shell blocks with voxbind on the
+    path."""
     environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for block in RUN[page]:
         if block.language == "python":
             try:
-                exec(compile(block.code, str(block), "exec"), namespace)  # the docs' own examples
+                exec(compile(block.code, str(block), "exec"), {"__name__": "__docs__"})  # the docs' examples
             except Exception as err:  # say which block failed
                 raise AssertionError(f"the example at {block} fails: {type(err).__name__}: {err}") from err
             continue
@@ -166,3 +166,12 @@ def test_shell_examples_parse(block):
     commands = voxbind_commands(block.code)
     for args in commands:
         check_arguments(args, str(block))
+
+
+def test_the_documented_training_defaults_are_current():
+    from voxbind.train import TrainConfig
+    from voxbind.train.config_help import describe_options
+
+    assert (ROOT / "docs" / "train-defaults.toml").read_text() == describe_options(TrainConfig()), (
+        "regenerate it: voxbind train --options > docs/train-defaults.toml"
+    )
