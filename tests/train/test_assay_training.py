@@ -219,3 +219,17 @@ def test_sdf_poses_with_pose_labels_learn_and_resume_exactly(tmp_path):
     resumed.run(progress=False)
     for a, b in zip(whole.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_starting_from_gninas_weights_starts_near_the_measurements(tmp_path):
+    """``init_from`` in assay training: GNINA's published network predicts pK from the first step, so its
+    validation loss starts far below a fresh network's."""
+    pytest.importorskip("gninatorch", reason="GNINA 1.0's weights come with gninatorch")
+    write_sdf_assay(tmp_path)
+    settings = {"valid_fraction": 0.34, "test_fraction": 0.0, "max_poses": 2, "steps": 1}
+    fresh = AssayTrainer(config(tmp_path, output=str(tmp_path / "fresh"), **settings))
+    published = AssayTrainer(
+        config(tmp_path, output=str(tmp_path / "tuned"), init_from="crossdock_default2018", **settings)
+    )
+    assert published.config.resolution == 0.5  # the published model's grid replaces the small one
+    assert published.evaluate(published.test_set)["loss"] < 0.5 * fresh.evaluate(fresh.test_set)["loss"]
