@@ -127,3 +127,18 @@ def test_a_receptor_read_once_scores_a_ligands_poses_as_one_by_one():
     together = [scorer(p).affinity for p in poses]  # consecutive poses share their typing
     alone = [VinaScorer(receptor)(p).affinity for p in poses]
     assert together == alone
+
+
+@needs_example
+def test_a_pdbqt_pose_without_bond_orders_scores_as_its_sdf_twin():
+    """Vina's PDBQT poses carry no bond orders: the amide carbonyls are found from GNINA's types (a lone
+    oxygen that donates nothing), so the torsions and the score equal those of the same pose in SDF."""
+    from pathlib import Path
+
+    receptor, ligand = example_complex()
+    scorer = VinaScorer(receptor)
+    for k, pose in enumerate(read_molecules(ligand)[:3], 1):
+        pdbqt = read_molecules(Path(ligand).parent / f"vina_output_ligand_{k}.pdbqt")[0]
+        twin, mine = scorer(pdbqt), scorer(pose)
+        assert twin.torsions == mine.torsions == 4
+        assert twin.affinity == pytest.approx(mine.affinity, abs=1e-3)

@@ -112,9 +112,13 @@ def vina_score(receptor: VinaAtoms, ligand: VinaAtoms, torsions: int) -> VinaSco
     return VinaScore(terms, torsions)
 
 
-def vina_torsions(mol: Chem.Mol) -> int:
+def vina_torsions(mol: Chem.Mol, types: np.ndarray | None = None) -> int:
     """The rotatable bonds of ``mol`` that Vina's divisor counts, as GNINA counts them: single bonds, not
-    in a ring and not an amide C-N, whose two atoms each have at least two heavy neighbours."""
+    in a ring and not an amide C-N, whose two atoms each have at least two heavy neighbours.
+
+    ``types`` (GNINA type indices of ``mol``'s atoms) also finds carbonyls whose double bond the file
+    does not give (a PDBQT pose read without bond orders): a terminal oxygen that is no hydrogen-bond
+    donor, on a carbon."""
 
     def heavy_degree(atom: Chem.Atom) -> int:
         return sum(n.GetAtomicNum() > 1 for n in atom.GetNeighbors())
@@ -124,23 +128,29 @@ def vina_torsions(mol: Chem.Mol) -> int:
         if bond.GetBondType() != Chem.BondType.SINGLE or bond.IsInRing():
             continue
         ends = bond.GetBeginAtom(), bond.GetEndAtom()
-        if min(heavy_degree(a) for a in ends) < 2 or _is_amide(*ends):
+        if min(heavy_degree(a) for a in ends) < 2 or _is_amide(*ends, types):
             continue
         count += 1
     return count
 
 
-def _is_amide(a: Chem.Atom, b: Chem.Atom) -> bool:
+def _is_amide(a: Chem.Atom, b: Chem.Atom, types: np.ndarray | None = None) -> bool:
     """Whether ``a``-``b`` is an amide's C-N bond (OpenBabel's rule: a carbonyl carbon and a nitrogen with
     three neighbours, hydrogens included)."""
     pair = {a.GetAtomicNum(): a, b.GetAtomicNum(): b}
     carbon, nitrogen = pair.get(6), pair.get(7)
     if carbon is None or nitrogen is None or nitrogen.GetTotalDegree() != 3:
         return False
-    return any(
-        bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetOtherAtom(carbon).GetAtomicNum() == 8
-        for bond in carbon.GetBonds()
-    )
+    for bond in carbon.GetBonds():
+        oxygen = bond.GetOtherAtom(carbon)
+        if oxygen.GetAtomicNum() != 8:
+            continue
+        if bond.GetBondType() == Chem.BondType.DOUBLE:
+            return True
+        lone = sum(n.GetAtomicNum() > 1 for n in oxygen.GetNeighbors()) == 1
+        if types is not None and lone and not _DONOR[types[oxygen.GetIdx()]]:
+            return True  # a carbonyl whose double bond the file did not give
+    return False
 
 
 class VinaScorer:
@@ -172,7 +182,8 @@ class VinaScorer:
         if self._ligand is not None and key is not None and self._ligand[0] == key:
             types, torsions = self._ligand[1:]
         else:
-            types, torsions = self._typer.gnina_types(pose), vina_torsions(pose.rdmol)
+            types = self._typer.gnina_types(pose)
+            torsions = vina_torsions(pose.rdmol, types)
             self._ligand = key, types, torsions
         return vina_score(self.receptor, VinaAtoms.heavy(pose.coords, types), torsions)
 
