@@ -22,13 +22,13 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import AllChem
 
 from .._choices import CNN_SCORING, check_choice
-from ..atomtypes import TypedAtoms, read_typed_molecule
+from ..atomtypes import GNINA_IDENTITY_MAP, GninaTyper, TypedAtoms
 from ..errors import DependencyError, InvalidArgumentError, VoxbindError
 from ..io import Molecule, read_molecule
 from .refinement import PoseRefiner
 from .scoring import PoseScorer
 from .vina_receptor import receptor_pdbqt
-from .vina_score import VinaScorer
+from .vina_score import VinaAtoms, VinaScorer
 
 
 @dataclass(frozen=True)
@@ -134,15 +134,16 @@ class Docker:
         self.exhaustiveness, self.num_modes, self.seed, self.cpu = exhaustiveness, num_modes, seed, cpu
         self._folder = tempfile.TemporaryDirectory(prefix="voxbind-dock-")
         self.receptor_file = Path(self._folder.name) / "receptor.pdbqt"
-        receptor_molecule = read_molecule(receptor)
-        self.receptor_file.write_text(receptor_pdbqt(receptor_molecule))
+        molecule = read_molecule(receptor)
+        types = GninaTyper(GNINA_IDENTITY_MAP).gnina_types(molecule)  # typed once: Vina's and the CNN's
+        self.receptor_file.write_text(receptor_pdbqt(molecule, types))
         self.scorer: PoseScorer | None = None
         self.refiner: PoseRefiner | None = None
-        self.vina_scorer = VinaScorer(receptor_molecule)  # refined poses' Vina scores, as GNINA's
+        self.vina_scorer = VinaScorer(VinaAtoms.heavy(molecule.coords, types))  # refined poses' scores
         self.receptor: TypedAtoms | None = None
         if cnn_scoring != "none":
             self.scorer = PoseScorer(model, device=device)
-            self.receptor = read_typed_molecule(receptor, self.scorer.inputs.receptor_typer)
+            self.receptor = self.scorer.inputs.receptor_typer.from_gnina_types(molecule.coords, types)
 
     def dock(self, ligand: Chem.Mol, name: str = "") -> list[DockedPose]:
         """``ligand``'s poses in the box, in GNINA's order (see ``cnn_scoring``): :meth:`sample`, then

@@ -13,9 +13,10 @@ from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomtypes import TypedAtoms, Typer, read_typed_molecule
+from ..atomtypes import GNINA_IDENTITY_MAP, GninaTyper, TypedAtoms, read_typed_molecule
 from ..errors import InvalidFileError, VoxbindError
 from ..io import Molecule, UnreadableRecord, iter_records
+from .vina_score import VinaAtoms, VinaScorer
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,17 +101,25 @@ def iter_poses(
 class ReceptorCache:
     """Receptors typed by ``typer`` (a model's receptor channels), each read once: the last one is kept,
     as pairs are usually grouped by receptor. A receptor that cannot be read is remembered as the reason
-    (a string), or its error is raised with ``raise_errors``."""
+    (a string), or its error is raised with ``raise_errors``. With ``vina``, a receptor is typed once with
+    GNINA's 28 types, which give both its channels and its :attr:`vina` scorer."""
 
-    def __init__(self, typer: Typer, raise_errors: bool):
-        self.typer, self.raise_errors = typer, raise_errors
+    def __init__(self, typer: GninaTyper, raise_errors: bool, vina: bool = False):
+        self.typer, self.raise_errors, self.with_vina = typer, raise_errors, vina
         self.path: Path | None = None
         self.atoms: TypedAtoms | str = ""
+        self.vina: VinaScorer | None = None  # the current receptor's, with ``vina``
 
     def get(self, path: Path) -> TypedAtoms | str:
         if path != self.path:
+            self.vina = None
             try:
-                self.atoms = read_typed_molecule(path, self.typer)
+                if self.with_vina:
+                    gnina = read_typed_molecule(path, GninaTyper(GNINA_IDENTITY_MAP))
+                    self.atoms = self.typer.from_gnina_types(gnina.coords, gnina.types)
+                    self.vina = VinaScorer(VinaAtoms.heavy(gnina.coords, gnina.types))
+                else:
+                    self.atoms = read_typed_molecule(path, self.typer)
             except VoxbindError as err:
                 if self.raise_errors:
                     raise

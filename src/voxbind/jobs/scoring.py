@@ -32,7 +32,6 @@ from ..models import Ensemble, EnsemblePrediction, input_pool, load_model, predi
 from ._prefetch import prefetched
 from .model_inputs import model_inputs
 from .pose_stream import Pose, ReceptorCache, iter_poses
-from .vina_score import VinaByReceptor
 
 
 @dataclass(frozen=True)
@@ -266,11 +265,11 @@ def iter_scores(
     else:
         scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
     check_choice("bad_receptor", bad_receptor, ("report", "raise"))
-    receptors = ReceptorCache(scorer.inputs.receptor_typer, raise_errors=bad_receptor == "raise")
+    receptors = ReceptorCache(scorer.inputs.receptor_typer, raise_errors=bad_receptor == "raise", vina=vina)
     if bad_receptor == "raise" and pairs:
         receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
     poses = iter_poses(pairs, rank=rank, world=world, skip=skip)
-    batches = _gridded_batches(scorer, receptors, poses, batch_size, VinaByReceptor() if vina else None)
+    batches = _gridded_batches(scorer, receptors, poses, batch_size, vina)
     for pending, grids in prefetched(batches):  # the next batch is made while the model runs
         values = scorer.run(grids) if grids is not None else {}
         yield from _scores(pending, values, "variance" in values or scorer.ensemble)
@@ -281,7 +280,7 @@ def _gridded_batches(
     receptors: ReceptorCache,
     poses: Iterator[Pose],
     batch_size: int,
-    vina: VinaByReceptor | None,
+    vina: bool,
 ):
     """``(poses with their problems, complexes and Vina scores, grids or None)`` for each batch of
     ``poses``. Run in the background beside the model: on the CPU its gridding takes one thread (numba's
@@ -292,14 +291,15 @@ def _gridded_batches(
     examples = 0
     for pose in poses:
         complexes: list = []
-        problem, energy = pose.problem, None if vina is None else math.nan
+        problem, energy = pose.problem, math.nan if vina else None
         if pose.molecule is not None:
             receptor = receptors.get(pose.receptor)
             if isinstance(receptor, str):
                 problem = receptor
             else:
                 problem, complexes = scorer.prepare(receptor, pose.molecule, pose.index)
-                energy = None if vina is None else vina(pose.receptor, pose.molecule)
+                if receptors.vina is not None:
+                    energy = receptors.vina.affinity(pose.molecule)
         pending.append((pose, problem, complexes, energy))
         examples += len(complexes)
         if examples >= batch_size * scorer.copies:

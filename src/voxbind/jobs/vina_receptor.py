@@ -51,9 +51,12 @@ AUTODOCK_TYPES: dict[str, str | None] = {
 _DONORS = {"NitrogenXSDonor", "NitrogenXSDonorAcceptor", "OxygenXSDonor", "OxygenXSDonorAcceptor"}
 
 
-def receptor_pdbqt(molecule: Molecule) -> str:
-    """The PDBQT text of ``molecule`` (a receptor read with :func:`~voxbind.io.read_molecule`) for Vina."""
-    types = [GNINA_TYPE_NAMES[t] for t in GninaTyper(GNINA_IDENTITY_MAP).gnina_types(molecule)]
+def receptor_pdbqt(molecule: Molecule, gnina_types: np.ndarray | None = None) -> str:
+    """The PDBQT text of ``molecule`` (a receptor read with :func:`~voxbind.io.read_molecule`) for Vina;
+    ``gnina_types``: its atoms' GNINA type indices, when already known."""
+    if gnina_types is None:
+        gnina_types = GninaTyper(GNINA_IDENTITY_MAP).gnina_types(molecule)
+    types = [GNINA_TYPE_NAMES[t] for t in gnina_types]
     xyz = molecule.coords
     lines: list[str] = []
     rdmol = molecule.rdmol

@@ -20,11 +20,9 @@ hydroxyl's rotor as half a torsion); GNINA's exact pair sums are what this modul
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from rdkit import Chem
@@ -157,17 +155,22 @@ class VinaScorer:
     """Vina's score of poses in one receptor (read and typed once).
 
     Args:
-        receptor: the receptor: a structure file (PDB, ..., ``.gninatypes``) or a read
-            :class:`~voxbind.io.Molecule`.
+        receptor: the receptor: a structure file (PDB, ..., ``.gninatypes``), a read
+            :class:`~voxbind.io.Molecule`, or its atoms already typed (:class:`VinaAtoms`).
 
     Raises:
         InvalidFileError: the receptor cannot be read.
     """
 
-    def __init__(self, receptor: str | os.PathLike | Molecule):
+    def __init__(self, receptor: str | os.PathLike | Molecule | VinaAtoms):
         typer = GninaTyper(GNINA_IDENTITY_MAP)  # channel k is GNINA type k
-        atoms = typer(receptor) if isinstance(receptor, Molecule) else read_typed_molecule(receptor, typer)
-        self.receptor = VinaAtoms.heavy(atoms.coords, atoms.types)
+        if isinstance(receptor, VinaAtoms):
+            self.receptor = receptor
+        else:
+            atoms = (
+                typer(receptor) if isinstance(receptor, Molecule) else read_typed_molecule(receptor, typer)
+            )
+            self.receptor = VinaAtoms.heavy(atoms.coords, atoms.types)
         self._typer = typer
         self._ligand: tuple[object, np.ndarray, int] | None = None  # (topology, types, torsions)
 
@@ -187,24 +190,10 @@ class VinaScorer:
             self._ligand = key, types, torsions
         return vina_score(self.receptor, VinaAtoms.heavy(pose.coords, types), torsions)
 
-
-class VinaByReceptor:
-    """Vina's score of poses given with their receptor files, receptor by receptor (the last one is kept,
-    as pairs are usually grouped by receptor); NaN for a pose that cannot be scored (an unreadable
-    receptor, a pose that cannot be typed; the CNN's scoring reports why)."""
-
-    def __init__(self):
-        self.path: Path | None = None
-        self.scorer: VinaScorer | None = None
-
-    def __call__(self, receptor: str | os.PathLike, pose: Molecule) -> float:
-        if Path(receptor) != self.path:
-            self.path, self.scorer = Path(receptor), None
-            with contextlib.suppress(VoxbindError):
-                self.scorer = VinaScorer(receptor)
-        if self.scorer is None:
-            return math.nan
+    def affinity(self, pose: Molecule) -> float:
+        """Vina's score of ``pose`` (kcal/mol; see :meth:`__call__`), or NaN where it cannot be typed (the
+        CNN's scoring of the pose reports why)."""
         try:
-            return self.scorer(pose).affinity
+            return self(pose).affinity
         except VoxbindError:
             return math.nan
