@@ -187,7 +187,15 @@ def test_an_interrupted_run_resumed_writes_what_an_uninterrupted_one_does(docked
     monkeypatch.setattr(Docker, "dock", original)
     with pytest.raises(InvalidArgumentError, match="--resume"):
         dock(RECEPTOR, out, smiles=ligands, **options)
+    import voxbind.jobs.dock_run as dock_run
+
+    embedded = []
+    embed = dock_run.ligand_from_smiles
+    monkeypatch.setattr(
+        dock_run, "ligand_from_smiles", lambda text, seed: embedded.append(text) or embed(text, seed)
+    )
     resumed = dock(RECEPTOR, out, smiles=ligands, resume=True, **options)
+    assert embedded == ["c1ccccc1O"]  # the finished ligands are not embedded again
     assert (resumed.ligands, resumed.docked, resumed.skipped, resumed.resumed) == (4, 2, 2, 3)
     rows = list(csv.DictReader(out.open()))
     assert [r["name"] for r in rows] == [PARACETAMOL] * 3 + ["[Pt]", "not a SMILES"] + ["c1ccccc1O"] * 3

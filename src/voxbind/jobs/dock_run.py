@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -84,16 +84,11 @@ def dock(
     output_kind(output)
     if not ligands and not smiles:
         raise InvalidArgumentError("give ligands to dock (files or SMILES)")
-    if (box is None) == (autobox_ligand is None):
-        raise InvalidArgumentError("give the box: its centre and size, or a ligand to put it around")
     if jobs < 1:
         raise InvalidArgumentError(f"jobs must be >= 1, not {jobs}")
+    box = _search_box(box, autobox_ligand, autobox_add)
     if complete_without_parts([output], resume):
         return DockSummary()
-    if box is None:
-        if autobox_ligand is None:  # (refused above)
-            raise InvalidArgumentError("give the box: its centre and size, or a ligand to put it around")
-        box = Box.around(read_molecules(autobox_ligand), autobox_add)
     folder = parts_folder(output)
     settings = {
         "receptor": str(receptor),
@@ -103,11 +98,7 @@ def dock(
         **{k: v if isinstance(v, int | float | str) else type(v).__name__ for k, v in options.items()},
     }
     done = start_parts(folder, settings, resume)
-    inputs = [
-        (index, name, source, ligand)
-        for index, (name, source, ligand) in enumerate(_ligands(ligands, smiles, options.get("seed", 0)))
-        if index not in done
-    ]
+    inputs = list(_ligands(ligands, smiles, options.get("seed", 0), done))
     summary = DockSummary(resumed=len(done))
     writer = PartWriter(folder, 0)
     try:
@@ -126,6 +117,19 @@ def dock(
     shutil.rmtree(folder)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _search_box(box: Box | None, ligand: str | os.PathLike | None, add: float) -> Box:
+    """The box given, or the one around ``ligand``'s atoms widened by ``add`` Å; exactly one is given.
+
+    Raises:
+        InvalidArgumentError: neither or both.
+    """
+    if box is not None and ligand is None:
+        return box
+    if box is None and ligand is not None:
+        return Box.around(read_molecules(ligand), add)
+    raise InvalidArgumentError("give the box: its centre and size, or a ligand to put it around")
 
 
 def _counted(entries: Iterator[dict], summary: DockSummary) -> Iterator[dict]:
@@ -187,18 +191,28 @@ def _dock_in_worker(item) -> list[DockedPose] | str:
     return _dock_one(_WORKER["docker"], item)
 
 
-def _ligands(files, smiles, seed: int) -> Iterator[tuple[str, str, Chem.Mol | Exception]]:
-    """``(name, where it came from, molecule or the error reading it)`` for each ligand."""
+def _ligands(
+    files, smiles, seed: int, done: Container[int] = ()
+) -> Iterator[tuple[int, str, str, Chem.Mol | Exception]]:
+    """``(index, name, where it came from, molecule or the error reading it)`` for each ligand but those
+    in ``done`` (an interrupted run's, neither parsed nor embedded again)."""
+    index = -1
     for path in files:
         for record, read in iter_records(path):
+            index += 1
+            if index in done:
+                continue
             molecule = read()
             where = f"{path}, record {record}"
             if isinstance(molecule, UnreadableRecord):
-                yield "", where, molecule.error
+                yield index, "", where, molecule.error
             else:
-                yield molecule.name, where, molecule.rdmol
+                yield index, molecule.name, where, molecule.rdmol
     for text in smiles:
+        index += 1
+        if index in done:
+            continue
         try:
-            yield text, f"SMILES {text}", ligand_from_smiles(text, seed)
+            yield index, text, f"SMILES {text}", ligand_from_smiles(text, seed)
         except VoxbindError as err:
-            yield text, f"SMILES {text}", err
+            yield index, text, f"SMILES {text}", err
