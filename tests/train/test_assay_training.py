@@ -233,3 +233,14 @@ def test_starting_from_gninas_weights_starts_near_the_measurements(tmp_path):
     )
     assert published.config.resolution == 0.5  # the published model's grid replaces the small one
     assert published.evaluate(published.test_set)["loss"] < 0.5 * fresh.evaluate(fresh.test_set)["loss"]
+
+
+def test_early_stopping_on_a_metric_the_evaluation_lacks_is_refused_before_training(tmp_path):
+    from voxbind.errors import ConfigError
+
+    write_sdf_assay(tmp_path)
+    trainer = AssayTrainer(config(tmp_path, patience=2, stop_metric="auc", valid_fraction=0.34))
+    with pytest.raises(ConfigError, match=r"stop_metric 'auc' is not a metric of this evaluation \(loss"):
+        trainer.run(progress=False)
+    assert trainer.step == 0
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()

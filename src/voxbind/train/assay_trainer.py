@@ -129,17 +129,16 @@ class AssayTrainer(Trainer):
         per_pose = self.readout(out.per_pose, substrate[:, None], km[:, None])
         return first, mask, labels[..., 5] > 0.5, out, predicted, per_pose
 
-    def _loss(self, batch):
-        first, mask, good, out, predicted, per_pose = self._outputs(batch)
-        total, parts = self.loss(
-            predicted, first[:, 0], first[:, 1], first[:, 2], per_pose, mask, out.per_pose, good
-        )
-        return total, parts, (first, mask, out, predicted)
+    @property
+    def evaluation_metrics(self) -> tuple[str, ...]:
+        return ("loss", "rmse", "pearson", "spearman", "compounds")
 
     def train_step(self, batch) -> StepLog:
         self.model.train()
-        batch = self._grids(batch)
-        total, parts, _ = self._loss(batch)
+        first, mask, good, out, predicted, per_pose = self._outputs(self._grids(batch))
+        total, parts = self.loss(
+            predicted, first[:, 0], first[:, 1], first[:, 2], per_pose, mask, out.per_pose, good
+        )
         return self.update(total, {"loss": total, **parts})
 
     @torch.no_grad()
@@ -194,7 +193,7 @@ class AssayTrainer(Trainer):
 
     def run(self, progress: bool = True, max_seconds: float | None = None) -> list[dict[str, float]]:
         log = super().run(progress, max_seconds)
-        if self.step >= self.config.steps or self.bad_evals >= max(self.config.patience, 1):
+        if self.step >= self.config.steps or self.stopped_early:
             self.write_results()
         return log
 

@@ -231,6 +231,18 @@ class Trainer:
             pool=self.pool,
         )
 
+    @property
+    def evaluation_metrics(self) -> tuple[str, ...]:
+        """The metrics :meth:`evaluate` gives (one of them is ``stop_metric``)."""
+        if self.combination is not None:
+            return ("rmse", "pearson", "spearman", "compounds")
+        return ("auc", "balanced_accuracy", "rmse", "pearson", "spearman")
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether ``patience`` evaluations in a row have not improved on the best."""
+        return 0 < self.config.patience <= self.bad_evals
+
     def _improved(self, metrics: dict[str, float]) -> bool:
         """Whether ``metrics`` improve on the best ``stop_metric`` so far (then it becomes the best);
         counts the evaluations without improvement for early stopping.
@@ -308,6 +320,9 @@ class Trainer:
         the per-step log of this call, also written to ``OUTPUT/train.csv`` (and to TensorBoard when
         installed). A resumed run's files keep the records up to its checkpoint and go on from there."""
         c = self.config
+        if c.patience and self.test_set is not None and c.stop_metric not in self.evaluation_metrics:
+            known = ", ".join(self.evaluation_metrics)
+            raise ConfigError(f"stop_metric {c.stop_metric!r} is not a metric of this evaluation ({known})")
         main = self.rank == 0
         run_log = RunLog(self.output, enabled=main, start_step=self.step)
         log: list[dict[str, float]] = []
@@ -344,7 +359,7 @@ class Trainer:
                     )
                 if self._improved(metrics) and main:
                     self.save(self.output / "best.pt")
-                stop = 0 < c.patience <= self.bad_evals
+                stop = self.stopped_early
                 if stop and main:
                     logger.info(
                         "step %d: no better %s in %d evaluations (best %.4f): stopping early",
