@@ -244,3 +244,33 @@ def test_early_stopping_on_a_metric_the_evaluation_lacks_is_refused_before_train
         trainer.run(progress=False)
     assert trainer.step == 0
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("x,inf,,,", r"line 2: value 'inf' must be finite"),
+        ("x,5,0,,", r"line 2: standard error '0' must be finite and > 0"),
+        ("x,5,,-1,2", r"line 2: substrate concentration '-1' must be finite and >= 0"),
+        ("x,5,,1,0", r"line 2: Km '0' must be finite and > 0"),
+        ("x,5,,1,abc", r"line 2: Km 'abc' is not a number"),
+    ],
+)
+def test_bad_numbers_in_the_table_name_the_line_and_value(tmp_path, row, message):
+    (tmp_path / "poses").mkdir()
+    (tmp_path / "poses" / "x.sdf").write_text("")
+    table = tmp_path / "t.csv"
+    table.write_text(f"compound,value,stderr,substrate,km\n{row}\n")
+    with pytest.raises(InvalidFileError, match=message):
+        read_assay_table(table, tmp_path / "poses")
+
+
+def test_a_compound_without_a_measurement_is_kept_with_a_warning(tmp_path, caplog):
+    (tmp_path / "poses").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "poses" / f"{name}.sdf").write_text("")
+    table = tmp_path / "t.csv"
+    table.write_text("compound,value\na,5\nb,nan\n")
+    compounds = read_assay_table(table, tmp_path / "poses")
+    assert math.isnan(compounds[1].value)
+    assert "1 compound(s) without a measured value: b" in caplog.text

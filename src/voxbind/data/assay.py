@@ -131,6 +131,12 @@ def read_assay_table(
         )  # fmt: skip
     if not compounds:
         raise InvalidFileError(path, "", f"no compound has pose files in {folder}")
+    unmeasured = [c.id for c in compounds if math.isnan(c.value)]
+    if unmeasured:  # they take part in no loss term but pose selection
+        log.warning(
+            "%s: %d compound(s) without a measured value: %s",
+            path, len(unmeasured), ", ".join(unmeasured[:10]) + (" ..." if len(unmeasured) > 10 else ""),
+        )  # fmt: skip
     return compounds
 
 
@@ -150,14 +156,17 @@ def _compound(row: dict, columns: AssayColumns, where: tuple[Path, str]) -> Comp
     def text(name: str) -> str:
         return (row.get(name) or "").strip() if name else ""
 
-    def number(name: str) -> float:
-        value = text(name)
-        if not value:
-            return math.nan
+    def number(shown: str, value: str, floor: float = -math.inf, above: bool = False) -> float:
+        """``value`` as a finite number at or above ``floor`` (strictly ``above`` it); NaN when empty or
+        ``nan`` (not given)."""
         try:
-            return float(value)
+            number = float(value) if value else math.nan
         except ValueError:
-            raise InvalidFileError(*where, f"{name} {value!r} is not a number") from None
+            raise InvalidFileError(*where, f"{shown} {value!r} is not a number") from None
+        if math.isinf(number) or number < floor or (above and number == floor):
+            bound = "" if floor == -math.inf else f" and {'>' if above else '>='} {floor:g}"
+            raise InvalidFileError(*where, f"{shown} {value!r} must be finite{bound}")
+        return number
 
     identifier = text(columns.compound)
     if not identifier:
@@ -168,13 +177,10 @@ def _compound(row: dict, columns: AssayColumns, where: tuple[Path, str]) -> Comp
         qualifier, raw = raw[0], raw[1:].strip()
     if qualifier not in QUALIFIERS:
         raise InvalidFileError(*where, f"qualifier {qualifier!r} is not one of {', '.join(QUALIFIERS)}")
-    try:
-        value = float(raw) if raw else math.nan
-    except ValueError:
-        raise InvalidFileError(*where, f"value {raw!r} is not a number") from None
-    stderr = number(columns.stderr)
-    if stderr <= 0:
-        raise InvalidFileError(*where, f"standard error {stderr} must be positive")
+    value = number("value", raw)
+    stderr = number("standard error", text(columns.stderr), 0.0, above=True)
+    substrate = number("substrate concentration", text(columns.substrate), 0.0)
+    km = number("Km", text(columns.km), 0.0, above=True)
     date = None
     if text(columns.date):
         try:
@@ -183,8 +189,8 @@ def _compound(row: dict, columns: AssayColumns, where: tuple[Path, str]) -> Comp
             raise InvalidFileError(*where, f"date {text(columns.date)!r} is not YYYY-MM-DD") from None
     receptor = Path(text(columns.receptor)) if text(columns.receptor) else None
     return Compound(
-        identifier, value, qualifier, stderr, number(columns.substrate), number(columns.km), date,
-        text(columns.split).lower(), text(columns.smiles), receptor,
+        identifier, value, qualifier, stderr, substrate, km, date, text(columns.split).lower(),
+        text(columns.smiles), receptor,
     )  # fmt: skip
 
 
