@@ -29,45 +29,17 @@ MAX_POINTS = 256
 
 @dataclass
 class TrainConfig:
-    """Every option of ``voxbind train`` (defaults: GNINA's).
+    """Every option of ``voxbind train`` (defaults: GNINA's). Each option's meaning is one line of
+    :data:`voxbind.train.config_help.OPTION_HELP`, which ``voxbind train --options`` prints with the
+    values in force; a test keeps the two in step.
 
-    Data: ``train``, ``test`` (``.types`` files), ``data_root``, ``molcaches``, ``num_labels``,
-    ``pose_column`` / ``affinity_column`` (label columns), ``sampler`` (``shuffle``, ``balanced``,
-    ``receptor``, or GNINA's ``balanced_receptor``: every receptor equally often, both classes within
-    it), ``batch_size``, ``rotate``, ``translate`` (Å), ``resolution``, ``dimension`` (Å).
-    Model: ``model`` (architecture name), ``init_from`` (start from a trained model: a published name,
-    a GNINA TorchScript file or a voxbind checkpoint; its architecture and grid replace ``model``,
-    ``resolution`` and ``dimension``). Loss: ``pose_weight``, ``affinity_weight``, ``affinity_loss``
-    (``l2`` / ``huber``), ``huber_delta``: GNINA's pose NLL plus 0.1 × the pseudo-Huber affinity loss
-    (δ = 4 pK). GNINA's models scale the affinity term's gradient by 0.1; at 1.0 the affinity error of
-    a fresh network (about 6 pK) dominates the clipped gradient and SGD's first steps leave its ReLUs
-    dead. Optimiser: ``optimizer`` (``sgd`` / ``adam``), ``lr``, ``momentum``, ``weight_decay``,
-    ``lr_step`` / ``lr_gamma`` (multiply the rate by gamma every step iterations; 0 = constant),
-    ``clip_grad`` (max gradient norm, GNINA's 10; 0 = off). Run: ``steps``, ``seed``, ``eval_every``,
-    ``checkpoint_every``, ``output`` (folder), ``device``, ``workers``. Multi-pose: ``combine``
-    (``mean``, ``max``, ``boltzmann``; the ``.types`` files then have a group column and one affinity
-    is trained per group), ``temperature`` (smooth max), ``max_poses`` (poses per group, padded or cut),
-    ``strategy`` (``full``, ``split``, ``recompute``, ``auto``), ``pose_files`` (no group column: each
-    line is a compound whose last molecule file, e.g. an SDF, holds all its poses). Early stopping:
-    ``patience`` (stop after this many evaluations without a better ``stop_metric``; 0 = never; the best
-    model is kept as ``best.pt``), ``stop_metric`` (a metric of the evaluation: ``loss`` and ``rmse``
-    are better lower, others higher).
-
-    Assay training (measured potencies of compounds with several poses each; a run with
-    ``assay_table`` set, see :mod:`voxbind.data.assay` and ``docs/assay-training.md``):
-    ``assay_table`` (CSV), ``poses`` (folder of ``<compound>.sdf`` files or ``<compound>/`` folders),
-    ``receptor`` (for compounds without a receptor column), the table's column names
-    (``compound_column``, ``value_column``, ``qualifier_column``, ``stderr_column``,
-    ``substrate_column``, ``km_column``, ``date_column``, ``split_column``, ``smiles_column``,
-    ``receptor_column``), ``readout`` (``pki``, or ``pic50`` with the Cheng–Prusoff correction from
-    each row's substrate and Km), ``energy_model`` (``complex``: ΔG from the complex's grid; ``delta``:
-    G(complex) − G(receptor) − G(ligand) with one network; ``delta_separate``: three networks), loss
-    weights ``loss_mse`` (censored squared error), ``loss_nll`` (Gaussian NLL with each standard
-    error), ``loss_range`` (per-pose readouts outside ``range_low``-``range_high``), ``loss_pose``
-    (cross-entropy of pose selection against poses whose SD tag ``rmsd_tag`` is below ``good_rmsd``
-    Å), and the split: ``split`` (``random``, ``scaffold``, ``temporal``, ``given``),
-    ``valid_fraction``, ``test_fraction``. ``combine`` (default ``boltzmann`` here), ``temperature``,
-    ``max_poses`` and ``strategy`` apply as for multi-pose training; ``batch_size`` counts compounds.
+    Why the defaults: GNINA's loss is the pose NLL plus 0.1 × the pseudo-Huber affinity loss (δ = 4 pK).
+    GNINA's models scale the affinity term's gradient by 0.1; at 1.0 the affinity error of a fresh network
+    (about 6 pK) dominates the clipped gradient and SGD's first steps leave its ReLUs dead. Sampling is
+    GNINA's ``balanced_receptor``: every receptor equally often, both classes within it. With
+    ``assay_table`` set, the run trains on measured potencies (:mod:`voxbind.data.assay`,
+    ``docs/assay-training.md``); ``combine`` then defaults to ``boltzmann`` and ``batch_size`` counts
+    compounds.
     """
 
     train: str = ""

@@ -25,7 +25,7 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     },
     "model and loss": {
         "model": "architecture: default2017, default2018 or dense",
-        "init_from": "start from a trained model: a published name, a TorchScript file or a checkpoint",
+        "init_from": "start from a trained model (name, TorchScript file, checkpoint); its grid is used",
         "pose_weight": "weight of the pose NLL",
         "affinity_weight": "weight of the affinity loss (GNINA's 0.1)",
         "affinity_loss": "l2 or huber (pseudo-Huber)",
