@@ -10,7 +10,6 @@ off.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,8 +38,7 @@ def pose_entry(score: PoseScore) -> dict:
         "pose": score.pose,
         "name": score.name,
     }
-    if score.vina is not None:
-        entry["minimizedAffinity"] = score.vina if math.isfinite(score.vina) else None
+    entry.update(score.vina_tag())
     entry.update({k: (v if score.scored else None) for k, v in gnina_tags(score).items()})
     entry["problem"] = score.problem
     if score.molecule is not None:

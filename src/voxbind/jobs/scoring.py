@@ -78,13 +78,18 @@ class PoseScore:
         """GNINA's CNN_VS: CNNscore × CNNaffinity."""
         return self.cnn_score * self.cnn_affinity
 
+    def vina_tag(self) -> dict[str, float | None]:
+        """``{"minimizedAffinity": Vina's score}`` (``None`` where it could not be computed) when it was
+        asked for, else ``{}``."""
+        if self.vina is None:
+            return {}
+        return {"minimizedAffinity": self.vina if math.isfinite(self.vina) else None}
+
     def as_gnina(self) -> dict:
         """The record under GNINA's keys (``minimizedAffinity`` when computed, ``CNNscore``,
         ``CNNaffinity``, ``CNN_VS``, ``CNNaffinity_variance``; ``None`` for a pose not scored), with
         ``problem`` when there is one."""
-        out = {"pose": self.pose, "name": self.name}
-        if self.vina is not None:
-            out["minimizedAffinity"] = self.vina if math.isfinite(self.vina) else None
+        out: dict = {"pose": self.pose, "name": self.name, **self.vina_tag()}
         for key, value in gnina_tags(self).items():
             out[key] = value if self.scored else None
         if self.problem:
