@@ -229,8 +229,10 @@ def train(train_types, test_types, config_file, show_options, resume, **override
         if resume:
             trainer.resume(resume)
         trainer.run()
-        if trainer.rank == 0:
-            click.echo(f"trained to step {trainer.step}; checkpoint and logs in {config.output}")
+        rank, step = trainer.rank, trainer.step
+        del trainer  # its model wraps the process group, which goes at the block's end
+    if rank == 0:
+        click.echo(f"trained to step {step}; checkpoint and logs in {config.output}")
 
 
 @cli.command("evaluate")

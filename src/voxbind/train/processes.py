@@ -4,6 +4,7 @@ world size, and gathering values from every rank."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 
 import torch
@@ -12,7 +13,9 @@ import torch
 @contextlib.contextmanager
 def distributed(device: str):
     """Initialise ``torch.distributed`` from torchrun's environment for the ``with`` block; nothing for a
-    single process."""
+    single process. Objects that use the group (a ``DistributedDataParallel`` model) must be released
+    inside the block: the ranks meet at its end and the group is destroyed before the process exits
+    (gloo aborts a process that exits with the group's work threads alive)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1 or torch.distributed.is_initialized():
         yield
@@ -23,7 +26,9 @@ def distributed(device: str):
     torch.distributed.init_process_group(backend)
     try:
         yield
+        torch.distributed.barrier()  # no rank leaves while another still communicates
     finally:
+        gc.collect()  # a model wrapped for the group (and its pending work) goes before the group
         torch.distributed.destroy_process_group()
 
 
