@@ -10,6 +10,7 @@ from voxbind.grid.density import (
     radial_derivatives_in_distance,
     radial_scalar,
     radial_torch,
+    radial_value,
 )
 
 E2 = math.exp(-2.0)
@@ -71,3 +72,5 @@ def test_profile_derivatives_match_autograd_and_scalar_binding(g):
     for value, expected in zip(s[::37].tolist(), zip(h[::37], h1[::37], h2[::37], strict=False), strict=True):
         scalar = radial_scalar(value, math.exp(-2 * value), *consts)
         assert scalar == pytest.approx([float(x.detach()) for x in expected], rel=1e-12, abs=1e-15)
+    # the value alone, as the forward kernels compute it, is the same profile
+    torch.testing.assert_close(radial_value(s, torch.exp(-2 * s), *consts), h, rtol=0, atol=0)

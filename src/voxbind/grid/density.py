@@ -126,6 +126,14 @@ def radial_terms(s, gauss, g2, c2, qa, qb, qc):
     return h, h1, h2
 
 
+def radial_value(s, gauss, g2, c2, qa, qb, qc):
+    """The profile ``h(s)`` alone, as :func:`radial_terms` gives it first, for kernels that need no
+    derivative (compilers keep the derivatives' divisions when the three come together). Arguments as
+    :func:`radial_terms`'."""
+    tail = qa * s + qb * _sqrt(_clamp_min(s, g2)) + qc
+    return _select(s <= g2, gauss, _select(s < c2, tail, 0.0))
+
+
 # The primitives radial_terms is written against; bound to PyTorch here, rebound to scalars below.
 _sqrt = torch.sqrt
 _clamp_min = torch.clamp_min
@@ -155,9 +163,10 @@ radial_scalar = with_globals(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _sel
 """:func:`radial_terms` on Python floats."""
 
 
-def compile_radial_scalar(jit):
-    """:func:`radial_terms` on scalars, compiled by ``jit`` (e.g. ``numba.njit(inline="always")``)."""
-    return jit(with_globals(radial_terms, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
+def compile_radial_scalar(jit, function=radial_terms):
+    """:func:`radial_terms` (or :func:`radial_value`) on scalars, compiled by ``jit`` (e.g.
+    ``numba.njit(inline="always")``)."""
+    return jit(with_globals(function, _sqrt=math.sqrt, _clamp_min=max, _select=jit(_scalar_select)))
 
 
 def double_backward_terms(q, p, h1, h2, s, adot, e, inv_r, inv_r2):

@@ -19,9 +19,10 @@ import types
 import numba as nb
 import numpy as np
 
-from ..density import compile_radial_scalar, double_backward_terms
+from ..density import compile_radial_scalar, double_backward_terms, radial_value
 
 _radial = compile_radial_scalar(nb.njit(inline="always"))
+_value = compile_radial_scalar(nb.njit(inline="always"), radial_value)
 _second = nb.njit(inline="always")(double_backward_terms)
 # Inputs are validated finite, but the NaN/inf-free flags are left out so that no check is optimised away.
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -175,7 +176,7 @@ def scatter(
                             c = base[b, i] + chan[0]
                             wa = w1[0]
                             for jz in range(nz):
-                                h = _radial(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)[0]
+                                h = _value(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)
                                 out[b, c, xi, y, z0 + jz] += wa * h
                             continue
                         if binary:
@@ -183,7 +184,7 @@ def scatter(
                                 rho[jz] = 1.0 if sxy + sz[jz] < 1.0 else 0.0
                         elif order == 0:
                             for jz in range(nz):
-                                rho[jz] = _radial(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)[0]
+                                rho[jz] = _value(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)
                         else:
                             for jz in range(nz):
                                 s = sxy + sz[jz]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 
 import numba as nb
+import numpy as np
 
-from ._numba_kernels import _FASTMATH, _axis, _listed, _radial, _single_threaded, scratch, slab_range
+from ._numba_kernels import _FASTMATH, _axis, _listed, _single_threaded, _value, scratch, slab_range
 
 
 @nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -34,6 +35,8 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
         xa = ca * pool
         xb = cb * pool
         dy, sy, ey, dz, sz, ez, rho, _, chan, w1, w2 = scratch(n, K)
+        cells_y = np.empty(n, np.int64)  # pooled index of each listed point (no division per point)
+        cells_z = np.empty(n, np.int64)
         out[b, :, ca:cb] = 0.0
         for i in range(N):
             r = radii[b, i]
@@ -50,6 +53,10 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
             inv_r2 = 1.0 / (r * r)
             y0, ny = _axis(rel[b, i, 1], reach, lower, res, n, inv_r2, dy, sy, ey)
             z0, nz = _axis(rel[b, i, 2], reach, lower, res, n, inv_r2, dz, sz, ez)
+            for j in range(ny):
+                cells_y[j] = (y0 + j) // pool
+            for j in range(nz):
+                cells_z[j] = (z0 + j) // pool
             for xi in range(x0, x1 + 1):
                 dx = lower + xi * res - x
                 sx = dx * dx * inv_r2
@@ -60,14 +67,14 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
                     if sxy >= c2:
                         continue
                     exy = ex * ey[jy]
-                    cy = (y0 + jy) // pool
+                    cy = cells_y[jy]
                     for jz in range(nz):
-                        rho[jz] = _radial(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)[0]
+                        rho[jz] = _value(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc)
                     for mm in range(count):
                         c = base[b, i] + chan[mm]
                         wa = w1[mm] * scale
                         for jz in range(nz):
-                            out[b, c, cx, cy, (z0 + jz) // pool] += wa * rho[jz]
+                            out[b, c, cx, cy, cells_z[jz]] += wa * rho[jz]
 
 
 scatter_pooled_single_threaded = _single_threaded(scatter_pooled, fastmath=_FASTMATH)
