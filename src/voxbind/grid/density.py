@@ -126,12 +126,13 @@ def radial_terms(s, gauss, g2, c2, qa, qb, qc):
     return h, h1, h2
 
 
-def radial_value(s, gauss, g2, c2, qa, qb, qc):
+def radial_value(s, gauss, g2, c2, qa, qb, qc, zero=0.0):
     """The profile ``h(s)`` alone, as :func:`radial_terms` gives it first, for kernels that need no
     derivative (compilers keep the derivatives' divisions when the three come together). Arguments as
-    :func:`radial_terms`'."""
+    :func:`radial_terms`'; ``zero`` is the value beyond the cut-off, given in the kernel's precision
+    (a float32 kernel stays in float32)."""
     tail = qa * s + qb * _sqrt(_clamp_min(s, g2)) + qc
-    return _select(s <= g2, gauss, _select(s < c2, tail, 0.0))
+    return _select(s <= g2, gauss, _select(s < c2, tail, zero))
 
 
 # The primitives radial_terms is written against; bound to PyTorch here, rebound to scalars below.

@@ -53,7 +53,7 @@ def _pooled_row(grid, b, base, chan, w1, m, x, y, z0, nz, pool, q):
         q[jz] = v
 
 
-@nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@nb.njit(parallel=True, cache=True, nogil=True, fastmath=_FASTMATH)
 def gather_coords(
     rel, base, weights, radii, per_type, lower, res, consts, cutoff, grid, pool, chunk, out_coords, out_radii
 ):

@@ -99,7 +99,7 @@ def _listed(weights, second, b, i, k0, k1, everything, chan, w1, w2):
     return m
 
 
-@nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@nb.njit(parallel=True, cache=True, nogil=True, fastmath=_FASTMATH)
 def scatter(
     rel,
     base,
@@ -208,7 +208,7 @@ def scatter(
                                     out[b, c, xi, y, z0 + jz] += wa * rho[jz]
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def gather(
     rel,
     base,
@@ -352,7 +352,7 @@ def _single_threaded(kernel, **options):
         source.__code__, source.__globals__, name, source.__defaults__, source.__closure__
     )
     copy.__qualname__ = name
-    return nb.njit(cache=True, **options)(copy)
+    return nb.njit(cache=True, nogil=True, **options)(copy)
 
 
 #: Versions for processes that must not start threads: ``DataLoader`` workers (the workers are the
