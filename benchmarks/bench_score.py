@@ -12,10 +12,11 @@ the same poses from one file each, as its ``.types`` input needs, through libmol
 (receptor cached) and GridMaker, timed from loading the model to the last batch. The CNN's own time per
 pose (a forward pass over random grids, batch by batch, as each side runs it: voxbind's on grids made
 already pooled by Default2018's first layer) is measured on each side, and the rest of the per-pose time
-is reported beside it. A last row gives voxbind's time per pose at scale, where the per-run costs (the
-model, the receptor) no longer count: the slope between scoring 50 poses and all of them in one process.
-``--memory`` runs voxbind's streaming at two pose counts with a
-stand-in model on GNINA's 48³ grid and reports each run's peak RSS. Results go in ``RESULTS.md``.
+is reported beside it (voxbind's model run as scoring runs it: two batches at once on a CPU with two
+threads or more). A last row gives voxbind's time per pose at scale, where the per-run costs (the model,
+the receptor) no longer count: the slope between scoring 50 poses and all of them in one process.
+``--memory`` runs voxbind's streaming at two pose counts with a stand-in model on GNINA's 48³ grid and
+reports each run's peak RSS. Results go in ``RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ sys.path.insert(0, str(ROOT))
 from tests.jobs.screening import sdf_records, write_screen  # noqa: E402
 
 from voxbind.jobs import example_complex  # noqa: E402
-from voxbind.models import load_model  # noqa: E402
 
 SUMMARY = re.compile(r"(\d+) poses: (\d+) scored .*\(([\d.]+) s, ([\d.]+) poses/s\)")
 
@@ -56,25 +56,13 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def cnn_ms(batch_size: int, repeats: int = 3) -> float:
-    """The CNN's own time per pose as voxbind runs it: Default2018's forward over random grids in
-    batches, on grids already average-pooled by its first layer (``GridMaker(pool=2)`` makes them)."""
-    net = load_model("crossdock_default2018")
-    grids = torch.rand(batch_size, 28, 24, 24, 24)
-    with torch.no_grad():
-        net(grids, pooled=True)
-        start = time.perf_counter()
-        for _ in range(repeats):
-            net(grids, pooled=True)
-    return (time.perf_counter() - start) / (repeats * batch_size) * 1e3
-
-
 def steady_state(receptor: Path, screen: Path, folder: Path, batch_size: int, reps: int = 4) -> dict:
     """voxbind's per-pose time at scale, without the per-run costs (loading the model, reading and typing
     the receptor): the slope of ``iter_scores``'s time between the first 50 poses of ``screen`` and all of
     them, with the CNN's own time per pose on the same grids beside it, in one process, the runs
     interleaved and the fastest of ``reps`` kept (this machine's speed drifts)."""
     from voxbind.jobs import PoseScorer, iter_scores
+    from voxbind.jobs._model_threads import default_model_threads, ordered_runs
 
     scorer = PoseScorer("crossdock_default2018")
     records = sdf_records(screen)
@@ -88,11 +76,11 @@ def steady_state(receptor: Path, screen: Path, folder: Path, batch_size: int, re
             pass
         return time.perf_counter() - start
 
-    def cnn() -> float:
+    def cnn() -> float:  # the model run as scoring runs it: on its default model threads
+        batches = ((None, grids) for _ in range(-(-len(records) // batch_size)))
         start = time.perf_counter()
-        with torch.no_grad():
-            for _ in range(-(-len(records) // batch_size)):
-                scorer.net(grids, pooled=True)
+        for _ in ordered_runs(scorer.run, batches, default_model_threads(scorer.device)):
+            pass
         return time.perf_counter() - start
 
     run(small)
@@ -140,8 +128,8 @@ def main(argv=None) -> None:
             torchrun = [str(Path(python).parent / "torchrun"), "--standalone", "--nproc_per_node=2"]
             command = [*torchrun, "-m", "voxbind", *base, "-o", str(folder / "b.sdf")]
             runs["voxbind, 2 processes (torchrun)"] = voxbind_run(command, folder)
-        ours_cnn = cnn_ms(args.batch_size)
         steady = steady_state(receptor, screen, folder, args.batch_size)
+        ours_cnn = steady["cnn"]
         oracle = find_oracle(args.oracle_python)
         theirs = None
         if oracle is None:

@@ -26,6 +26,12 @@ from ._poses import model_option, pose_jobs, pose_options
 @click.option("--seed", default=0, help="Seed of the rotations.")
 @click.option("--device", default="cpu", help="Where to grid and score: cpu, cuda, cuda:1, ...")
 @click.option("--batch-size", default=16, type=click.IntRange(min=1), help="Poses per forward pass.")
+@click.option(
+    "--model-threads",
+    type=click.IntRange(min=1),
+    help="Batches the model runs at once, each with its share of the CPU threads.  [default: 2 on a CPU "
+    "with 2 threads or more, else 1]",
+)
 @click.option("--json", "as_json", is_flag=True, help="Without -o: one JSON record per pose (GNINA's keys).")
 @click.option(
     "--vina",
@@ -46,7 +52,7 @@ from ._poses import model_option, pose_jobs, pose_options
     help="Temperature of the smooth max.",
 )
 def score(receptor, ligand, pairs, example, output, resume, sort_key, ascending, model, rotations, seed,
-          device, batch_size, threads, as_json, vina, combine_name, compound_key,
+          device, batch_size, model_threads, threads, as_json, vina, combine_name, compound_key,
           temperature) -> None:  # fmt: skip
     """Score poses with GNINA's CNN: CNNscore (probability of a good pose), CNNaffinity (pK), CNN_VS and,
     for ensembles, CNNaffinity_variance.
@@ -62,6 +68,7 @@ def score(receptor, ligand, pairs, example, output, resume, sort_key, ascending,
         "batch_size": batch_size,
         "device": device,
         "vina": vina,
+        "model_threads": model_threads,
     }
     if output:
         _write(jobs, output, model, settings, resume, sort_key, ascending, threads,
@@ -107,7 +114,8 @@ def _print(jobs, model, settings, as_json, combine_name, temperature) -> None:
         click.echo(f"model    {describe_model(scorer.net)}")
     results = []
     header = False
-    options = {"batch_size": settings["batch_size"], "vina": settings["vina"], "bad_receptor": "raise"}
+    options = {k: settings[k] for k in ("batch_size", "vina", "model_threads")}
+    options["bad_receptor"] = "raise"
     for r in iter_scores(jobs, scorer, **options):
         results.append(r.cnn_affinity if r.scored else None)
         if as_json:

@@ -91,6 +91,7 @@ def rescore(
     threads: int | None = None,
     progress: bool = False,
     vina: bool = False,
+    model_threads: int | None = None,
 ) -> RescoreSummary | None:
     """Score every pose of ``pairs`` (``(receptor, pose file)``) and write ``outputs``.
 
@@ -113,6 +114,7 @@ def rescore(
         progress: show a progress bar (poses/s, ETA) on standard error.
         vina: also write Vina's score of each pose as it stands (``minimizedAffinity``, as
             ``gnina --score_only``; see :mod:`~voxbind.jobs.vina_score`).
+        model_threads: batches the model runs at once (see :func:`~voxbind.jobs.iter_scores`).
 
     Returns:
         The summary (on the first process; ``None`` on the others).
@@ -142,6 +144,7 @@ def rescore(
             "world": share.world,
             "bad_receptor": "raise" if one_receptor(pairs) else "report",
             "vina": vina,
+            "model_threads": model_threads,
         }
 
         def entries(done):

@@ -29,6 +29,7 @@ from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
 from ..models import Ensemble, EnsemblePrediction, input_pool, load_model, predict
+from ._model_threads import default_model_threads, ordered_runs
 from ._prefetch import prefetched
 from .model_inputs import model_inputs
 from .pose_stream import Pose, ReceptorCache, iter_poses
@@ -176,10 +177,16 @@ class PoseScorer:
             self._last_typed = (topology, self.ligand_typer.type_atoms(molecule))
         return self.ligand_typer.assemble(molecule.coords, *self._last_typed[1])
 
+    def grid_buffers(self, count: int) -> None:
+        """Make CPU grids in ``count`` buffers used in turn (at least 3): a grid is overwritten only
+        ``count - 1`` batches later."""
+        count = max(count, 3)
+        self._buffers = (self._buffers + [None] * count)[:count]
+
     def grids(self, examples: list) -> torch.Tensor:
         """The grids of ``examples`` on the device, as the model takes them (pooled by its
-        ``input_pool``). On the CPU they are made in one of three buffers used in turn, so that a
-        grid is overwritten only two batches later."""
+        ``input_pool``). On the CPU they are made in buffers used in turn (three by default, see
+        :meth:`grid_buffers`), so that a grid is overwritten only two batches later."""
         batch = self.collate(examples).to(self.device)
         out = None
         if self.device.type == "cpu":  # a reused buffer is much faster than fresh memory on the CPU
@@ -244,6 +251,7 @@ def iter_scores(
     skip: Container[int] = (),
     bad_receptor: str = "report",
     vina: bool = False,
+    model_threads: int | None = None,
 ) -> Iterator[PoseScore]:
     """Score every pose of ``pairs`` (``(receptor, pose file)``), yielding one :class:`PoseScore` per
     record in input order, batch by batch, over any number of poses.
@@ -259,6 +267,10 @@ def iter_scores(
             ``"raise"`` its :class:`~voxbind.errors.InvalidFileError`.
         vina: also compute Vina's score of each pose as it stands (:attr:`PoseScore.vina`; see
             :mod:`~voxbind.jobs.vina_score`), as ``gnina --score_only`` reports it beside the CNN's.
+        model_threads: batches the model runs at once, each on its own thread with its share of
+            PyTorch's intra-op threads (which are divided while the iterator runs, and restored when it
+            ends or is closed). Default: 2 on a CPU with at least two intra-op threads (the
+            preparation of the next batches then slows no convolution down), else 1.
 
     A record that cannot be read, a pose that cannot be typed and a receptor that cannot be read give a
     :class:`PoseScore` that is not scored and says why; they never stop the stream.
@@ -274,9 +286,14 @@ def iter_scores(
     if bad_receptor == "raise" and pairs:
         receptors.get(Path(pairs[0][0]))  # a bad receptor fails before any pose is read
     poses = iter_poses(pairs, rank=rank, world=world, skip=skip)
-    batches = _gridded_batches(scorer, receptors, poses, batch_size, vina)
-    for pending, grids in prefetched(batches):  # the next batch is made while the model runs
-        values = scorer.run(grids) if grids is not None else {}
+    threads = default_model_threads(scorer.device) if model_threads is None else model_threads
+    if threads < 1:
+        raise InvalidArgumentError(f"model_threads must be >= 1, not {model_threads}")
+    # grids held by the model's threads, one ready and one being made: none is overwritten in use
+    scorer.grid_buffers(threads + 2)
+    batches = prefetched(_gridded_batches(scorer, receptors, poses, batch_size, vina))
+    for pending, values in ordered_runs(scorer.run, batches, threads):
+        values = values or {}
         yield from _scores(pending, values, "variance" in values or scorer.ensemble)
 
 
