@@ -53,15 +53,14 @@ def ordered_runs(
     iterator = iter(items)
     with _intra_op_share(threads), ThreadPoolExecutor(threads, thread_name_prefix="voxbind-model") as pool:
         flight: collections.deque[tuple[P, Future | None]] = collections.deque()
-        while True:
-            if len(flight) == threads:
-                done, future = flight.popleft()
-                yield done, None if future is None else future.result()
-            try:
-                tag, item = next(iterator)
-            except StopIteration:
-                break
-            flight.append((tag, None if item is None else pool.submit(run, item)))
-        while flight:
-            done, future = flight.popleft()
-            yield done, None if future is None else future.result()
+        ended = False
+        while flight or not ended:
+            if len(flight) == threads or (ended and flight):
+                tag, future = flight.popleft()
+                yield tag, None if future is None else future.result()
+                continue
+            entry = next(iterator, None)
+            if entry is None:
+                ended = True
+            else:
+                flight.append((entry[0], None if entry[1] is None else pool.submit(run, entry[1])))

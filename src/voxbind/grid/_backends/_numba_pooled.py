@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ._numba_kernels import _FASTMATH, _axis, _listed, _single_threaded, _value, scratch, slab_range
+from ._numba_kernels import _FASTMATH, _axis, _listed, _single_threaded, _value, slab_range
 
 
 @nb.njit(parallel=True, cache=True, nogil=True, fastmath=_FASTMATH)
@@ -38,7 +38,7 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
         cb = min(ca + chunk, m)
         xa = ca * pool
         xb = cb * pool
-        _, _, _, d, _, _, _, _, chan, w1, w2 = scratch(n, K)
+        d, chan, w1, w2 = np.empty(n), np.empty(K, np.int64), np.empty(K), np.empty(K)
         dt = out.dtype
         sx, ex, sy, ey = np.empty(n, dt), np.empty(n, dt), np.empty(n, dt), np.empty(n, dt)
         sz, ez, rho = np.empty(n, dt), np.empty(n, dt), np.empty(n, dt)
