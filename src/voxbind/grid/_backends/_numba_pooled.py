@@ -3,11 +3,15 @@
 
 GNINA's Default2018 begins by average-pooling its 48³ input by 2. Gridding straight into the 24³ result
 evaluates the same points but writes to memory an eighth the size, and the model skips its first layer.
-Per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example. The profile is evaluated in
-the grid's own precision (float32 grids: float32 arithmetic, twice the SIMD lanes, as libmolgrid), so a
-float32 pooled grid may differ from the float64-evaluated full grid in its last bit. The coordinate
-gradient of a pooled grid reads its pooled gradient directly (:func:`~._numba_coords.gather_coords` with
-``pool``).
+Per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example.
+
+An atom's y-z plane of points is padded to whole pooled cells and stored as ``pool²`` *quarters*, each
+holding the points at one offset ``(dy, dz)`` within their cells, in pooled-cell order. Summing a plane
+into its pooled cells is then ``pool²`` contiguous passes that the compiler vectorises; an atom's pooled
+block is written to the grid once per pooled x-slab. The profile is evaluated in the grid's own precision
+(float32 grids: float32 arithmetic, twice the SIMD lanes, as libmolgrid), so a float32 pooled grid may
+differ from the float64-evaluated full grid in its last bits. The coordinate gradient of a pooled grid
+reads its pooled gradient directly (:func:`~._numba_coords.gather_coords` with ``pool``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,49 @@ import numba as nb
 import numpy as np
 
 from ._numba_kernels import _FASTMATH, _axis, _listed, _single_threaded, _value, slab_range
+
+
+@nb.njit(inline="always")
+def _padded(first, count, pool, s, e, s_pad, e_pad, beyond):
+    """Copy one axis's tables ``s``, ``e`` (``count`` points from index ``first``) into ``s_pad``,
+    ``e_pad`` padded to whole pooled cells with points beyond the cut-off; return the first pooled
+    cell and the padded length."""
+    offset = first % pool
+    padded = ((offset + count + pool - 1) // pool) * pool
+    for j in range(padded):
+        s_pad[j] = beyond
+        e_pad[j] = 0.0
+    for j in range(count):
+        s_pad[offset + j] = s[j]
+        e_pad[offset + j] = e[j]
+    return first // pool, padded
+
+
+@nb.njit(inline="always")
+def _quarters(pool, my, mz, sy, ey, sz, ez, s_yz, e_yz):
+    """Fill the plane's scaled squares ``s_yz`` and Gaussian factors ``e_yz`` in the layout
+    ``[dy, dz, ky, kz]`` (offset within the pooled cell, then pooled cell)."""
+    at = 0
+    for dy in range(pool):
+        for dz in range(pool):
+            for ky in range(my):
+                s_y = sy[ky * pool + dy]
+                e_y = ey[ky * pool + dy]
+                for kz in range(mz):
+                    s_yz[at + kz] = s_y + sz[kz * pool + dz]
+                    e_yz[at + kz] = e_y * ez[kz * pool + dz]
+                at += mz
+
+
+@nb.njit(inline="always")
+def _add_block(out, b, first_channel, chan, scaled, count, cx, cy, cz, my, mz, block):
+    """Add the atom's pooled block ``(my, mz)`` at pooled x ``cx`` to each of its channels."""
+    for mm in range(count):
+        c = first_channel + chan[mm]
+        wa = scaled[mm]
+        for ky in range(my):
+            for kz in range(mz):
+                out[b, c, cx, cy + ky, cz + kz] += wa * block[ky * mz + kz]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True, fastmath=_FASTMATH)
@@ -27,9 +74,10 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
     m = out.shape[2]
     n = m * pool
     # the profile is evaluated in the grid's precision (float32 grids: twice the SIMD lanes)
-    k = np.empty(6, out.dtype)
+    k = np.empty(7, out.dtype)
     k[0], k[1], k[2], k[3], k[4], k[5] = consts[0], consts[1], consts[2], consts[3], consts[4], 0.0
-    g2, c2, qa, qb, qc, zero = k[0], k[1], k[2], k[3], k[4], k[5]
+    k[6] = 4.0 * consts[1] + 4.0  # a scaled square beyond the cut-off, for padding
+    g2, c2, qa, qb, qc, zero, beyond = k[0], k[1], k[2], k[3], k[4], k[5], k[6]
     scale = 1.0 / (pool * pool * pool)
     chunks = (m + chunk - 1) // chunk
     for task in nb.prange(B * chunks):
@@ -38,13 +86,16 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
         cb = min(ca + chunk, m)
         xa = ca * pool
         xb = cb * pool
-        d, chan, w1, w2 = np.empty(n), np.empty(K, np.int64), np.empty(K), np.empty(K)
         dt = out.dtype
+        padded = n + 2 * pool
+        d, chan, w1, w2 = np.empty(n), np.empty(K, np.int64), np.empty(K), np.empty(K)
         sx, ex, sy, ey = np.empty(n, dt), np.empty(n, dt), np.empty(n, dt), np.empty(n, dt)
-        sz, ez, rho = np.empty(n, dt), np.empty(n, dt), np.empty(n, dt)
+        sz, ez = np.empty(n, dt), np.empty(n, dt)
+        sy_pad, ey_pad = np.empty(padded, dt), np.empty(padded, dt)
+        sz_pad, ez_pad = np.empty(padded, dt), np.empty(padded, dt)
+        s_yz, e_yz = np.empty(padded * padded, dt), np.empty(padded * padded, dt)
+        block = np.empty(padded * padded, dt)  # one atom's pooled cells at one pooled x
         scaled = np.empty(K, dt)  # the channel weights over pool³
-        cells_y = np.empty(n, np.int64)  # pooled index of each listed point (no division per point)
-        cells_z = np.empty(n, np.int64)
         out[b, :, ca:cb] = 0.0
         for i in range(N):
             r = radii[b, i]
@@ -63,25 +114,30 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
             xf, _ = _axis(rel[b, i, 0], reach, lower, res, n, inv_r2, d, sx, ex)
             y0, ny = _axis(rel[b, i, 1], reach, lower, res, n, inv_r2, d, sy, ey)
             z0, nz = _axis(rel[b, i, 2], reach, lower, res, n, inv_r2, d, sz, ez)
-            for j in range(ny):
-                cells_y[j] = (y0 + j) // pool
-            for j in range(nz):
-                cells_z[j] = (z0 + j) // pool
+            if ny == 0 or nz == 0:
+                continue
+            cy, ly = _padded(y0, ny, pool, sy, ey, sy_pad, ey_pad, beyond)
+            cz, lz = _padded(z0, nz, pool, sz, ez, sz_pad, ez_pad, beyond)
+            my = ly // pool
+            mz = lz // pool
+            cells = my * mz
+            _quarters(pool, my, mz, sy_pad, ey_pad, sz_pad, ez_pad, s_yz, e_yz)
+            cx = x0 // pool
+            block[:cells] = 0.0
             for xi in range(x0, x1 + 1):
-                cx = xi // pool
-                for jy in range(ny):
-                    sxy = sx[xi - xf] + sy[jy]
-                    if sxy >= c2:
-                        continue
-                    exy = ex[xi - xf] * ey[jy]
-                    cy = cells_y[jy]
-                    for jz in range(nz):
-                        rho[jz] = _value(sxy + sz[jz], exy * ez[jz], g2, c2, qa, qb, qc, zero)
-                    for mm in range(count):
-                        c = base[b, i] + chan[mm]
-                        wa = scaled[mm]
-                        for jz in range(nz):
-                            out[b, c, cx, cy, cells_z[jz]] += wa * rho[jz]
+                if xi // pool != cx:
+                    _add_block(out, b, base[b, i], chan, scaled, count, cx, cy, cz, my, mz, block)
+                    block[:cells] = 0.0
+                    cx = xi // pool
+                s_x = sx[xi - xf]
+                if s_x >= c2:
+                    continue
+                e_x = ex[xi - xf]
+                for quarter in range(pool * pool):
+                    at = quarter * cells
+                    for q in range(cells):
+                        block[q] += _value(s_x + s_yz[at + q], e_x * e_yz[at + q], g2, c2, qa, qb, qc, zero)
+            _add_block(out, b, base[b, i], chan, scaled, count, cx, cy, cz, my, mz, block)
 
 
 scatter_pooled_single_threaded = _single_threaded(scatter_pooled, fastmath=_FASTMATH)
