@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import random
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +12,8 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import AllChem
 
-from voxbind.io import InvalidFileError, UnreadableRecord, iter_records
-from voxbind.io._sdf import sdf_record, sdf_records
+from voxbind.io import InvalidFileError, UnreadableRecord, iter_molecules, iter_records
+from voxbind.io._sdf import sdf_record, sdf_records, sdf_records_read
 from voxbind.jobs import example_complex
 
 
@@ -84,3 +87,29 @@ def test_2d_records_are_parsed_in_full(tmp_path):
     _conformers_sdf(path, "C[C@H](N)C(=O)O", 3, flat=True)
     for a, b in zip(parsed_alone(path), [read() for _, read in iter_records(path)], strict=True):
         assert_same_molecule(a, b)
+
+
+def test_records_split_from_chunks_of_text_equal_those_split_line_by_line():
+    """The streamed SDF splitter reads chunks of text; whatever the chunk size, its records and their first
+    line numbers are those of the line-by-line splitter, on texts with terminators at and away from line
+    starts, terminator lines with text after them, blank tails and no final line end."""
+    rng = random.Random(0)
+    pieces = ["a", "", "  ", "$$$$", "$$$$ x", "x$$$$", " $$$$", "M  END", "> <t>", "1.0", "$$$"]
+    for _ in range(500):
+        lines = [rng.choice(pieces) for _ in range(rng.randint(0, 30))]
+        text = "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
+        want = list(sdf_records(line.rstrip("\n") for line in io.StringIO(text)))
+        for size in (1, 3, 7, 1 << 18):
+            assert list(sdf_records_read(io.StringIO(text).read, size)) == want
+
+
+def test_a_truncated_gzip_stream_stops_with_the_file_named_after_its_whole_records(tmp_path):
+    _, ligand = example_complex()
+    whole = gzip.compress(Path(ligand).read_bytes() * 40)
+    cut = tmp_path / "poses.sdf.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    read: list = []
+    with pytest.raises(InvalidFileError, match=r"poses\.sdf\.gz.*corrupt gzip data"):
+        read.extend(iter_molecules(cut))
+    assert len(read) > 5
+    assert all(not isinstance(m, UnreadableRecord) for m in read[:-1])

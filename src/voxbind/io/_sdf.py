@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 from rdkit import Chem
@@ -23,6 +23,38 @@ def sdf_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             chunk.append(line)
     if any(line.strip() for line in chunk):
         yield start, chunk
+
+
+def sdf_records_read(read: Callable[[int], str], size: int = 1 << 18) -> Iterator[tuple[int, list[str]]]:
+    """:func:`sdf_records` of a text stream given by its ``read(size)`` (lines ending in ``"\\n"``): the same
+    records, split from chunks of text instead of line by line."""
+    start, pending, ended = 1, "", False
+    while not ended:
+        chunk = read(size)
+        ended = not chunk
+        pending += chunk
+        pos = 0  # always at a line start
+        mark = pending.find("$$$$", pos)
+        while mark != -1:
+            if mark != pos and pending[mark - 1] != "\n":  # not at a line start
+                mark = pending.find("$$$$", mark + 1)
+                continue
+            end = pending.find("\n", mark)
+            if end == -1:
+                if not ended:
+                    break  # the terminator line goes on in the next chunk
+                end = len(pending)
+            lines = pending[pos : mark - 1].split("\n") if mark > pos else []
+            yield start, lines
+            start += len(lines) + 1
+            pos = end + 1
+            mark = pending.find("$$$$", pos)
+        pending = pending[pos:]
+    lines = pending.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if any(line.strip() for line in lines):
+        yield start, lines
 
 
 def _properties(lines: list[str]) -> dict[str, str]:
@@ -98,7 +130,7 @@ def sdf_topology(block: list[str]) -> tuple | None:
         for line in block[first : first + bonds]
     )
     return (
-        block[1][20:22], block[3], *(line[30:] for line in block[4:first]), *bond_lines,
+        block[1][20:22], block[3], *[line[30:] for line in block[4:first]], *bond_lines,
         *block[first + bonds :],
     )  # fmt: skip
 
@@ -112,9 +144,12 @@ def _same_topology(
         last.topology, last.mol = topology, None
         return None
     atoms = int(block[3][0:3])
+    fields = "".join([line[:30] for line in block[4 : 4 + atoms]])  # three 10-character columns
     try:
-        xyz = np.array([[float(line[k : k + 10]) for k in (0, 10, 20)] for line in block[4 : 4 + atoms]])
-    except ValueError:
+        if len(fields) != 30 * atoms:
+            raise ValueError("short atom line")
+        xyz = np.frombuffer(fields.encode("ascii"), "S10").astype(np.float64).reshape(atoms, 3)
+    except (ValueError, UnicodeEncodeError):
         return None  # RDKit's parser reports the bad atom line
     if not last.mol.GetConformer().Is3D() or (block[1][20:22] != "3D" and not xyz[:, 2].any()):
         return None  # 2D: wedges count, so only a full parse will do
@@ -136,9 +171,11 @@ def sdf_record(
     coordinates (the same molecule RDKit would parse, in a tenth of the time)."""
     start, record = numbered
     where = f"record {index} (line {start})"
-    end = next((i for i, line in enumerate(record) if line.startswith("M  END")), None)
-    if end is None:
+    joined = "\n".join(record)
+    at = 0 if joined.startswith("M  END") else joined.find("\nM  END") + 1  # the first line so starting
+    if at == 0 and not joined.startswith("M  END"):
         raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
+    end = joined.count("\n", 0, at)
     topology = sdf_topology(record[: end + 1])
     mol = None if last is None else _same_topology(record[: end + 1], topology, last, where, path)
     if mol is None:
@@ -147,7 +184,8 @@ def sdf_record(
             last.mol = mol
     name = record[0].strip() if record else ""
     properties = _properties(record[end + 1 :])
-    text = "\n".join(record[: end + 1])
+    line_end = joined.find("\n", at)
+    text = joined if line_end == -1 else joined[:line_end]
     return Molecule(mol, name, f"{path}, {where}", properties, record=index, text=text, topology=topology)
 
 

@@ -21,7 +21,7 @@ from ..errors import InvalidFileError
 from ._chem import apply_hydrogens, check_atoms
 from ._mol2 import mol2_blocks, mol2_record
 from ._pdb import pdb_model, pdb_models
-from ._sdf import LastRecord, sdf_record, sdf_records
+from ._sdf import LastRecord, sdf_record, sdf_records_read
 from .molecule import Molecule
 from .source import detect_format, read_structure_text
 from .structures import parse_molecules
@@ -91,8 +91,8 @@ def iter_records(
         for molecule in parse_molecules(read_structure_text(path, fmt), hydrogens=hydrogens, **options):
             yield molecule.record, functools.partial(_same, molecule)
         return
-    with _open_lines(path) as lines:
-        for index, build in _records(lines, fmt, name, **options):
+    with _open_text(path) as text:
+        for index, build in _records(text, fmt, name, **options):
             yield index, functools.partial(_read, name, index, build, hydrogens)
 
 
@@ -112,11 +112,12 @@ def _read(path: str, index: int, build: Callable[[], Molecule], hydrogens: str):
     return molecule
 
 
-def _records(lines: Iterable[str], fmt: str, path: str, **pdb_options) -> Iterator[tuple[int, Callable]]:
-    """``(record number, reader of that record)`` for each record of a line stream."""
+def _records(text: io.TextIOWrapper, fmt: str, path: str, **pdb_options) -> Iterator[tuple[int, Callable]]:
+    """``(record number, reader of that record)`` for each record of a text stream."""
+    lines = _lines(text, path)
     if fmt == "sdf":
         last = LastRecord()  # a ligand's poses, one after another, are parsed once
-        for index, numbered in enumerate(sdf_records(lines), 1):
+        for index, numbered in enumerate(sdf_records_read(functools.partial(_read_text, text, path)), 1):
             yield index, lambda numbered=numbered, index=index: sdf_record(index, numbered, path, last)
     elif fmt == "mol2":
         for index, numbered in enumerate(mol2_blocks(lines), 1):
@@ -138,8 +139,9 @@ def _title_watch(lines: Iterable[str], title: list[str]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _open_lines(path: str | os.PathLike) -> Iterator[Iterator[str]]:
-    """The lines of a (possibly gzipped) text file without their line ends, read as they are used."""
+def _open_text(path: str | os.PathLike) -> Iterator[io.TextIOWrapper]:
+    """A (possibly gzipped) text file with universal line ends, read as it is used (through
+    :func:`_lines` or :func:`_read_text`, which report a corrupt gzip stream)."""
     try:
         raw = open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as err:
@@ -147,13 +149,20 @@ def _open_lines(path: str | os.PathLike) -> Iterator[Iterator[str]]:
     with raw:
         binary = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
         with io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None) as text:
-            yield _lines(text, path)
+            yield text
 
 
 def _lines(text: io.TextIOWrapper, path: str | os.PathLike) -> Iterator[str]:
     try:
         for line in text:
             yield line.rstrip("\n")
+    except (OSError, EOFError, zlib.error) as err:
+        raise InvalidFileError(path, "", f"corrupt gzip data: {err}") from err
+
+
+def _read_text(text: io.TextIOWrapper, path: str | os.PathLike, size: int) -> str:
+    try:
+        return text.read(size)
     except (OSError, EOFError, zlib.error) as err:
         raise InvalidFileError(path, "", f"corrupt gzip data: {err}") from err
 
