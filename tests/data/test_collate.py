@@ -8,7 +8,7 @@ import torch
 
 from voxbind import GridMaker
 from voxbind.atomtypes.typed import TypedAtoms
-from voxbind.data import Example, GridCollate
+from voxbind.data import Example, GridCollate, RandomTransform, atoms_reaching, make_example
 from voxbind.errors import GridInputError
 
 
@@ -66,3 +66,38 @@ def test_half_precision_grids_are_the_float32_grids_rounded(dtype):
     half = batch.gridded(gm, dtype=dtype).grids
     assert half.dtype == dtype
     assert torch.equal(half, full.to(dtype))
+
+
+def test_atoms_reaching_keeps_exactly_the_atoms_within_half_a_side_plus_their_reach():
+    """9 points of 0.5 Å (half a side 2 Å); radius 1.5 Å reaches 1.5 × 1.5 = 2.25 Å: 4.25 Å per axis."""
+    coords = np.array(
+        [[4.25, 0, 0], [4.26, 0, 0], [4.2, -4.2, 4.2], [-4.3, 0, 0], [0, 0, -4.24], [0, 4.3, 0]], np.float32
+    )
+    center = np.array([1.0, 2.0, -3.0])
+    kept = atoms_reaching(
+        coords + center.astype(np.float32), np.full(6, 1.5, np.float32), center, GridMaker(0.5, 4.0)
+    )
+    assert kept.tolist() == [0, 2, 4]
+
+
+def test_cropped_complexes_grid_as_the_whole_receptor_in_any_orientation():
+    """``make_example(crop_to=)`` keeps a sphere of the receptor that reaches the grid in any rotation, and
+    the collate crops each rotated complex to its box: the grids equal those of the uncropped complex."""
+    rng = np.random.default_rng(3)
+    where = rng.uniform(-14, 14, (3000, 3)).astype(np.float32)
+    receptor = TypedAtoms(where, rng.integers(0, 3, 3000), np.full(3000, 1.8, np.float32), ("a", "b", "c"))
+    ligand = TypedAtoms(
+        rng.normal(0, 2, (20, 3)).astype(np.float32),
+        rng.integers(0, 2, 20),
+        np.full(20, 1.6, np.float32),
+        ("d", "e"),
+    )
+    gm = GridMaker(0.5, 12.0)
+    cropped = make_example(receptor, [ligand], crop_to=gm)
+    whole = make_example(receptor, [ligand])
+    assert cropped.atoms.num_atoms < whole.atoms.num_atoms / 2
+    for seed in range(3):
+        got = GridCollate(gm, RandomTransform(seed=seed))([cropped]).grids
+        want = GridCollate(gm, RandomTransform(seed=seed), crop=False)([whole]).grids
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
+        assert want[0, :3].sum() > 100

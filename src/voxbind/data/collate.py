@@ -10,6 +10,7 @@ import torch
 from ..errors import GridInputError, InvalidArgumentError
 from ..grid.functional import check_atoms
 from ..grid.gridmaker import GridMaker
+from ._reach import in_box
 from .complex import Example
 from .transforms import RandomTransform, Transform
 
@@ -124,9 +125,7 @@ def atoms_reaching(
     ``gridmaker`` centred at ``center``."""
     geom = gridmaker.geometry
     half = (geom.n - 1) * geom.resolution / 2
-    reach = geom.profile.cutoff * gridmaker.radius_scale * radii[:, None]
-    inside = np.abs(coords - center) <= half + reach
-    return np.flatnonzero(inside.all(axis=1))
+    return in_box(coords, radii, center, half, geom.profile.cutoff * gridmaker.radius_scale)
 
 
 def pad_examples(

@@ -15,6 +15,7 @@ import numpy as np
 from ..atomtypes.typed import TypedAtoms, combine
 from ..errors import InvalidArgumentError
 from ..grid import GridMaker
+from ._reach import in_sphere
 
 #: Named grid centres: the last non-empty molecule's centroid (libmolgrid's choice), or the ligands'.
 CENTERS = ("last", "ligands")
@@ -110,7 +111,7 @@ def _near(atoms: TypedAtoms, center: np.ndarray, gridmaker: GridMaker) -> TypedA
     """The atoms whose density reaches the grid of ``gridmaker`` at ``center`` in some orientation."""
     geom = gridmaker.geometry
     half = (geom.n - 1) * geom.resolution / 2
-    reach = math.sqrt(3) * half + geom.profile.cutoff * gridmaker.radius_scale * atoms.radii
-    offset = atoms.coords - center
-    keep = np.flatnonzero(np.einsum("ij,ij->i", offset, offset) <= reach * reach)
+    keep = in_sphere(
+        atoms.coords, atoms.radii, center, math.sqrt(3) * half, geom.profile.cutoff * gridmaker.radius_scale
+    )
     return TypedAtoms(atoms.coords[keep], atoms.types[keep], atoms.radii[keep], atoms.channel_names)
