@@ -8,6 +8,8 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 
+_EYE = np.eye(3)
+
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
     """A rotation matrix drawn uniformly from SO(3) (Haar measure).
@@ -48,7 +50,10 @@ class Transform:
         return cls(np.eye(3), np.zeros(3), np.asarray(center, dtype=np.float64))
 
     def apply(self, coords: np.ndarray) -> np.ndarray:
-        """``(N, 3)`` coordinates moved by the transform (same dtype as the input)."""
+        """``(N, 3)`` coordinates moved by the transform (same dtype as the input; the input itself for
+        the identity)."""
+        if not self.translation.any() and np.array_equal(self.rotation, _EYE):
+            return coords
         c = self.center
         moved = (coords.astype(np.float64) - c) @ self.rotation.T + c + self.translation
         return moved.astype(coords.dtype, copy=False)

@@ -9,6 +9,7 @@ from rdkit import Chem
 
 from ..errors import InvalidFileError
 from ._chem import check_atoms, collect, sanitize
+from ._fixed import fixed_columns
 from .molecule import Molecule
 
 
@@ -125,10 +126,10 @@ def sdf_topology(block: list[str]) -> tuple | None:
     if len(block) < 4 + atoms + bonds:
         return None
     first = 4 + atoms
-    bond_lines = (
+    bond_lines = [
         line[:9] + ("" if line[9:12].strip() in ("", "0", "1", "6") else line[9:12])
         for line in block[first : first + bonds]
-    )
+    ]
     return (
         block[1][20:22], block[3], *[line[30:] for line in block[4:first]], *bond_lines,
         *block[first + bonds :],
@@ -144,13 +145,15 @@ def _same_topology(
         last.topology, last.mol = topology, None
         return None
     atoms = int(block[3][0:3])
-    fields = "".join([line[:30] for line in block[4 : 4 + atoms]])  # three 10-character columns
-    try:
-        if len(fields) != 30 * atoms:
-            raise ValueError("short atom line")
-        xyz = np.frombuffer(fields.encode("ascii"), "S10").astype(np.float64).reshape(atoms, 3)
-    except (ValueError, UnicodeEncodeError):
-        return None  # RDKit's parser reports the bad atom line
+    lines = block[4 : 4 + atoms]
+    fields = "".join([line[:30] for line in lines])  # three 10-character columns
+    xyz = fixed_columns(fields, 10) if len(fields) == 30 * atoms else None
+    if xyz is None:  # not plain decimals: as the fields read
+        try:
+            xyz = np.array([[float(line[k : k + 10]) for k in (0, 10, 20)] for line in lines])
+        except ValueError:
+            return None  # RDKit's parser reports the bad atom line
+    xyz = xyz.reshape(atoms, 3)
     if not last.mol.GetConformer().Is3D() or (block[1][20:22] != "3D" and not xyz[:, 2].any()):
         return None  # 2D: wedges count, so only a full parse will do
     mol = Chem.Mol(last.mol)
