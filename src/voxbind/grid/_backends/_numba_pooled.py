@@ -7,8 +7,8 @@ Per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example.
 
 An atom's y-z plane of points is padded to whole pooled cells and stored as ``pool²`` *quarters*, each
 holding the points at one offset ``(dy, dz)`` within their cells, in pooled-cell order. Summing a plane
-into its pooled cells is then ``pool²`` contiguous passes that the compiler vectorises; an atom's pooled
-block is written to the grid once per pooled x-slab. The profile is evaluated in the grid's own precision
+into its pooled cells is then one pass over the plane and ``pool²`` contiguous sums, which the compiler
+vectorises; an atom's pooled block is written to the grid once per pooled x-slab. The profile is evaluated in the grid's own precision
 (float32 grids: float32 arithmetic, twice the SIMD lanes, as libmolgrid), so a float32 pooled grid may
 differ from the float64-evaluated full grid in its last bits. The coordinate gradient of a pooled grid
 reads its pooled gradient directly (:func:`~._numba_coords.gather_coords` with ``pool``).
@@ -95,6 +95,7 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
         sz_pad, ez_pad = np.empty(padded, dt), np.empty(padded, dt)
         s_yz, e_yz = np.empty(padded * padded, dt), np.empty(padded * padded, dt)
         block = np.empty(padded * padded, dt)  # one atom's pooled cells at one pooled x
+        rho = np.empty(padded * padded, dt)  # the densities of one plane
         scaled = np.empty(K, dt)  # the channel weights over pool³
         out[b, :, ca:cb] = 0.0
         for i in range(N):
@@ -133,10 +134,12 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
                 if s_x >= c2:
                     continue
                 e_x = ex[xi - xf]
+                for p in range(cells * pool * pool):  # the whole plane in one loop: no remainders per quarter
+                    rho[p] = _value(s_x + s_yz[p], e_x * e_yz[p], g2, c2, qa, qb, qc, zero)
                 for quarter in range(pool * pool):
                     at = quarter * cells
                     for q in range(cells):
-                        block[q] += _value(s_x + s_yz[at + q], e_x * e_yz[at + q], g2, c2, qa, qb, qc, zero)
+                        block[q] += rho[at + q]
             _add_block(out, b, base[b, i], chan, scaled, count, cx, cy, cz, my, mz, block)
 
 
