@@ -22,9 +22,11 @@ reports each run's peak RSS. Results go in ``RESULTS.md``.
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,11 +58,12 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def steady_state(receptor: Path, screen: Path, folder: Path, batch_size: int, reps: int = 4) -> dict:
+def steady_state(receptor: Path, screen: Path, folder: Path, batch_size: int, reps: int = 6) -> dict:
     """voxbind's per-pose time at scale, without the per-run costs (loading the model, reading and typing
     the receptor): the slope of ``iter_scores``'s time between the first 50 poses of ``screen`` and all of
-    them, with the CNN's own time per pose on the same grids beside it, in one process, the runs
-    interleaved and the fastest of ``reps`` kept (this machine's speed drifts)."""
+    them, with the CNN's own time per pose beside it (on batches of the same shape: the forward's time
+    does not depend on the values), in one process, the runs interleaved and the fastest of ``reps``
+    kept (this machine's speed drifts by ±15 % between runs)."""
     from voxbind.jobs import PoseScorer, iter_scores
     from voxbind.jobs._model_threads import default_model_threads, ordered_runs
 
@@ -70,27 +73,45 @@ def steady_state(receptor: Path, screen: Path, folder: Path, batch_size: int, re
     small.write_text("".join(records[:50]))
     grids = torch.rand(batch_size, 28, 24, 24, 24)
 
-    def run(path: Path) -> float:
-        start = time.perf_counter()
-        for _ in iter_scores([(receptor, path)], scorer, batch_size=batch_size):
-            pass
-        return time.perf_counter() - start
+    def drain(items) -> None:
+        collections.deque(items, maxlen=0)
 
-    def cnn() -> float:  # the model run as scoring runs it: on its default model threads
+    def timed(work) -> tuple[float, float]:
+        """``(wall, CPU)`` seconds of ``work()``, the CPU time of every thread of this process."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    def run(path: Path) -> tuple[float, float]:
+        return timed(lambda: drain(iter_scores([(receptor, path)], scorer, batch_size=batch_size)))
+
+    def cnn() -> tuple[float, float]:  # the model run as scoring runs it: on its default model threads
         batches = ((None, grids) for _ in range(-(-len(records) // batch_size)))
-        start = time.perf_counter()
-        for _ in ordered_runs(scorer.run, batches, default_model_threads(scorer.device)):
-            pass
-        return time.perf_counter() - start
+        threads = default_model_threads(scorer.device)
+        return timed(lambda: drain(ordered_runs(scorer.run, batches, threads)))
 
     run(small)
-    times: dict[str, list[float]] = {"small": [], "all": [], "cnn": []}
+    times: dict[str, list[tuple[float, float]]] = {"small": [], "all": [], "cnn": []}
     for _ in range(reps):
         times["small"].append(run(small))
         times["all"].append(run(screen))
         times["cnn"].append(cnn())
-    per_pose = (min(times["all"]) - min(times["small"])) / (len(records) - 50) * 1e3
-    return {"per_pose": per_pose, "cnn": min(times["cnn"]) / len(records) * 1e3}
+    slope = len(records) - 50
+    wall = {k: [w for w, _ in v] for k, v in times.items()}
+    cpu = {k: sorted(c for _, c in v)[len(v) // 2] for k, v in times.items()}  # medians
+    per_pose = (min(wall["all"]) - min(wall["small"])) / slope * 1e3
+    # each repetition's own share: its runs follow each other, so part of the machine's drift cancels
+    shares = [
+        1 - (cnn / len(records)) / ((every - small) / slope)
+        for small, every, cnn in zip(wall["small"], wall["all"], wall["cnn"], strict=True)
+    ]
+    return {
+        "per_pose": per_pose,
+        "cnn": min(wall["cnn"]) / len(records) * 1e3,
+        "shares": shares,
+        "cpu_per_pose": (cpu["all"] - cpu["small"]) / slope * 1e3,
+        "cnn_cpu": cpu["cnn"] / len(records) * 1e3,
+    }
 
 
 def voxbind_run(command: list[str], folder: Path) -> dict:
@@ -152,6 +173,12 @@ def main(argv=None) -> None:
         at_scale, rest = steady["per_pose"], steady["per_pose"] - steady["cnn"]
         print(f"| voxbind at scale (1 process, per-run costs left out) | {1e3 / at_scale:.1f} | "
               f"{at_scale:.1f} | {steady['cnn']:.1f} | {rest:.1f} ({rest / at_scale:.0%}) |")  # fmt: skip
+        shares = sorted(steady["shares"])
+        print(f"the rest at scale, each repetition's runs paired: median {statistics.median(shares):.0%}, "
+              f"{shares[0]:.0%} to {shares[-1]:.0%} over {len(shares)} repetitions")  # fmt: skip
+        busy, model = steady["cpu_per_pose"], steady["cnn_cpu"]
+        print(f"CPU time per pose at scale (all threads, medians): {busy:.2f} ms, the CNN's {model:.2f} ms, "
+              f"the rest {busy - model:.2f} ms ({(busy - model) / busy:.0%})")  # fmt: skip
         if theirs:
             per_pose = theirs["seconds"] / theirs["poses"] * 1e3
             rest = per_pose - theirs["cnn_ms"]
