@@ -8,10 +8,11 @@ Per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example.
 An atom's y-z plane of points is padded to whole pooled cells and stored as ``pool²`` *quarters*, each
 holding the points at one offset ``(dy, dz)`` within their cells, in pooled-cell order. Summing a plane
 into its pooled cells is then one pass over the plane and ``pool²`` contiguous sums, which the compiler
-vectorises; an atom's pooled block is written to the grid once per pooled x-slab. The profile is evaluated in the grid's own precision
-(float32 grids: float32 arithmetic, twice the SIMD lanes, as libmolgrid), so a float32 pooled grid may
-differ from the float64-evaluated full grid in its last bits. The coordinate gradient of a pooled grid
-reads its pooled gradient directly (:func:`~._numba_coords.gather_coords` with ``pool``).
+vectorises; an atom's pooled block is written to the grid once per pooled x-slab. The profile is
+evaluated in the grid's own precision (float32 grids: float32 arithmetic, twice the SIMD lanes, as
+libmolgrid), so a float32 pooled grid may differ from the float64-evaluated full grid in its last bits.
+The coordinate gradient of a pooled grid reads its pooled gradient directly
+(:func:`~._numba_coords.gather_coords` with ``pool``).
 """
 
 from __future__ import annotations
