@@ -113,3 +113,19 @@ def test_a_truncated_gzip_stream_stops_with_the_file_named_after_its_whole_recor
         read.extend(iter_molecules(cut))
     assert len(read) > 5
     assert all(not isinstance(m, UnreadableRecord) for m in read[:-1])
+
+
+def test_a_record_longer_than_a_chunk_is_read_in_doubling_chunks():
+    """A record far longer than the chunk size (here 5 MB against 1 KB) is read in a number of calls that
+    grows with the logarithm of its length, so it is neither rescanned nor copied once per chunk."""
+    text = "x\n" * 2_500_000 + "$$$$\nlast\n$$$$\n"
+    stream = io.StringIO(text)
+    sizes: list[int] = []
+
+    def read(size: int) -> str:
+        sizes.append(size)
+        return stream.read(size)
+
+    records = list(sdf_records_read(read, 1024))
+    assert [(start, len(lines)) for start, lines in records] == [(1, 2_500_000), (2_500_002, 1)]
+    assert len(sizes) < 20

@@ -31,7 +31,7 @@ def sdf_records_read(read: Callable[[int], str], size: int = 1 << 18) -> Iterato
     records, split from chunks of text instead of line by line."""
     start, pending, ended = 1, "", False
     while not ended:
-        chunk = read(size)
+        chunk = read(max(size, len(pending)))  # a record longer than a chunk: read sizes double
         ended = not chunk
         pending += chunk
         pos = 0  # always at a line start
@@ -179,10 +179,11 @@ def sdf_record(
     if at == 0 and not joined.startswith("M  END"):
         raise InvalidFileError(path, where, "no 'M  END' line: truncated or not an SDF record")
     end = joined.count("\n", 0, at)
-    topology = sdf_topology(record[: end + 1])
-    mol = None if last is None else _same_topology(record[: end + 1], topology, last, where, path)
+    block = record[: end + 1]
+    topology = sdf_topology(block)
+    mol = None if last is None else _same_topology(block, topology, last, where, path)
     if mol is None:
-        mol = _parse(record[: end + 1], path, where)
+        mol = _parse(block, path, where)
         if last is not None and last.topology is not None:
             last.mol = mol
     name = record[0].strip() if record else ""

@@ -27,7 +27,7 @@ from ._numba_kernels import _FASTMATH, _axis, _listed, _single_threaded, _value,
 def _padded(first, count, pool, s, e, s_pad, e_pad, beyond):
     """Copy one axis's tables ``s``, ``e`` (``count`` points from index ``first``) into ``s_pad``,
     ``e_pad`` padded to whole pooled cells with points beyond the cut-off; return the first pooled
-    cell and the padded length."""
+    cell and the number of cells."""
     offset = first % pool
     padded = ((offset + count + pool - 1) // pool) * pool
     for j in range(padded):
@@ -36,7 +36,7 @@ def _padded(first, count, pool, s, e, s_pad, e_pad, beyond):
     for j in range(count):
         s_pad[offset + j] = s[j]
         e_pad[offset + j] = e[j]
-    return first // pool, padded
+    return first // pool, padded // pool
 
 
 @nb.njit(inline="always")
@@ -118,10 +118,8 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
             z0, nz = _axis(rel[b, i, 2], reach, lower, res, n, inv_r2, d, sz, ez)
             if ny == 0 or nz == 0:
                 continue
-            cy, ly = _padded(y0, ny, pool, sy, ey, sy_pad, ey_pad, beyond)
-            cz, lz = _padded(z0, nz, pool, sz, ez, sz_pad, ez_pad, beyond)
-            my = ly // pool
-            mz = lz // pool
+            cy, my = _padded(y0, ny, pool, sy, ey, sy_pad, ey_pad, beyond)
+            cz, mz = _padded(z0, nz, pool, sz, ez, sz_pad, ez_pad, beyond)
             cells = my * mz
             _quarters(pool, my, mz, sy_pad, ey_pad, sz_pad, ez_pad, s_yz, e_yz)
             cx = x0 // pool
