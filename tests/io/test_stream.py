@@ -129,3 +129,22 @@ def test_a_record_longer_than_a_chunk_is_read_in_doubling_chunks():
     records = list(sdf_records_read(read, 1024))
     assert [(start, len(lines)) for start, lines in records] == [(1, 2_500_000), (2_500_002, 1)]
     assert len(sizes) < 20
+
+
+def test_bad_atom_lines_are_named_in_the_error(tmp_path):
+    """An unknown element, unreadable or NaN coordinates in a record parsed in full say which atom (a reused
+    topology's NaN coordinates are refused by ``check_atoms``, naming the atom too)."""
+    _, ligand = example_complex()
+    records = Path(ligand).read_text().split("$$$$\n")
+    lines = records[1].split("\n")
+    unknown = [*lines[:4], lines[4][:31] + "Qq " + lines[4][34:], *lines[5:]]
+    letters = [*lines[:4], "    abcdef" + lines[4][10:], *lines[5:]]
+    nan = [*lines[:4], "       nan" + lines[4][10:], *lines[5:]]
+    path = tmp_path / "bad.sdf"
+    path.write_text("$$$$\n".join(["\n".join(unknown), "\n".join(letters), "\n".join(nan), ""]))
+    got = list(iter_molecules(path))
+    assert [type(m) for m in got] == [UnreadableRecord] * 3
+    assert "record 1" in str(got[0].error)
+    assert "atom 1: unknown element 'Qq'" in got[0].reason
+    assert "atom 1: coordinates ['abcdef'" in got[1].reason
+    assert "atom 1: coordinates ['nan'" in got[2].reason

@@ -70,7 +70,8 @@ def check_atoms(mol: Chem.Mol, path: str, where: str) -> None:
     bad = ~np.isfinite(xyz).all(axis=1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InvalidFileError(path, where, f"atom {i + 1} has non-finite coordinates {tuple(xyz[i])}")
+        where_atom = tuple(float(v) for v in xyz[i])
+        raise InvalidFileError(path, where, f"atom {i + 1} has non-finite coordinates {where_atom}")
 
 
 def apply_hydrogens(mol: Chem.Mol, hydrogens: str) -> Chem.Mol:

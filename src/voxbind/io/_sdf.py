@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -200,7 +201,36 @@ def _parse(block: list[str], path: str, where: str) -> Chem.Mol:
     except Exception as err:  # RDKit parse errors surface as RuntimeError or ValueError
         raise InvalidFileError(path, where, f"unreadable molfile block ({err})") from err
     if mol is None:
-        raise InvalidFileError(path, where, "unreadable molfile block (bad counts, atom or bond lines)")
+        reason = _bad_atom_line(block) or "bad counts, atom or bond lines"
+        raise InvalidFileError(path, where, f"unreadable molfile block ({reason})")
     check_atoms(mol, path, where)
     sanitize(mol, f"{path}, {where}")
     return mol
+
+
+#: Atom symbols of V2000 blocks that are not elements: query atoms, R groups, deuterium and tritium.
+_QUERY_SYMBOLS = {"A", "Q", "*", "L", "LP", "R", "R#", "D", "T"}
+
+
+def _bad_atom_line(block: list[str]) -> str:
+    """What is wrong with the first atom line RDKit would refuse: coordinates that are not finite numbers
+    or an unknown element ("" when the atom lines look right, or the block is not V2000)."""
+    if len(block) < 4 or "V2000" not in block[3][33:39]:
+        return ""
+    try:
+        atoms = int(block[3][0:3])
+    except ValueError:
+        return ""
+    table = Chem.GetPeriodicTable()
+    elements = {table.GetElementSymbol(z) for z in range(1, 119)} | _QUERY_SYMBOLS
+    for k, line in enumerate(block[4 : 4 + atoms], 1):
+        try:
+            finite = all(math.isfinite(float(line[c : c + 10])) for c in (0, 10, 20))
+        except ValueError:
+            finite = False
+        if not finite:
+            return f"atom {k}: coordinates {line[:30].split()} are not finite numbers"
+        symbol = line[31:34].strip()
+        if symbol not in elements:
+            return f"atom {k}: unknown element {symbol!r}"
+    return ""
