@@ -1,7 +1,7 @@
 """Rescoring throughput: read + type + grid + CNN (Default2018, crossdock weights) per pose, voxbind against
 gnina-torch + libmolgrid, and voxbind's peak memory at two pose counts.
 
-    .venv/bin/python benchmarks/bench_score.py [--poses 1000] [--batch-size 16] [--oracle-python PATH]
+    .venv/bin/python benchmarks/bench_score.py [--poses 1000] [--batch-size 4] [--oracle-python PATH]
                                                [--memory 2000,20000] [--no-processes]
 
 The poses are prolif's 9 Vina poses of one receptor, repeated with random displacements of about 0.1 Å
@@ -127,7 +127,7 @@ def voxbind_run(command: list[str], folder: Path) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--poses", type=int, default=1000)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--oracle-python", default=None)
     parser.add_argument("--memory", default="2000,20000", help="pose counts for the peak-RSS runs ('' skips)")
     parser.add_argument("--no-processes", action="store_true", help="skip the torchrun run")

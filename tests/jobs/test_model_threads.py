@@ -10,7 +10,7 @@ import torch
 
 from voxbind.errors import InvalidArgumentError
 from voxbind.jobs import example_complex, iter_scores
-from voxbind.jobs._model_threads import ordered_runs
+from voxbind.jobs._model_threads import default_batch_size, ordered_runs
 
 
 def test_results_come_in_input_order_with_at_most_threads_items_in_hand():
@@ -59,3 +59,8 @@ def test_model_threads_give_the_scores_of_one_model_thread():
         )
     with pytest.raises(InvalidArgumentError, match="model_threads"):
         next(iter_scores(pairs, model_threads=0))
+
+
+def test_default_batch_size_is_small_on_a_cpu_and_larger_elsewhere():
+    assert default_batch_size(torch.device("cpu")) == 4
+    assert default_batch_size(torch.device("cuda", 0)) == 16

@@ -6,6 +6,7 @@ import gzip
 import importlib.util
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from rdkit import Chem
 
 from voxbind.jobs import example_complex, iter_scores, rescore
-from voxbind.jobs.score_parts import parts_folder
+from voxbind.jobs.score_parts import PartWriter, parts_folder
 
 from .screening import KilledAfter, needs_torchrun, run_once_and_under_torchrun, small_scorer, write_screen
 
@@ -144,3 +145,20 @@ def test_two_processes_under_torchrun_write_the_output_of_one(tmp_path):
         assert x.GetIntProp("pose") == y.GetIntProp("pose")
         for tag in ("CNNscore", "CNNaffinity", "CNN_VS"):
             assert x.GetDoubleProp(tag) == pytest.approx(y.GetDoubleProp(tag), abs=1e-5)
+
+
+def test_part_files_are_flushed_each_batch_and_synced_at_most_once_a_second(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    writer = PartWriter(tmp_path, 0, sync_seconds=3600.0)
+    for k in range(5):
+        writer.write([{"index": k}])
+        # flushed: another reader sees every batch written so far
+        assert (tmp_path / "rank-0.jsonl").read_text().count("\n") == k + 1
+    assert synced == []  # no sync within the interval
+    writer.close()
+    assert len(synced) == 1  # synced on closing
+    writer = PartWriter(tmp_path, 0, sync_seconds=0.0)
+    writer.write([{"index": 5}])
+    assert len(synced) == 2
+    writer.close()

@@ -25,7 +25,12 @@ from ._poses import model_option, pose_jobs, pose_options
 @click.option("--rotations", default=0, type=click.IntRange(min=0), help="Average over K random rotations.")
 @click.option("--seed", default=0, help="Seed of the rotations.")
 @click.option("--device", default="cpu", help="Where to grid and score: cpu, cuda, cuda:1, ...")
-@click.option("--batch-size", default=16, type=click.IntRange(min=1), help="Poses per forward pass.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Poses per forward pass.  [default: 4 on a CPU, where a few poses' activations stay in cache; 16 "
+    "on a GPU]",
+)
 @click.option(
     "--model-threads",
     type=click.IntRange(min=1),

@@ -15,6 +15,7 @@ from torch import nn
 
 from ..errors import InvalidArgumentError
 from ..models import describe_model
+from ._model_threads import default_batch_size
 from ._processes import process_share
 from .part_runs import complete_without_parts, finish, job_processes, job_settings, one_receptor, run_parts
 from .score_output import output_kind, write_combined, write_output
@@ -79,7 +80,7 @@ def rescore(
     *,
     rotations: int = 0,
     seed: int = 0,
-    batch_size: int = 16,
+    batch_size: int | None = None,
     device: str | torch.device = "cpu",
     resume: bool = False,
     sort: str | None = None,
@@ -135,6 +136,8 @@ def rescore(
             scorer = model
         else:
             scorer = PoseScorer(model, rotations=rotations, seed=seed, device=share.device(device))
+        if batch_size is None:
+            batch_size = default_batch_size(scorer.device)
         rotated = scorer.copies if scorer.copies > 1 else 0
         settings = job_settings(
             pairs, model, rotations=rotated, seed=seed, **({"vina": True} if vina else {})

@@ -29,7 +29,7 @@ from ..errors import InvalidArgumentError, VoxbindError
 from ..grid import GridMaker
 from ..io import Molecule
 from ..models import Ensemble, EnsemblePrediction, input_pool, load_model, predict
-from ._model_threads import default_model_threads, ordered_runs
+from ._model_threads import default_batch_size, default_model_threads, ordered_runs
 from ._prefetch import prefetched
 from .model_inputs import model_inputs
 from .pose_stream import Pose, ReceptorCache, iter_poses
@@ -244,7 +244,7 @@ def iter_scores(
     *,
     rotations: int = 0,
     seed: int = 0,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     device: str | torch.device = "cpu",
     rank: int = 0,
     world: int = 1,
@@ -260,7 +260,8 @@ def iter_scores(
         pairs: receptor files (PDB, ...) with their pose files (SDF, MOL2, Vina's PDBQT, ``.gz`` too).
         model: a model name or module (see :class:`PoseScorer`), or a :class:`PoseScorer`.
         rotations, seed, device: see :class:`PoseScorer` (ignored when ``model`` is one).
-        batch_size: poses per forward pass (each with its rotations).
+        batch_size: poses per forward pass (each with its rotations). Default: 4 on a CPU (where a few
+            poses' activations stay in cache), 16 elsewhere.
         rank, world: score only the poses whose index is ``rank`` modulo ``world`` (one process's share).
         skip: indices of poses not to score (already scored by an interrupted run).
         bad_receptor: ``"report"`` a receptor that cannot be read in its poses' problems (default), or
@@ -275,12 +276,13 @@ def iter_scores(
     A record that cannot be read, a pose that cannot be typed and a receptor that cannot be read give a
     :class:`PoseScore` that is not scored and says why; they never stop the stream.
     """
-    if batch_size < 1:
-        raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
     if isinstance(model, PoseScorer):
         scorer = model
     else:
         scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
+    batch_size = default_batch_size(scorer.device) if batch_size is None else batch_size
+    if batch_size < 1:
+        raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
     check_choice("bad_receptor", bad_receptor, ("report", "raise"))
     receptors = ReceptorCache(scorer.inputs.receptor_typer, raise_errors=bad_receptor == "raise", vina=vina)
     if bad_receptor == "raise" and pairs:
@@ -361,7 +363,7 @@ def score_poses(
     *,
     rotations: int = 0,
     seed: int = 0,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     device: str | torch.device = "cpu",
     vina: bool = False,
 ) -> list[PoseScore]:
