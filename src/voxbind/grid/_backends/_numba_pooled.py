@@ -7,10 +7,11 @@ Per-atom radii, Gaussian profiles; each task owns pooled x-slabs of one example.
 
 An atom's y-z plane of points is padded to whole pooled cells and stored as ``pool²`` *quarters*, each
 holding the points at one offset ``(dy, dz)`` within their cells, in pooled-cell order. Summing a plane
-into its pooled cells is then one pass over the plane and ``pool²`` contiguous sums, which the compiler
-vectorises; an atom's pooled block is written to the grid once per pooled x-slab. The profile is
-evaluated in the grid's own precision (float32 grids: float32 arithmetic, twice the SIMD lanes, as
-libmolgrid), so a float32 pooled grid may differ from the float64-evaluated full grid in its last bits.
+into its pooled cells is then one pass over the plane and ``pool²`` contiguous sums (one pass for
+``pool=2``), which the compiler vectorises; an atom's pooled block is written to the grid once per pooled
+x-slab. The profile is evaluated in the grid's own precision (float32 grids: float32 arithmetic, twice the
+SIMD lanes, as libmolgrid), so a float32 pooled grid may differ from the float64-evaluated full grid in its
+last bits.
 The coordinate gradient of a pooled grid reads its pooled gradient directly
 (:func:`~._numba_coords.gather_coords` with ``pool``).
 """
@@ -135,10 +136,14 @@ def scatter_pooled(rel, base, weights, radii, lower, res, consts, cutoff, pool, 
                 e_x = ex[xi - xf]
                 for p in range(cells * pool * pool):  # the whole plane in one loop: no remainders per quarter
                     rho[p] = _value(s_x + s_yz[p], e_x * e_yz[p], g2, c2, qa, qb, qc, zero)
-                for quarter in range(pool * pool):
-                    at = quarter * cells
+                if pool == 2:  # the four quarters in one pass: one store per cell
                     for q in range(cells):
-                        block[q] += rho[at + q]
+                        block[q] += (rho[q] + rho[cells + q]) + (rho[2 * cells + q] + rho[3 * cells + q])
+                else:
+                    for quarter in range(pool * pool):
+                        at = quarter * cells
+                        for q in range(cells):
+                            block[q] += rho[at + q]
             _add_block(out, b, base[b, i], chan, scaled, count, cx, cy, cz, my, mz, block)
 
 
