@@ -58,6 +58,16 @@ def test_bad_values_are_caught_when_the_batch_is_made(coords, types, message):
         GridCollate(None)(examples)
 
 
+def test_without_the_host_check_gridding_on_the_cpu_still_refuses_bad_values():
+    examples = [_examples()[0], _example(7, [[0.0, 0.0, 0.0]], [3])]
+    batch = GridCollate(None, check=False)(examples)
+    assert not batch.checked
+    with pytest.raises(GridInputError, match="type index 3 at example 1, atom 0 is out of range"):
+        batch.gridded(GridMaker(0.5, 4.0))
+    good = GridCollate(None, check=False)(_examples()).gridded(GridMaker(0.5, 4.0)).grids
+    torch.testing.assert_close(good, GridCollate(GridMaker(0.5, 4.0))(_examples()).grids)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_half_precision_grids_are_the_float32_grids_rounded(dtype):
     gm = GridMaker(0.5, 4.0)

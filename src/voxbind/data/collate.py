@@ -199,6 +199,9 @@ class GridCollate:
             back to atoms through ``batch.atom_index``.
         crop_to: the :class:`GridMaker` to crop for when ``gridmaker`` is ``None``.
         pool: with ``gridmaker``, grids average-pooled by this factor (see :meth:`Batch.gridded`).
+        check: when gridding is left to the caller, check the atom values here, on the host (the default;
+            a GPU then need not wait for its own check). Turn it off for a caller that grids on the CPU,
+            where gridding checks them anyway.
 
     Items may be examples or lists of examples with ``None`` padding (from
     :class:`~voxbind.data.GroupedSampler`); groups are flattened to ``B * K`` rows.
@@ -213,9 +216,11 @@ class GridCollate:
         crop: bool = True,
         crop_to: GridMaker | None = None,
         pool: int = 1,
+        check: bool = True,
     ):
         self.gridmaker = gridmaker
         self.pool = pool
+        self.check = check
         self.transform = transform
         self.num_channels = num_channels
         self.crop_to = (crop_to or gridmaker) if crop else None
@@ -243,6 +248,8 @@ class GridCollate:
         batch = Batch(**tensors, transforms=tuple(motions), num_channels=channels, group_size=group_size)  # type: ignore[arg-type]  # (the tensors are the tensor fields)
         if self.gridmaker is not None:
             return batch.gridded(self.gridmaker, pool=self.pool)
+        if not self.check:
+            return batch
         # Gridding is left to the caller, maybe on a GPU: check the values here, on the host, where it
         # costs no synchronisation (GridInputError for a bad value, as gridding would raise).
         try:

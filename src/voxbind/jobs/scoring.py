@@ -143,7 +143,8 @@ class PoseScorer:
         self.copies = max(rotations, 1)
         self.gridmaker = self.inputs.gridmaker
         transform = RandomTransform(seed=seed) if rotations else None
-        self.collate = GridCollate(None, transform, crop_to=self.gridmaker)  # gridded on the device
+        # gridded on the device, which checks the atoms' values itself on the CPU
+        self.collate = GridCollate(None, transform, crop_to=self.gridmaker, check=self.device.type != "cpu")
         self.ligand_typer = self.inputs.ligand_typer
         self._last_typed: tuple = (None, ())
         self._buffers: list[torch.Tensor | None] = [None, None, None]
