@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
 from bench_grid import find_oracle, machine, run_side
 
 from voxbind.train import TrainConfig, Trainer, evaluate_model
@@ -56,13 +57,16 @@ def split(types: Path, folder: Path) -> tuple[Path, Path, int, int]:
 def voxbind_run(train: Path, test: Path, root: Path, folder: Path, args, seed: int, **options) -> dict:
     config = TrainConfig(
         train=str(train), test=str(test), data_root=str(root), batch_size=args.batch_size, steps=args.steps,
-        seed=seed, eval_every=10**9, checkpoint_every=10**9, output=str(folder / f"run{seed}"), **options,
+        seed=seed, eval_every=10**9, checkpoint_every=10**9, output=str(folder / f"run{seed}"),
+        device=args.device, **options,
     )  # fmt: skip
     trainer = Trainer(config.replace(steps=WARM_UP))
     log = trainer.run(progress=False)  # first reads of the structures, compilation
     trainer.config = config
     start = time.perf_counter()
     log += trainer.run(progress=False)
+    if args.device.startswith("cuda"):
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     metrics = trainer.evaluate(trainer.test_set)
     batches = trainer._batches()
@@ -97,10 +101,14 @@ def main(argv=None) -> None:
     parser.add_argument("--models", default=str(MODELS), help="the folder of GNINA 1.3's model files")
     parser.add_argument("--oracle-python", help="the oracle venv's python (molgrid, gninatorch)")
     parser.add_argument("--fine-tune-lr", type=float, default=0.001)
+    parser.add_argument("--device", default="cpu", help="where voxbind trains: cpu, cuda, ...")
+    parser.add_argument("--no-oracle", action="store_true", help="skip gnina-torch + libmolgrid")
+    parser.add_argument("--no-fine-tune", action="store_true", help="skip fine-tuning GNINA 1.3's model")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    oracle = find_oracle(args.oracle_python)
+    oracle = None if args.no_oracle else find_oracle(args.oracle_python)
     start = Path(args.models) / START
+    fine_tune = start.is_file() and not args.no_fine_tune
     root = Path(args.data) / "structs"
     rows: dict[str, list[dict]] = {"voxbind": [], "gnina-torch + libmolgrid": [], "voxbind fine-tuned": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +116,7 @@ def main(argv=None) -> None:
         train, test, n_train, n_test = split(Path(args.data) / "small.types", folder)
         print(machine())
         print(f"targets: {n_train} train / {n_test} held out; {args.steps} steps of {args.batch_size}")
-        if start.is_file():
+        if fine_tune:
             before = evaluate_model(start, test, data_root=root)
             print(f"{START} before fine-tuning: " + ", ".join(f"{k} {v:.3f}" for k, v in before.items()))
         for seed in seeds:
@@ -125,7 +133,7 @@ def main(argv=None) -> None:
                 )
                 rows["gnina-torch + libmolgrid"].append(side)
                 print("gnina-torch", seed, side, flush=True)
-            if start.is_file():
+            if fine_tune:
                 tuned = voxbind_run(
                     train, test, root, folder, args, seed, init_from=str(start), lr=args.fine_tune_lr
                 )

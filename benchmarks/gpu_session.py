@@ -1,0 +1,202 @@
+"""Every GPU check and timing of one short lease, in one go, to one folder.
+
+    # here, with the shared data, RDKit and PyPI at hand: the folder to carry to the GPU machine
+    .venv/bin/python benchmarks/gpu_session.py prepare .gpu
+    # on the GPU machine, with .gpu carried; results to one folder ($OUT there)
+    python3 benchmarks/gpu_session.py run .gpu --out "$OUT"
+    # here, a check of the script itself: CPU tensors, Triton's interpreter, small sizes
+    .venv/bin/python benchmarks/gpu_session.py run .gpu --device cpu --out /tmp/gpu-check
+
+``prepare`` writes the benchmark batch of ``bench_gpu.py`` (64 typed complexes of ``small.types``), a
+screen of poses in prolif's receptor, ``small.types`` with the ``.gninatypes`` files it names, and the
+wheels for CPython 3.12 that the GPU machine lacks (RDKit; its image has PyTorch, Triton, numba, click and
+tqdm), and prints the folder's size: a lease carries at most 64 MiB with the repository.
+
+``run`` installs the carried wheels into a folder on ``PYTHONPATH``, then runs each step in its own process
+with its own time limit, so that a failing or slow step costs only itself; each step's output goes to
+``<out>/<step>.txt`` and ``<out>/summary.json`` holds every step's exit status and seconds, written after
+each step. The steps:
+
+- ``tests``: the Triton tests (compiled on a GPU) and the backend parity tests;
+- ``grid``: ``bench_gpu.py run`` (forward against libmolgrid's CUDA GridMaker when ``--molgrid-path`` names
+  a folder holding molgrid 0.5.5 and numpy<2; double backward; gridding's share of a Default2018 step);
+- ``score``: ``voxbind score`` on the screen on the device and on the CPU (poses/s from each summary);
+- ``train``: ``bench_train.py`` on ``small.types`` with the real data pipeline, voxbind on the device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = ROOT.parent / "shared" / "data" / "gnina-testdata"
+#: Wheels the GPU machine's Python (3.12, PyTorch, Triton, numba, click, tqdm) lacks, at the versions here.
+WHEELS = [f"rdkit=={importlib.metadata.version('rdkit')}"]
+PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]
+
+
+def prepare(folder: Path, poses: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench_gpu import prepare as prepare_batch
+    from tests.jobs.screening import write_screen
+
+    from voxbind.jobs import example_complex
+
+    folder.mkdir(parents=True, exist_ok=True)
+    prepare_batch(folder / "batch64.pt", 64)
+    prepare_batch(folder / "batch2.pt", 2)  # for a check of this script on the CPU
+    receptor, ligand = example_complex()
+    shutil.copy(receptor, folder / "rec.pdb")
+    write_screen(ligand, folder / "screen.sdf", poses)
+    with open(folder / "screen.sdf", "rb") as plain, gzip.open(folder / "screen.sdf.gz", "wb") as packed:
+        shutil.copyfileobj(plain, packed)  # a fifth of the size to carry
+    (folder / "screen.sdf").unlink()
+    data = folder / "gnina-testdata"
+    (data / "structs").mkdir(parents=True, exist_ok=True)
+    shutil.copy(DATA / "small.types", data / "small.types")
+    for line in (DATA / "small.types").read_text().splitlines():
+        for name in line.split()[3:5]:
+            target = data / "structs" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(DATA / "structs" / name, target)
+    wheels = folder / "wheels"
+    platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
+    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+    target = ["--python-version", "3.12", "--implementation", "cp", *platforms]
+    subprocess.run([*pip, *target, "-d", str(wheels), *WHEELS], check=True)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    print(f"{folder}: {size / 2**20:.1f} MiB (the lease carries at most 64 MiB with the repository)")
+
+
+def steps(folder: Path, device: str, molgrid_path: str | None) -> list[tuple[str, list[str], int]]:
+    """``(name, command, seconds allowed)`` of each step; small sizes for a check on the CPU. On a GPU the
+    limits add up to 530 s, inside one 10-minute call of a lease."""
+    python = sys.executable
+    check = device == "cpu"
+    tests = ["test_triton.py", "test_triton_compile.py", "test_backend_parity.py"]
+    pytest = [
+        python,
+        "-m",
+        "pytest",
+        "-q",
+        "-x",
+        "-p",
+        "no:cacheprovider",
+        *[f"tests/grid/{t}" for t in tests],
+    ]
+    if check:  # the interpreter is slow: leave out the float64 gradient checks
+        pytest += ["-k", "not gradcheck"]
+    batch = folder / ("batch2.pt" if check else "batch64.pt")
+    grid = [python, str(HERE / "bench_gpu.py"), "run", str(batch), "--device", device]
+    if check:
+        grid += ["--dimension", "3.5", "--repeats", "1", "--cells", "--programs"]
+    if molgrid_path:
+        grid += ["--molgrid-path", molgrid_path]
+    score = [python, str(HERE / "gpu_session.py"), "score", str(folder), "--device", device]
+    if check:
+        score += ["--poses", "40"]
+    train = [
+        python,
+        str(HERE / "bench_train.py"),
+        "--data",
+        str(folder / "gnina-testdata"),
+        "--device",
+        device,
+    ]
+    train += ["--seeds", "0", "--steps", "12" if check else "300", "--no-oracle", "--no-fine-tune"]
+    return [
+        ("tests", pytest, 900 if check else 200),
+        ("grid", grid, 300 if check else 120),
+        ("score", score, 300 if check else 90),
+        ("train", train, 600 if check else 120),
+    ]
+
+
+def run(folder: Path, out: Path, device: str, molgrid_path: str | None, only: list[str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if device == "cpu":  # the Triton kernels under Triton's interpreter
+        env["TRITON_INTERPRET"] = "1"
+    wheels = sorted((folder / "wheels").glob("*.whl"))
+    if wheels and device != "cpu":  # the GPU machine: no network, the carried wheels instead
+        site = Path("/tmp/voxbind-site")
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-compile"]
+        subprocess.run([*pip, "--target", str(site), *map(str, wheels)], check=True)
+        env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT / "src")])
+    earlier = out / "summary.json"  # kept for the steps not rerun (--only)
+    summary: dict[str, dict] = json.loads(earlier.read_text())["steps"] if only and earlier.exists() else {}
+    for name, command, limit in steps(folder, device, molgrid_path):
+        if only and name not in only:
+            continue
+        start = time.perf_counter()
+        with open(out / f"{name}.txt", "w") as log:
+            try:
+                done = subprocess.run(
+                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=limit
+                )
+                rc: int | str = done.returncode
+            except subprocess.TimeoutExpired:
+                rc = "timed out"
+        summary[name] = {"rc": rc, "seconds": round(time.perf_counter() - start, 1), "limit": limit}
+        print(name, summary[name], flush=True)
+        partial = out / "summary.json.tmp"
+        partial.write_text(json.dumps({"device": device, "steps": summary}, indent=1))
+        partial.replace(out / "summary.json")
+
+
+def score(folder: Path, device: str, poses: int | None) -> None:
+    """``voxbind score`` on the carried screen, on ``device`` and on the CPU; the summaries' poses/s."""
+    screen = folder / "screen.sdf.gz"
+    if poses:
+        with gzip.open(screen, "rt") as handle:
+            records = handle.read().split("$$$$\n")[:poses]
+        screen = folder / f"screen{poses}.sdf"
+        screen.write_text("$$$$\n".join(records) + "$$$$\n")
+    devices = [device] if device == "cpu" else [device, "cpu"]
+    for where in devices:
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [sys.executable, "-m", "voxbind", "score", "-r", str(folder / "rec.pdb")]
+            command += ["-l", str(screen), "-o", str(Path(tmp) / "scored.sdf"), "--device", where]
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        print(f"{where}: {done.stdout.strip() or done.stderr.strip()[-2000:]}", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare", help="write the folder to carry to the GPU machine")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--poses", type=int, default=1000, help="poses in the screen")
+    r = sub.add_parser("run", help="run every step, results to --out")
+    r.add_argument("folder", type=Path)
+    r.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "gpu-results")))
+    r.add_argument("--device", default="cuda", help="cpu: a check of this script")
+    r.add_argument("--molgrid-path", help="folder holding molgrid 0.5.5 and numpy<2, for libmolgrid's side")
+    r.add_argument("--only", nargs="*", default=[], help="run these steps alone")
+    s = sub.add_parser("score", help="(a step of run) voxbind score on the device and on the CPU")
+    s.add_argument("folder", type=Path)
+    s.add_argument("--device", default="cuda")
+    s.add_argument("--poses", type=int, help="score only the first poses of the screen")
+    args = parser.parse_args(argv)
+    args.folder = args.folder.resolve()  # the steps run from the repository's root
+    if args.command == "prepare":
+        prepare(args.folder, args.poses)
+    elif args.command == "run":
+        run(args.folder, args.out.resolve(), args.device, args.molgrid_path, args.only)
+    else:
+        score(args.folder, args.device, args.poses)
+
+
+if __name__ == "__main__":
+    main()
