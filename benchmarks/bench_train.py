@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 from bench_grid import find_oracle, machine, run_side
+from small_split import split
 
 from voxbind.train import TrainConfig, Trainer, evaluate_model
 
@@ -41,17 +42,6 @@ MODELS = HERE.parent.parent / "shared" / "data" / "gnina-models"
 START = "crossdock_default2018_KD_4.pt"
 #: Steps run before the timing starts (first reads of the structures, compilation), on both sides.
 WARM_UP = 10
-
-
-def split(types: Path, folder: Path) -> tuple[Path, Path, int, int]:
-    lines = [line for line in types.read_text().splitlines() if line.strip()]
-    targets = sorted({line.split()[3].split("/")[0] for line in lines})
-    held_out = set(targets[4::5])
-    train = [line for line in lines if line.split()[3].split("/")[0] not in held_out]
-    test = [line for line in lines if line.split()[3].split("/")[0] in held_out]
-    (folder / "train.types").write_text("\n".join(train) + "\n")
-    (folder / "test.types").write_text("\n".join(test) + "\n")
-    return folder / "train.types", folder / "test.types", len(targets) - len(held_out), len(held_out)
 
 
 def voxbind_run(train: Path, test: Path, root: Path, folder: Path, args, seed: int, **options) -> dict:
