@@ -186,13 +186,11 @@ def oracle(folder: Path, device: str, site: Path, steps: int) -> None:
     from small_split import split
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(folder / "packages"), str(site)]))
-    batch = 4 if device == "cpu" else 16  # voxbind's default batch there
+    batch = 4 if device == "cpu" else 16  # voxbind's default_batch_size (not importable without RDKit)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with gzip.open(folder / "screen.sdf.gz", "rt") as handle:
-            records = [r + "$$$$\n" for r in handle.read().split("$$$$\n") if r.strip()]
         lines = []
-        for k, record in enumerate(records[:40] if device == "cpu" else records):
+        for k, record in enumerate(_screen(folder, 40 if device == "cpu" else None)):
             (work / f"pose{k}.sdf").write_text(record)
             lines.append(f"{folder / 'rec.pdb'} {work / f'pose{k}.sdf'}\n")
         (work / "poses.types").write_text("".join(lines))
@@ -213,17 +211,22 @@ def oracle(folder: Path, device: str, site: Path, steps: int) -> None:
         print("gnina-torch train:", (work / "train.json").read_text(), flush=True)
 
 
+def _screen(folder: Path, count: int | None) -> list[str]:
+    """The first ``count`` records (all with ``None``) of the carried screen."""
+    with gzip.open(folder / "screen.sdf.gz", "rt") as handle:
+        return [record + "$$$$\n" for record in handle.read().split("$$$$\n")[:-1][:count]]
+
+
 def score(folder: Path, device: str, poses: int | None) -> None:
-    """``voxbind score`` on the carried screen, on ``device`` and on the CPU; the summaries' poses/s."""
-    screen = folder / "screen.sdf.gz"
-    if poses:
-        with gzip.open(screen, "rt") as handle:
-            records = handle.read().split("$$$$\n")[:poses]
-        screen = folder / f"screen{poses}.sdf"
-        screen.write_text("$$$$\n".join(records) + "$$$$\n")
+    """``voxbind score`` on the carried screen (its first ``poses``), on ``device`` and on the CPU; the
+    summaries' poses/s."""
     devices = [device] if device == "cpu" else [device, "cpu"]
     for where in devices:
         with tempfile.TemporaryDirectory() as tmp:
+            screen = folder / "screen.sdf.gz"
+            if poses:
+                screen = Path(tmp) / "screen.sdf"
+                screen.write_text("".join(_screen(folder, poses)))
             command = [sys.executable, "-m", "voxbind", "score", "-r", str(folder / "rec.pdb")]
             command += ["-l", str(screen), "-o", str(Path(tmp) / "scored.sdf"), "--device", where]
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

@@ -64,3 +64,8 @@ def test_model_threads_give_the_scores_of_one_model_thread():
 def test_default_batch_size_is_small_on_a_cpu_and_larger_elsewhere():
     assert default_batch_size(torch.device("cpu")) == 4
     assert default_batch_size(torch.device("cuda", 0)) == 16
+
+
+def test_a_bad_batch_size_is_refused_before_any_model_is_loaded():
+    with pytest.raises(InvalidArgumentError, match="batch_size must be >= 1, not 0"):
+        list(iter_scores([("rec.pdb", "poses.sdf")], "no-such-model", batch_size=0))

@@ -277,13 +277,13 @@ def iter_scores(
     A record that cannot be read, a pose that cannot be typed and a receptor that cannot be read give a
     :class:`PoseScore` that is not scored and says why; they never stop the stream.
     """
+    if batch_size is not None and batch_size < 1:  # before any model is loaded
+        raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
     if isinstance(model, PoseScorer):
         scorer = model
     else:
         scorer = PoseScorer(model, rotations=rotations, seed=seed, device=device)
     batch_size = default_batch_size(scorer.device) if batch_size is None else batch_size
-    if batch_size < 1:
-        raise InvalidArgumentError(f"batch_size must be >= 1, not {batch_size}")
     check_choice("bad_receptor", bad_receptor, ("report", "raise"))
     receptors = ReceptorCache(scorer.inputs.receptor_typer, raise_errors=bad_receptor == "raise", vina=vina)
     if bad_receptor == "raise" and pairs:
