@@ -50,6 +50,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -143,7 +144,7 @@ def steps(folder: Path, data: Path, device: str, oracle_site: Path | None) -> li
     elif importlib.util.find_spec("xdist"):  # compiling the kernels (Triton's, numba's) on several cores
         pytest += ["-n", "8"]
     train = [python, str(HERE / "bench_train.py"), "--data", str(data), "--seeds", "0", "--no-oracle"]
-    train += ["--no-fine-tune", "--steps", "12" if check else "300", "--device", device]
+    train += ["--no-fine-tune"]
     job = [*me, "job", str(folder), "--device", device]
     score = [*job, "score", *(["--poses", "40"] if check else [])]
     minimize = [*job, "minimize", "--poses", "4" if check else "256", "--cpu-poses", "48"]
@@ -151,10 +152,10 @@ def steps(folder: Path, data: Path, device: str, oracle_site: Path | None) -> li
     return [
         ("tests", pytest, 900 if check else 150),
         ("score", score, 300 if check else 60),
-        ("train", train, 600 if check else 120),
+        ("train", [*train, "--steps", "12" if check else "300", "--device", device], 600 if check else 120),
         ("minimize", minimize, 300 if check else 75),
         ("dock", dock, 600 if check else 90),
-    ] + ([] if check else [("train-cpu", [*train[:-4], "--steps", "40", "--device", "cpu"], 90)])
+    ] + ([] if check else [("train-cpu", [*train, "--steps", "40", "--device", "cpu"], 90)])
 
 
 def run(folder: Path, out: Path, device: str, site: Path | None, only: list[str], budget: float) -> None:
@@ -192,13 +193,7 @@ def run(folder: Path, out: Path, device: str, site: Path | None, only: list[str]
             rc: int | str = "skipped: budget spent"
             if limit >= SHORTEST_STEP:
                 with open(out / f"{name}.txt", "w") as log:
-                    try:
-                        done = subprocess.run(
-                            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=limit
-                        )
-                        rc = done.returncode
-                    except subprocess.TimeoutExpired:
-                        rc = "timed out"
+                    rc = _run_step(command, env, log, limit)
             summary[name] = {"rc": rc, "seconds": round(time.perf_counter() - start, 1), "limit": limit}
             print(name, summary[name], flush=True)
             partial = out / "summary.json.tmp"
@@ -206,6 +201,21 @@ def run(folder: Path, out: Path, device: str, site: Path | None, only: list[str]
             partial.replace(out / "summary.json")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_step(command: list, env: dict, log, limit: int) -> int | str:
+    """Run a step's command for at most ``limit`` seconds, output to ``log``; its exit status, or "timed
+    out". The step runs in a process group of its own, so that a step stopped at its limit takes the
+    processes it started (a job's voxbind run, libmolgrid's side) with it, and none holds the GPU on."""
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, process_group=0
+    ) as process:
+        try:
+            return process.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return "timed out"
 
 
 def oracle(folder: Path, data: Path, device: str, site: Path, steps: int) -> None:
