@@ -72,7 +72,7 @@ class StepLog:
             self.values = torch.empty(values.shape, dtype=values.dtype, pin_memory=True)
             self.values.copy_(values, non_blocking=True)
             self.event = torch.cuda.Event()
-            self.event.record()
+            self.event.record(torch.cuda.current_stream(values.device))  # the copy's GPU, not the default one
         else:
             self.values = values
 
