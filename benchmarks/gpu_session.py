@@ -34,7 +34,8 @@ time runs out. gnina-torch + libmolgrid's call, run first since it holds the gri
 voxbind's call, in order of need:
 
 - ``tests``: the Triton tests (compiled on a GPU) and the backend parity tests;
-- ``score``: ``voxbind score`` on the screen on the device and on the machine's CPU (poses/s from each);
+- ``score``: ``voxbind score`` on the screen on the device, on the machine's CPU, and on the device shared by
+  4 processes under torchrun (poses/s from each);
 - ``train``: ``bench_train.py`` on ``small.types`` with the real data pipeline, voxbind on the device;
 - ``minimize``: ``voxbind minimize`` on the first poses of the screen, on the device and on the CPU;
 - ``dock``: ``voxbind dock`` of one ligand with CNN refinement of Vina's poses, on the device and the CPU;
@@ -146,12 +147,12 @@ def steps(folder: Path, data: Path, device: str, oracle_site: Path | None) -> li
     train = [python, str(HERE / "bench_train.py"), "--data", str(data), "--seeds", "0", "--no-oracle"]
     train += ["--no-fine-tune"]
     job = [*me, "job", str(folder), "--device", device]
-    score = [*job, "score", *(["--poses", "40"] if check else [])]
+    score = [*job, "score", *(["--poses", "40", "--processes", "2"] if check else [])]
     minimize = [*job, "minimize", "--poses", "4" if check else "256", "--cpu-poses", "48"]
     dock = [*job, "dock", *(["--exhaustiveness", "1"] if check else [])]
     return [
         ("tests", pytest, 900 if check else 150),
-        ("score", score, 300 if check else 60),
+        ("score", score, 300 if check else 75),
         ("train", [*train, "--steps", "12" if check else "300", "--device", device], 600 if check else 120),
         ("minimize", minimize, 300 if check else 75),
         ("dock", dock, 600 if check else 90),
@@ -255,21 +256,35 @@ def _screen(folder: Path, count: int | None) -> list[str]:
         return [record + "$$$$\n" for record in handle.read().split("$$$$\n")[:-1][:count]]
 
 
-def job(folder: Path, kind: str, device: str, poses: int | None, cpu_poses: int | None, effort: int) -> None:
+def job(
+    folder: Path,
+    kind: str,
+    device: str,
+    poses: int | None,
+    cpu_poses: int | None,
+    effort: int,
+    processes: int,
+) -> None:
     """``voxbind score``, ``minimize`` or ``dock`` on the carried screen's first ``poses`` (all with
     ``None``; docking: its first ligand), on ``device``, then on the CPU with its first ``cpu_poses``
-    (``poses`` if ``None``); each run's summary line, which gives its poses and seconds. Docking refines
+    (``poses`` if ``None``), and, when scoring, on ``device`` again with ``processes`` processes under
+    torchrun sharing it; each run's summary line, which gives its poses and seconds. Docking refines
     Vina's poses on the CNN (where the device counts), in a box around the ligand, ``effort`` being Vina's
     exhaustiveness."""
-    runs = [(device, poses)] if device == "cpu" else [(device, poses), ("cpu", cpu_poses or poses)]
+    runs = [(device, poses, 1)] if device == "cpu" else [(device, poses, 1), ("cpu", cpu_poses or poses, 1)]
+    if kind == "score" and processes > 1:
+        runs.append((device, poses, processes))
     failed = 0
-    for where, count in runs:
+    for where, count, many in runs:
         with tempfile.TemporaryDirectory() as tmp:
             ligands = folder / "screen.sdf.gz"
             if count or kind == "dock":
                 ligands = Path(tmp) / "poses.sdf"
                 ligands.write_text("".join(_screen(folder, 1 if kind == "dock" else count)))
-            command = [sys.executable, "-m", "voxbind", kind, "-r", str(folder / "rec.pdb")]
+            launcher = [sys.executable]
+            if many > 1:
+                launcher += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={many}"]
+            command = [*launcher, "-m", "voxbind", kind, "-r", str(folder / "rec.pdb")]
             command += ["-l", str(ligands), "-o", str(Path(tmp) / "out.sdf"), "--device", where]
             if kind == "dock":
                 command += ["--autobox-ligand", str(ligands), "--cnn-scoring", "refinement"]
@@ -278,7 +293,8 @@ def job(folder: Path, kind: str, device: str, poses: int | None, cpu_poses: int 
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
             seconds = time.perf_counter() - start
         said = done.stdout.strip() or done.stderr.strip()[-2000:]
-        print(f"{kind} on {where}: {said} [{seconds:.1f} s in all, exit {done.returncode}]", flush=True)
+        label = where if many == 1 else f"{where} ({many} processes)"
+        print(f"{kind} on {label}: {said} [{seconds:.1f} s in all, exit {done.returncode}]", flush=True)
         failed += done.returncode != 0
     if failed:
         raise SystemExit(f"{failed} of the {kind} runs failed")
@@ -305,6 +321,9 @@ def main(argv=None) -> None:
     j.add_argument("--poses", type=int, help="only the first poses of the screen")
     j.add_argument("--cpu-poses", type=int, help="only the first poses of the screen on the CPU")
     j.add_argument("--exhaustiveness", type=int, default=8, help="Vina's, when docking")
+    j.add_argument(
+        "--processes", type=int, default=4, help="torchrun's processes sharing the device, scoring"
+    )
     o = sub.add_parser("oracle", help="(a step of run) gnina-torch + libmolgrid on the device")
     o.add_argument("folder", type=Path)
     o.add_argument("--data", type=Path, required=True, help="the unpacked gnina-testdata folder")
@@ -319,7 +338,15 @@ def main(argv=None) -> None:
         site = args.site.resolve() if args.site else None
         run(args.folder, args.out.resolve(), args.device, site, args.only, args.budget)
     elif args.command == "job":
-        job(args.folder, args.kind, args.device, args.poses, args.cpu_poses, args.exhaustiveness)
+        job(
+            args.folder,
+            args.kind,
+            args.device,
+            args.poses,
+            args.cpu_poses,
+            args.exhaustiveness,
+            args.processes,
+        )
     else:
         oracle(args.folder, args.data.resolve(), args.device, args.site, args.steps)
 

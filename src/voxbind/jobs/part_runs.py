@@ -36,9 +36,13 @@ class Share:
     folder: Path
 
     def device(self, device: str | torch.device) -> str | torch.device:
-        """``device`` for this process: under torchrun, ``"cuda"`` is the node's GPU of its local rank."""
+        """``device`` for this process: under torchrun, ``"cuda"`` is the node's GPU of its local rank,
+        the node's GPUs taken in turn when it runs more processes than it has GPUs (several processes
+        preparing poses on the CPU keep one GPU busy)."""
         if self.world > 1 and str(device) == "cuda":
-            return f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            gpus = torch.cuda.device_count()
+            return f"cuda:{local % gpus if gpus else local}"
         return device
 
 
