@@ -48,7 +48,7 @@ def voxbind_run(train: Path, test: Path, root: Path, folder: Path, args, seed: i
     config = TrainConfig(
         train=str(train), test=str(test), data_root=str(root), batch_size=args.batch_size, steps=args.steps,
         seed=seed, eval_every=10**9, checkpoint_every=10**9, output=str(folder / f"run{seed}"),
-        device=args.device, **options,
+        device=args.device, workers=args.workers, **options,
     )  # fmt: skip
     trainer = Trainer(config.replace(steps=WARM_UP))
     log = trainer.run(progress=False)  # first reads of the structures, compilation
@@ -64,6 +64,8 @@ def voxbind_run(train: Path, test: Path, root: Path, folder: Path, args, seed: i
     data_start = time.perf_counter()
     for _ in range(20):
         trainer._grids(next(batches))
+    if args.device.startswith("cuda"):  # the gridding queued on the GPU
+        torch.cuda.synchronize()
     data_per_step = (time.perf_counter() - data_start) / 20
     losses = [r["loss"] for r in log]
     return {
@@ -94,6 +96,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default="cpu", help="where voxbind trains: cpu, cuda, ...")
     parser.add_argument("--no-oracle", action="store_true", help="skip gnina-torch + libmolgrid")
     parser.add_argument("--no-fine-tune", action="store_true", help="skip fine-tuning GNINA 1.3's model")
+    parser.add_argument("--workers", type=int, default=0, help="voxbind's DataLoader worker processes")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     oracle = None if args.no_oracle else find_oracle(args.oracle_python)

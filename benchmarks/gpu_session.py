@@ -36,7 +36,8 @@ voxbind's call, in order of need:
 - ``tests``: the Triton tests (compiled on a GPU) and the backend parity tests;
 - ``score``: ``voxbind score`` on the screen on the device, on the machine's CPU, and on the device shared by
   4 processes under torchrun (poses/s from each);
-- ``train``: ``bench_train.py`` on ``small.types`` with the real data pipeline, voxbind on the device;
+- ``train``: ``bench_train.py`` on ``small.types`` with the real data pipeline (4 loader workers), voxbind on
+  the device;
 - ``minimize``: ``voxbind minimize`` on the first poses of the screen, on the device and on the CPU;
 - ``dock``: ``voxbind dock`` of one ligand with CNN refinement of Vina's poses, on the device and the CPU;
 - ``train-cpu``: ``bench_train.py`` as in ``train`` for 40 steps on the machine's CPU.
@@ -146,6 +147,8 @@ def steps(folder: Path, data: Path, device: str, oracle_site: Path | None) -> li
         pytest += ["-n", "8"]
     train = [python, str(HERE / "bench_train.py"), "--data", str(data), "--seeds", "0", "--no-oracle"]
     train += ["--no-fine-tune"]
+    on_device = [*train, "--steps", "12" if check else "300", "--workers", "2" if check else "4"]
+    on_device += ["--device", device]
     job = [*me, "job", str(folder), "--device", device]
     score = [*job, "score", *(["--poses", "40", "--processes", "2"] if check else [])]
     minimize = [*job, "minimize", "--poses", "4" if check else "256", "--cpu-poses", "48"]
@@ -153,7 +156,7 @@ def steps(folder: Path, data: Path, device: str, oracle_site: Path | None) -> li
     return [
         ("tests", pytest, 900 if check else 150),
         ("score", score, 300 if check else 75),
-        ("train", [*train, "--steps", "12" if check else "300", "--device", device], 600 if check else 120),
+        ("train", on_device, 600 if check else 120),
         ("minimize", minimize, 300 if check else 75),
         ("dock", dock, 600 if check else 90),
     ] + ([] if check else [("train-cpu", [*train, "--steps", "40", "--device", "cpu"], 90)])

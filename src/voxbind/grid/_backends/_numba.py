@@ -16,15 +16,26 @@ from . import _numba_pooled as pooled_kernels
 _THREADED_PID: list[int] = []
 
 
-def _kernel(name: str, module=kernels):
-    """The threaded kernel, or its single-threaded twin inside ``DataLoader`` workers and in processes
-    forked after their parent ran threaded kernels (the OpenMP runtime does not survive a fork)."""
+def _single_threaded() -> bool:
+    """Whether this process must not start numba's threads: a ``DataLoader`` worker, or a process forked
+    after its parent ran threaded kernels (the OpenMP runtime does not survive a fork)."""
     pid = os.getpid()
     if not _THREADED_PID:
         _THREADED_PID.append(pid)
-    if pid != _THREADED_PID[0] or torch.utils.data.get_worker_info() is not None:
-        return getattr(module, name + "_single_threaded")
-    return getattr(module, name)
+    return pid != _THREADED_PID[0] or torch.utils.data.get_worker_info() is not None
+
+
+def _kernel(name: str, module=kernels):
+    """The threaded kernel, or its single-threaded twin where :func:`_single_threaded`."""
+    return getattr(module, name + "_single_threaded" if _single_threaded() else name)
+
+
+def _threads() -> int:
+    """The threads a kernel call runs on. Where :func:`_single_threaded`, 1 without asking numba: asking
+    starts its thread pool, whose OpenMP start sets the process's OpenMP thread count, which PyTorch
+    shares: a ``DataLoader`` worker would then run PyTorch's operations on several threads, and one forked
+    after its parent ran PyTorch's threads hangs in the OpenMP runtime."""
+    return 1 if _single_threaded() else numba.get_num_threads()
 
 
 def _array(t: torch.Tensor) -> np.ndarray:
@@ -33,7 +44,7 @@ def _array(t: torch.Tensor) -> np.ndarray:
 
 def _chunk(batch: int, n: int) -> int:
     """x-slabs per scatter task: about four tasks per thread, whole examples when the batch allows."""
-    tasks_per_example = -(-4 * numba.get_num_threads() // max(batch, 1))
+    tasks_per_example = -(-4 * _threads() // max(batch, 1))
     return max(1, -(-n // tasks_per_example))
 
 
@@ -109,7 +120,7 @@ class NumbaKernels:
     def _gather_coords(rel, base, weights, radii, per_type, geom, grad, pool, out_coords, out_radii):
         B, N, _ = weights.shape
         lower, res, consts, cutoff = _geometry_args(geom)
-        atoms_per_task = max(1, -(-B * N // (16 * numba.get_num_threads())))
+        atoms_per_task = max(1, -(-B * N // (16 * _threads())))
         _kernel("gather_coords", coords_kernels)(
             _array(rel), _array(base), _array(weights), _array(radii), per_type, lower, res, consts,
             cutoff, _array(grad), pool, atoms_per_task, out_coords.numpy(), out_radii.numpy(),
