@@ -1,5 +1,6 @@
-"""The numba backend in other processes: ``DataLoader`` workers forked after the parent ran PyTorch's
-threads grid on one thread, leave PyTorch on one thread, and do not hang."""
+"""The numba backend and PyTorch's threads: gridding keeps PyTorch's thread count, and ``DataLoader``
+workers forked after the parent ran PyTorch's threads grid on one thread, leave PyTorch on one thread,
+and do not hang. Each case runs in a fresh process (numba's thread pool starts once per process)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,29 @@ def test_forked_dataloader_workers_grid_on_one_thread_without_hanging():
         pytest.fail("a DataLoader worker hung gridding after its parent ran threads")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "ok"
+
+
+KEEPS_COUNT = textwrap.dedent(
+    """
+    import torch
+    import voxbind
+
+    torch.set_num_threads(1)
+    assert torch.get_num_threads() == 1  # PyTorch's threads in use (they start lazily) before gridding
+    gridmaker = voxbind.GridMaker(resolution=0.5, dimension=12.0, backend="numba")
+    coords = torch.randn(2, 50, 3, requires_grad=True)
+    grids = gridmaker(torch.zeros(2, 3), coords, torch.randint(0, 4, (2, 50)), torch.full((2, 50), 1.5),
+                      num_types=4)
+    grids.square().sum().backward()  # the threaded forward and backward kernels
+    print(torch.get_num_threads())
+    """
+)
+
+
+def test_threaded_gridding_keeps_pytorchs_thread_count():
+    # numba's OpenMP pool, started by the first threaded kernel, would set PyTorch's count to every core
+    done = subprocess.run(
+        [sys.executable, "-c", KEEPS_COUNT], capture_output=True, text=True, timeout=200, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "1"

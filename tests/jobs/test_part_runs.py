@@ -1,7 +1,9 @@
-"""Which device each process of a torchrun job takes."""
+"""Which device and how many CPU threads each process of a torchrun job takes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,17 @@ def test_one_process_keeps_the_device_it_is_given(monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     monkeypatch.setenv("LOCAL_RANK", "1")
     assert Share(rank=0, world=1, folder=Path("parts")).device("cuda") == "cuda"
+
+
+def test_a_process_keeps_the_threads_it_is_given():
+    # in a fresh process: starting numba's thread pool would reset PyTorch's count to every core
+    script = (
+        "import torch, numba\n"
+        "torch.get_num_threads()\n"  # PyTorch's threads in use (they start lazily) before the job's
+        "from voxbind.jobs._processes import set_cpu_threads\n"
+        "set_cpu_threads(4, 1)\n"
+        "print(torch.get_num_threads(), numba.get_num_threads())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["1", "1"]

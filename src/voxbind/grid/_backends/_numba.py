@@ -8,6 +8,7 @@ import numba
 import numpy as np
 import torch
 
+from ..._threads import start_numba_threads
 from .._spec import GridGeometry
 from . import _numba_coords as coords_kernels
 from . import _numba_kernels as kernels
@@ -27,7 +28,10 @@ def _single_threaded() -> bool:
 
 def _kernel(name: str, module=kernels):
     """The threaded kernel, or its single-threaded twin where :func:`_single_threaded`."""
-    return getattr(module, name + "_single_threaded" if _single_threaded() else name)
+    if _single_threaded():
+        return getattr(module, name + "_single_threaded")
+    start_numba_threads()  # keeping PyTorch's thread count
+    return getattr(module, name)
 
 
 def _threads() -> int:
@@ -35,7 +39,10 @@ def _threads() -> int:
     starts its thread pool, whose OpenMP start sets the process's OpenMP thread count, which PyTorch
     shares: a ``DataLoader`` worker would then run PyTorch's operations on several threads, and one forked
     after its parent ran PyTorch's threads hangs in the OpenMP runtime."""
-    return 1 if _single_threaded() else numba.get_num_threads()
+    if _single_threaded():
+        return 1
+    start_numba_threads()
+    return numba.get_num_threads()
 
 
 def _array(t: torch.Tensor) -> np.ndarray:
