@@ -1,4 +1,4 @@
-"""Timing helper shared by both halves of the benchmarks (it imports nothing from voxbind or molgrid)."""
+"""Timing helpers shared by both halves of the benchmarks (they import nothing from voxbind or molgrid)."""
 
 import time
 
@@ -14,3 +14,11 @@ def median_ms(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return 1e3 * float(np.median(times))
+
+
+def synchronize(device) -> None:
+    """Wait for the work queued on ``device`` (a GPU's; nothing to wait for on the CPU)."""
+    import torch
+
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)

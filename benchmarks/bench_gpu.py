@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import torch
+from _timing import synchronize
 
 DEVICE = torch.device("cuda")  # run --device cpu: under Triton's interpreter, to check the script itself
 HERE = Path(__file__).resolve().parent
@@ -77,19 +78,14 @@ def load_batch(path: Path) -> dict:
     return {**data, "coords": coords, "types": types, "radii": radii}
 
 
-def _sync() -> None:
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def _cuda_ms(fn, repeats: int) -> float:
     """Median time of ``fn()`` in ms (CUDA synchronised), after two warm-up calls."""
     times = []
     for i in range(repeats + 2):
-        _sync()
+        synchronize(DEVICE)
         start = time.perf_counter()
         fn()
-        _sync()
+        synchronize(DEVICE)
         if i >= 2:
             times.append(time.perf_counter() - start)
     return 1e3 * sorted(times)[len(times) // 2]
@@ -217,7 +213,7 @@ def _graph_ms(fn, repeats: int) -> float | None:
     if DEVICE.type != "cuda":
         return None
     fn()  # compiled, and its constants cached, before capture
-    _sync()
+    synchronize(DEVICE)
     graph = torch.cuda.CUDAGraph()
     try:
         with torch.cuda.graph(graph):
@@ -253,11 +249,11 @@ def _training_step(grids: torch.Tensor, labels: torch.Tensor, mixed: bool):
 def _pipelined_ms(fn, repeats: int) -> float:
     """Mean time of ``fn()`` over ``repeats`` calls synchronised only at the end (after a warm-up)."""
     fn()
-    _sync()
+    synchronize(DEVICE)
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
-    _sync()
+    synchronize(DEVICE)
     return 1e3 * (time.perf_counter() - start) / repeats
 
 

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
+from _timing import synchronize
 from bench_grid import find_oracle, machine, run_side
 from small_split import split
 
@@ -55,8 +55,7 @@ def voxbind_run(train: Path, test: Path, root: Path, folder: Path, args, seed: i
     trainer.config = config
     start = time.perf_counter()
     log += trainer.run(progress=False)
-    if args.device.startswith("cuda"):
-        torch.cuda.synchronize()
+    synchronize(args.device)
     seconds = time.perf_counter() - start
     metrics = trainer.evaluate(trainer.test_set)
     batches = trainer._batches()
@@ -64,8 +63,7 @@ def voxbind_run(train: Path, test: Path, root: Path, folder: Path, args, seed: i
     data_start = time.perf_counter()
     for _ in range(20):
         trainer._grids(next(batches))
-    if args.device.startswith("cuda"):  # the gridding queued on the GPU
-        torch.cuda.synchronize()
+    synchronize(args.device)  # the gridding queued on a GPU
     data_per_step = (time.perf_counter() - data_start) / 20
     losses = [r["loss"] for r in log]
     return {

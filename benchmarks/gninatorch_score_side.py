@@ -15,6 +15,7 @@ import time
 
 import molgrid
 import torch
+from _timing import synchronize
 from gninatorch import dataloaders, gnina, setup
 
 
@@ -43,20 +44,15 @@ def main() -> None:
     grids = torch.rand(batch_size, 28, 48, 48, 48, device=device)
     with torch.no_grad():
         model(grids)
-        _sync(device)
+        synchronize(device)
         cnn_start = time.perf_counter()
         for _ in range(3):
             model(grids)
-        _sync(device)
+        synchronize(device)
         cnn_ms = (time.perf_counter() - cnn_start) / (3 * batch_size) * 1e3
     result = {"poses": len(scores), "seconds": seconds, "cnn_ms": cnn_ms, "first_scores": scores[:5]}
     with open(out, "w") as handle:
         json.dump(result, handle)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 if __name__ == "__main__":

@@ -25,3 +25,10 @@ def start_numba_threads() -> None:
     numba.get_num_threads()  # starts the pool
     torch.set_num_threads(threads)
     _STARTED.add(pid)
+
+
+def set_numba_threads(count: int) -> None:
+    """Give numba's kernels called from this thread ``count`` threads (numba's count is per thread),
+    starting its pool first if need be, PyTorch's count kept."""
+    start_numba_threads()
+    numba.set_num_threads(count)

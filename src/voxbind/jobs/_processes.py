@@ -8,7 +8,7 @@ import os
 import numba
 import torch
 
-from .._threads import start_numba_threads
+from .._threads import set_numba_threads
 from ..errors import InvalidArgumentError
 
 
@@ -37,7 +37,6 @@ def set_cpu_threads(local_world: int, threads: int | None = None) -> int:
     shared among its ``local_world`` processes (torchrun's default of one thread each leaves cores idle
     when there are fewer processes than cores); returns the number set."""
     count = threads or max(1, (os.cpu_count() or 1) // local_world)
-    start_numba_threads()  # first: starting numba's pool would reset PyTorch's count
+    set_numba_threads(min(count, numba.config.NUMBA_NUM_THREADS))
     torch.set_num_threads(count)
-    numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
     return count

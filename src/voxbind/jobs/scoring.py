@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import numba
 import numpy as np
 import torch
 from torch import nn
 
 from .._choices import check_choice
 from .._devices import checked_device
-from .._threads import start_numba_threads
+from .._threads import set_numba_threads
 from ..atomtypes import TypedAtoms
 from ..combine import combination, dg_to_pk, pk_to_dg
 from ..data import GridCollate, RandomTransform, atoms_reaching, make_example
@@ -312,8 +311,7 @@ def _gridded_batches(
     ``poses``. Run in the background beside the model: on the CPU its gridding takes one thread (numba's
     count is per thread), leaving the cores to the model's convolutions."""
     if scorer.device.type == "cpu":
-        start_numba_threads()  # keeping this thread's PyTorch count
-        numba.set_num_threads(1)
+        set_numba_threads(1)
     pending: list[tuple[Pose, str, list, float | None]] = []
     examples = 0
     for pose in poses:
